@@ -1,0 +1,57 @@
+//! `cargo xtask`: the maintainer's commands for keeping the vendored Clerk spec and the generated
+//! bindings up to date. See the README's "Refreshing the bindings" section.
+
+mod diff;
+mod import;
+mod spec_file;
+mod update;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Maintainer tasks for the Clerk BAPI client")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Work with the vendored OpenAPI spec.
+    Spec {
+        #[command(subcommand)]
+        command: SpecCommand,
+    },
+    /// The one command for a new Clerk release: import, diff, rebuild, refresh snapshots.
+    Update {
+        /// Clerk's upstream spec file (YAML or JSON).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SpecCommand {
+    /// Extract the structure of Clerk's upstream spec into `spec/`.
+    Import {
+        /// Clerk's upstream spec file (YAML or JSON).
+        file: PathBuf,
+        /// Write nothing; fail with a diff when `spec/` differs from what the import yields.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Report what changed between two spec files (upstream or vendored form).
+    Diff { old: PathBuf, new: PathBuf },
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Spec { command } => match command {
+            SpecCommand::Import { file, check } => import::run(&file, check),
+            SpecCommand::Diff { old, new } => diff::run(&old, &new),
+        },
+        Command::Update { file } => update::run(&file),
+    }
+}
