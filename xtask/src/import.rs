@@ -1,9 +1,186 @@
-//! `cargo xtask spec import`: placeholder, being written.
+//! `cargo xtask spec import`: turn Clerk's upstream spec into the vendored `spec/clerk-bapi.json`.
+//!
+//! The vendored file keeps the structure of the API and none of its prose, then goes through the
+//! named [`transforms`](crate::transforms) that make it generate into Rust that compiles and that
+//! keeps working when Clerk adds fields or enum values. Next to it, `spec/clerk-bapi.meta.json`
+//! records where it came from and what each transform changed, so a reviewer sees both in a diff.
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use similar::TextDiff;
 
-pub fn run(_file: &Path, _check: bool) -> Result<()> {
-    anyhow::bail!("import is not written yet")
+use crate::spec_file;
+use crate::transforms::{self, TransformReport};
+use crate::walk::for_each_node;
+
+/// Where the vendored spec lives, relative to the workspace root.
+pub const VENDORED_SPEC: &str = "spec/clerk-bapi.json";
+/// Where its provenance and transform log live.
+pub const VENDORED_META: &str = "spec/clerk-bapi.meta.json";
+
+/// What an import produces: the two files' contents.
+pub struct Imported {
+    pub spec: String,
+    pub meta: String,
+    pub reports: Vec<TransformReport>,
+}
+
+pub fn run(file: &Path, check: bool) -> Result<()> {
+    let upstream_bytes =
+        std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let imported = import(&upstream_bytes, file)?;
+    let root = spec_file::workspace_root();
+    let outputs = [
+        (root.join(VENDORED_SPEC), &imported.spec),
+        (root.join(VENDORED_META), &imported.meta),
+    ];
+
+    if check {
+        let mut stale = false;
+        for (path, wanted) in &outputs {
+            let current = std::fs::read_to_string(path).unwrap_or_default();
+            if current != **wanted {
+                stale = true;
+                let shown = path.strip_prefix(&root).unwrap_or(path).display().to_string();
+                print!(
+                    "{}",
+                    TextDiff::from_lines(current.as_str(), wanted.as_str())
+                        .unified_diff()
+                        .context_radius(3)
+                        .header(&format!("a/{shown}"), &format!("b/{shown}"))
+                );
+            }
+        }
+        if stale {
+            bail!(
+                "spec/ is not what the import of {} yields: run `cargo xtask spec import {}` and commit",
+                file.display(),
+                file.display()
+            );
+        }
+        println!("spec/ is up to date with {}", file.display());
+        return Ok(());
+    }
+
+    for report in &imported.reports {
+        println!("{report}");
+    }
+    for (path, contents) in &outputs {
+        std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Imports an upstream spec given as bytes; `source` only names the file in the metadata.
+pub fn import(upstream_bytes: &[u8], source: &Path) -> Result<Imported> {
+    let text = std::str::from_utf8(upstream_bytes).context("the spec is not UTF-8")?;
+    let mut spec = spec_file::parse(text)?;
+    let version = spec
+        .pointer("/info/version")
+        .and_then(Value::as_str)
+        .context("the spec has no info.version")?
+        .to_owned();
+
+    strip_prose(&mut spec);
+    let reports = transforms::apply_all(&mut spec)?;
+
+    let meta = json!({
+        "upstream": {
+            "file": source.file_name().map(|name| name.to_string_lossy().into_owned()),
+            "api_version": version,
+            "sha256": hex(&Sha256::digest(upstream_bytes)),
+        },
+        "transforms": reports.iter().map(TransformReport::to_json).collect::<Vec<_>>(),
+    });
+    Ok(Imported {
+        spec: spec_file::to_canonical_json(&spec),
+        meta: spec_file::to_canonical_json(&meta),
+        reports,
+    })
+}
+
+/// Keys that only carry documentation. Everything else is structure and is kept.
+fn is_prose(key: &str) -> bool {
+    matches!(
+        key,
+        "description" | "summary" | "example" | "examples" | "externalDocs" | "termsOfService"
+    ) || key.starts_with("x-")
+}
+
+/// Drops the prose at every level, and reduces `info` to its title and version.
+pub fn strip_prose(spec: &mut Value) {
+    for_each_node(spec, &mut |node| node.retain(|key, _| !is_prose(key)));
+    if let Some(info) = spec.get_mut("info").and_then(Value::as_object_mut) {
+        info.retain(|key, _| key == "title" || key == "version");
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_is_dropped_but_properties_named_like_prose_are_kept() {
+        let mut spec = json!({
+            "info": {"title": "T", "version": "1", "description": "long text", "contact": {}},
+            "paths": {"/a": {"get": {
+                "operationId": "A", "summary": "s", "description": "d", "x-speakeasy-name": "n",
+                "responses": {"200": {"description": "ok", "content": {"application/json": {
+                    "schema": {"type": "object", "example": {"description": "kept?"},
+                        "properties": {"description": {"type": "string", "description": "p"}}}
+                }}}}
+            }}},
+        });
+        strip_prose(&mut spec);
+        assert_eq!(
+            spec,
+            json!({
+                "info": {"title": "T", "version": "1"},
+                "paths": {"/a": {"get": {
+                    "operationId": "A",
+                    "responses": {"200": {"content": {"application/json": {
+                        "schema": {"type": "object",
+                            "properties": {"description": {"type": "string"}}}
+                    }}}}
+                }}},
+            })
+        );
+    }
+
+    #[test]
+    fn enum_and_default_values_are_data_and_left_alone() {
+        let mut spec = json!({"components": {"schemas": {"S": {
+            "type": "object", "default": {"description": "data"}, "enum": [{"summary": 1}]
+        }}}});
+        let before = spec.clone();
+        strip_prose(&mut spec);
+        assert_eq!(spec, before);
+    }
+
+    #[test]
+    fn import_records_version_hash_and_transforms() {
+        let upstream = br#"{"openapi": "3.0.3", "info": {"title": "T", "version": "2026-05-12"},
+            "paths": {}, "components": {"schemas": {"ClerkErrors": {"type": "object"}},
+            "responses": {"ClerkErrors": {"content": {}}}}}"#;
+        let imported = import(upstream, Path::new("x.json")).unwrap();
+        let meta: Value = serde_json::from_str(&imported.meta).unwrap();
+        assert_eq!(meta["upstream"]["api_version"], "2026-05-12");
+        assert_eq!(
+            meta["upstream"]["sha256"].as_str().unwrap(),
+            hex(&Sha256::digest(upstream))
+        );
+        assert_eq!(
+            meta["transforms"].as_array().unwrap().len(),
+            transforms::ALL.len()
+        );
+        assert!(imported.spec.ends_with("}\n"));
+    }
 }

@@ -3,6 +3,8 @@
 
 mod diff;
 mod import;
+mod transforms;
+mod walk;
 mod spec_file;
 mod update;
 

@@ -1,0 +1,566 @@
+//! The named steps that turn Clerk's spec into one that generates good Rust.
+//!
+//! Each step fixes one measured problem of progenitor 0.15 / typify 0.8 with Clerk's spec, says
+//! where it changed the spec, and fails when the spec no longer looks the way the step expects:
+//! a future Clerk spec must break `cargo xtask spec import`, never a user's build.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use anyhow::{Result, bail};
+use serde_json::{Map, Value, json};
+
+use crate::walk::{for_each_node, operations_mut, resolve};
+
+/// The extension that keeps the known values of an enum we opened (see [`open_string_enums`]).
+pub const KNOWN_VALUES: &str = "x-clerk-known-values";
+
+const CLERK_ERRORS_SCHEMA: &str = "#/components/schemas/ClerkErrors";
+const CLERK_ERRORS_RESPONSE: &str = "#/components/responses/ClerkErrors";
+
+/// One step: a name for logs and metadata, why it exists, and what it does.
+pub struct Transform {
+    pub name: &'static str,
+    pub why: &'static str,
+    apply: fn(&mut Value) -> Result<Changes>,
+}
+
+/// What one step changed: for operation-level steps the places by name, otherwise a count.
+#[derive(Debug)]
+pub enum Changes {
+    Places(Vec<String>),
+    Count(usize),
+}
+
+pub struct TransformReport {
+    pub name: &'static str,
+    pub why: &'static str,
+    pub changes: Changes,
+}
+
+impl TransformReport {
+    pub fn count(&self) -> usize {
+        match &self.changes {
+            Changes::Places(places) => places.len(),
+            Changes::Count(count) => *count,
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut entry = json!({"name": self.name, "why": self.why, "changed": self.count()});
+        if let Changes::Places(places) = &self.changes {
+            entry["places"] = json!(places);
+        }
+        entry
+    }
+}
+
+impl fmt::Display for TransformReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:<34} changed {:>4} place(s)", self.name, self.count())?;
+        if let Changes::Places(places) = &self.changes {
+            write!(f, ": {}", places.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Every step, in the order they run. `ref_inline_error_envelopes` runs before
+/// `fill_empty_error_bodies` so the latter sees one error type per operation.
+pub const ALL: &[Transform] = &[
+    Transform {
+        name: "drop_multipart_operations",
+        why: "progenitor cannot generate multipart/form-data request bodies",
+        apply: drop_multipart_operations,
+    },
+    Transform {
+        name: "ref_inline_error_envelopes",
+        why: "inline copies of the ClerkErrors envelope would each become their own Rust type",
+        apply: ref_inline_error_envelopes,
+    },
+    Transform {
+        name: "fill_empty_error_bodies",
+        why: "progenitor panics when an operation mixes error responses with and without a body",
+        apply: fill_empty_error_bodies,
+    },
+    Transform {
+        name: "join_unexploded_query_arrays",
+        why: "progenitor ignores `explode: false` and would repeat the parameter instead of joining it with commas",
+        apply: join_unexploded_query_arrays,
+    },
+    Transform {
+        name: "drop_deprecated_colliding_params",
+        why: "parameters whose names differ only in case collide as Rust fields",
+        apply: drop_deprecated_colliding_params,
+    },
+    Transform {
+        name: "strip_patterns",
+        why: "`pattern` makes typify depend on the regress crate and reject values Clerk may send later; Clerk validates on its side",
+        apply: strip_patterns,
+    },
+    Transform {
+        name: "allow_unknown_fields",
+        why: "`additionalProperties: false` becomes deny_unknown_fields: one new field from Clerk would fail a call",
+        apply: allow_unknown_fields,
+    },
+    Transform {
+        name: "open_string_enums",
+        why: "typify enums have no catch-all: a new value from Clerk would fail decoding; the raw layer takes strings",
+        apply: open_string_enums,
+    },
+];
+
+/// Runs every step in order.
+pub fn apply_all(spec: &mut Value) -> Result<Vec<TransformReport>> {
+    ALL.iter()
+        .map(|step| {
+            let changes = (step.apply)(spec)
+                .map_err(|err| err.context(format!("transform {} failed", step.name)))?;
+            Ok(TransformReport {
+                name: step.name,
+                why: step.why,
+                changes,
+            })
+        })
+        .collect()
+}
+
+fn drop_multipart_operations(spec: &mut Value) -> Result<Changes> {
+    let mut dropped = Vec::new();
+    let snapshot = spec.clone();
+    let mut to_remove = Vec::new();
+    for op in operations_mut(spec) {
+        let Some(body) = op.operation.get("requestBody") else {
+            continue;
+        };
+        let Some(body) = resolve(&snapshot, body) else {
+            bail!("{}: requestBody $ref does not resolve", op.name());
+        };
+        let multipart = body
+            .get("content")
+            .and_then(Value::as_object)
+            .is_some_and(|content| content.contains_key("multipart/form-data"));
+        if multipart {
+            dropped.push(op.name());
+            to_remove.push((op.path.clone(), op.method));
+        }
+    }
+    let paths = spec["paths"].as_object_mut().expect("operations came from paths");
+    for (path, method) in to_remove {
+        let item = paths[&path].as_object_mut().expect("a path item");
+        item.remove(method);
+        if !item.keys().any(|key| crate::walk::METHODS.contains(&key.as_str())) {
+            paths.remove(&path);
+        }
+    }
+    Ok(Changes::Places(dropped))
+}
+
+/// Whether an inline schema is a copy of Clerk's error envelope `{errors: [{message, ...}]}`.
+/// A schema with an `errors` property of any other shape is an error: it is something new that a
+/// person must look at.
+fn is_error_envelope(schema: &Value, operation: &str) -> Result<bool> {
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Ok(false);
+    };
+    let Some(errors) = properties.get("errors") else {
+        return Ok(false);
+    };
+    let envelope_keys = ["errors", "meta", "clerk_trace_id"];
+    let item_keys = ["message", "long_message", "code", "meta"];
+    let items = errors.get("items");
+    let items_ok = match items.and_then(|items| items.get("properties")) {
+        Some(Value::Object(fields)) => fields.keys().all(|key| item_keys.contains(&key.as_str())),
+        _ => items.and_then(|items| items.get("$ref")) == Some(&json!("#/components/schemas/ClerkError")),
+    };
+    if errors.get("type") == Some(&json!("array"))
+        && items_ok
+        && properties.keys().all(|key| envelope_keys.contains(&key.as_str()))
+    {
+        Ok(true)
+    } else {
+        bail!("{operation}: an inline error body is not shaped like ClerkErrors: {schema}")
+    }
+}
+
+fn ref_inline_error_envelopes(spec: &mut Value) -> Result<Changes> {
+    if spec.pointer("/components/schemas/ClerkErrors").is_none() {
+        bail!("components.schemas.ClerkErrors is gone");
+    }
+    let mut places = Vec::new();
+    for op in operations_mut(spec) {
+        let name = op.name();
+        let Some(responses) = op.operation.get_mut("responses").and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        for (status, response) in responses.iter_mut() {
+            let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            for media in content.values_mut() {
+                let Some(schema) = media.get_mut("schema") else {
+                    continue;
+                };
+                if is_error_envelope(schema, &name)? {
+                    *schema = json!({"$ref": CLERK_ERRORS_SCHEMA});
+                    places.push(format!("{name} {status}"));
+                }
+            }
+        }
+    }
+    Ok(Changes::Places(places))
+}
+
+fn is_error_status(status: &str) -> bool {
+    status.starts_with('4') || status.starts_with('5')
+}
+
+fn fill_empty_error_bodies(spec: &mut Value) -> Result<Changes> {
+    let snapshot = spec.clone();
+    if snapshot.pointer("/components/responses/ClerkErrors/content").is_none() {
+        bail!("components.responses.ClerkErrors is gone");
+    }
+    let mut places = Vec::new();
+    for op in operations_mut(spec) {
+        let name = op.name();
+        let Some(responses) = op.operation.get_mut("responses").and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        // The distinct error bodies of this operation, and the statuses that have none.
+        let mut bodies = Vec::new();
+        let mut empty = Vec::new();
+        for (status, response) in responses.iter() {
+            if !is_error_status(status) {
+                continue;
+            }
+            let Some(resolved) = resolve(&snapshot, response) else {
+                bail!("{name} {status}: response $ref does not resolve");
+            };
+            match resolved.get("content") {
+                None => empty.push(status.clone()),
+                Some(content) => {
+                    if !bodies.contains(content) {
+                        bodies.push(content.clone());
+                    }
+                }
+            }
+        }
+        if bodies.len() > 1 {
+            bail!("{name}: error responses have {} different bodies", bodies.len());
+        }
+        let clerk_errors = json!({"application/json": {"schema": {"$ref": CLERK_ERRORS_SCHEMA}}});
+        match bodies.first() {
+            Some(body) if !empty.is_empty() => {
+                if *body != clerk_errors {
+                    bail!("{name}: errors without a body next to a body that is not ClerkErrors");
+                }
+                for status in empty {
+                    responses.insert(status.clone(), json!({"$ref": CLERK_ERRORS_RESPONSE}));
+                    places.push(format!("{name} {status}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(Changes::Places(places))
+}
+
+fn join_unexploded_query_arrays(spec: &mut Value) -> Result<Changes> {
+    let mut places = Vec::new();
+    for op in operations_mut(spec) {
+        let name = op.name();
+        let Some(parameters) = op.operation.get_mut("parameters").and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        for parameter in parameters {
+            if parameter.get("explode") != Some(&json!(false))
+                || parameter.get("in") != Some(&json!("query"))
+            {
+                continue;
+            }
+            let param_name = parameter["name"].as_str().unwrap_or_default().to_owned();
+            if parameter.pointer("/schema/type") != Some(&json!("array")) {
+                bail!("{name}.{param_name}: `explode: false` on a query parameter that is not an array");
+            }
+            // The caller joins the values with commas, which is what `explode: false` means.
+            let object = parameter.as_object_mut().expect("a parameter object");
+            object.remove("explode");
+            object.insert("schema".into(), json!({"type": "string"}));
+            places.push(format!("{name}.{param_name}"));
+        }
+    }
+    Ok(Changes::Places(places))
+}
+
+/// The Rust field name a parameter name becomes, near enough to find collisions.
+fn rust_field_name(name: &str) -> String {
+    let mut out = String::new();
+    for ch in name.chars() {
+        if ch.is_uppercase() {
+            out.push('_');
+            out.extend(ch.to_lowercase());
+        } else if ch.is_alphanumeric() {
+            out.push(ch);
+        } else {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_owned()
+}
+
+fn drop_deprecated_colliding_params(spec: &mut Value) -> Result<Changes> {
+    let mut places = Vec::new();
+    for op in operations_mut(spec) {
+        let name = op.name();
+        let Some(parameters) = op.operation.get_mut("parameters").and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        let mut by_field: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (index, parameter) in parameters.iter().enumerate() {
+            if let Some(param_name) = parameter.get("name").and_then(Value::as_str) {
+                by_field
+                    .entry(rust_field_name(param_name))
+                    .or_default()
+                    .push(index);
+            }
+        }
+        let mut drop = Vec::new();
+        for (field, indexes) in by_field.into_iter().filter(|(_, ix)| ix.len() > 1) {
+            let (deprecated, current): (Vec<usize>, Vec<usize>) = indexes
+                .into_iter()
+                .partition(|ix| parameters[*ix].get("deprecated") == Some(&json!(true)));
+            if current.len() != 1 {
+                bail!("{name}: parameters collide as `{field}` and not all but one are deprecated");
+            }
+            for ix in deprecated {
+                places.push(format!("{name}.{}", parameters[ix]["name"].as_str().unwrap_or("?")));
+                drop.push(ix);
+            }
+        }
+        drop.sort_unstable();
+        for ix in drop.into_iter().rev() {
+            parameters.remove(ix);
+        }
+    }
+    Ok(Changes::Places(places))
+}
+
+/// Removes `key` from every node where `matches` says so, and counts the places.
+fn remove_everywhere(spec: &mut Value, key: &str, matches: fn(&Value) -> bool) -> usize {
+    let mut count = 0;
+    for_each_node(spec, &mut |node: &mut Map<String, Value>| {
+        if node.get(key).is_some_and(matches) {
+            node.remove(key);
+            count += 1;
+        }
+    });
+    count
+}
+
+fn strip_patterns(spec: &mut Value) -> Result<Changes> {
+    Ok(Changes::Count(remove_everywhere(spec, "pattern", Value::is_string)))
+}
+
+fn allow_unknown_fields(spec: &mut Value) -> Result<Changes> {
+    Ok(Changes::Count(remove_everywhere(
+        spec,
+        "additionalProperties",
+        |value| *value == json!(false),
+    )))
+}
+
+fn open_string_enums(spec: &mut Value) -> Result<Changes> {
+    let mut count = 0;
+    let mut unexpected = Vec::new();
+    for_each_node(spec, &mut |node: &mut Map<String, Value>| {
+        let Some(values) = node.get("enum").and_then(Value::as_array) else {
+            return;
+        };
+        let all_strings = values.iter().all(|v| v.is_string() || v.is_null());
+        match node.get("type").and_then(Value::as_str) {
+            Some("string") | None if all_strings => {
+                let values = node.remove("enum").expect("checked above");
+                node.insert(KNOWN_VALUES.into(), values);
+                node.insert("type".into(), json!("string"));
+                count += 1;
+            }
+            // Integer or boolean enums can stay closed: typify turns them into plain numbers.
+            Some("integer" | "number" | "boolean") => {}
+            other => unexpected.push(format!("{other:?} {values:?}")),
+        }
+    });
+    if !unexpected.is_empty() {
+        bail!("enums of an unexpected kind: {}", unexpected.join("; "));
+    }
+    Ok(Changes::Count(count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(responses: Value) -> Value {
+        json!({"paths": {"/u": {"post": {"operationId": "Op", "responses": responses}}},
+            "components": {
+                "schemas": {"ClerkErrors": {"type": "object"}},
+                "responses": {"ClerkErrors": {"content": {"application/json":
+                    {"schema": {"$ref": CLERK_ERRORS_SCHEMA}}}}}}})
+    }
+
+    fn places(changes: Changes) -> Vec<String> {
+        match changes {
+            Changes::Places(places) => places,
+            Changes::Count(_) => panic!("expected places"),
+        }
+    }
+
+    #[test]
+    fn multipart_operations_are_dropped_with_their_empty_path() {
+        let mut spec = json!({"paths": {
+            "/logo": {"put": {"operationId": "Upload", "requestBody": {"content":
+                {"multipart/form-data": {"schema": {"type": "object"}}}}}},
+            "/user": {"get": {"operationId": "Get"}, "post": {"operationId": "Set",
+                "requestBody": {"content": {"multipart/form-data": {}}}}},
+        }});
+        let dropped = places(drop_multipart_operations(&mut spec).unwrap());
+        assert_eq!(dropped, ["Upload", "Set"]);
+        assert_eq!(spec, json!({"paths": {"/user": {"get": {"operationId": "Get"}}}}));
+    }
+
+    #[test]
+    fn inline_error_envelopes_become_one_ref() {
+        let envelope = json!({"type": "object", "required": ["errors"], "properties": {
+            "errors": {"type": "array", "items": {"type": "object",
+                "properties": {"message": {}, "long_message": {}, "code": {}}}}}});
+        let mut spec = op(json!({"400": {"content": {"application/json": {"schema": envelope}}}}));
+        let changed = places(ref_inline_error_envelopes(&mut spec).unwrap());
+        assert_eq!(changed, ["Op 400"]);
+        assert_eq!(
+            spec.pointer("/paths/~1u/post/responses/400/content/application~1json/schema"),
+            Some(&json!({"$ref": CLERK_ERRORS_SCHEMA}))
+        );
+    }
+
+    #[test]
+    fn an_unfamiliar_errors_property_stops_the_import() {
+        let odd = json!({"type": "object", "properties": {"errors": {"type": "string"}}});
+        let mut spec = op(json!({"400": {"content": {"application/json": {"schema": odd}}}}));
+        let err = ref_inline_error_envelopes(&mut spec).unwrap_err();
+        assert!(err.to_string().contains("not shaped like ClerkErrors"), "{err}");
+    }
+
+    #[test]
+    fn bodiless_errors_next_to_clerk_errors_get_the_envelope() {
+        let mut spec = op(json!({
+            "200": {},
+            "404": {},
+            "500": {"$ref": CLERK_ERRORS_RESPONSE},
+        }));
+        let changed = places(fill_empty_error_bodies(&mut spec).unwrap());
+        assert_eq!(changed, ["Op 404"]);
+        assert_eq!(
+            spec.pointer("/paths/~1u/post/responses/404"),
+            Some(&json!({"$ref": CLERK_ERRORS_RESPONSE}))
+        );
+        // An operation whose errors all lack a body is consistent and stays as it is.
+        let mut spec = op(json!({"400": {}, "500": {}}));
+        assert!(places(fill_empty_error_bodies(&mut spec).unwrap()).is_empty());
+    }
+
+    #[test]
+    fn two_different_error_bodies_stop_the_import() {
+        let mut spec = op(json!({
+            "400": {"$ref": CLERK_ERRORS_RESPONSE},
+            "500": {"content": {"text/html": {}}},
+        }));
+        assert!(fill_empty_error_bodies(&mut spec).is_err());
+    }
+
+    #[test]
+    fn unexploded_query_arrays_become_comma_joined_strings() {
+        let mut spec = json!({"paths": {"/d": {"get": {"operationId": "List", "parameters": [
+            {"name": "ids", "in": "query", "explode": false,
+                "schema": {"type": "array", "items": {"type": "string"}}},
+            {"name": "tags", "in": "query", "explode": true,
+                "schema": {"type": "array", "items": {"type": "string"}}},
+        ]}}}});
+        let changed = places(join_unexploded_query_arrays(&mut spec).unwrap());
+        assert_eq!(changed, ["List.ids"]);
+        assert_eq!(
+            spec.pointer("/paths/~1d/get/parameters/0"),
+            Some(&json!({"name": "ids", "in": "query", "schema": {"type": "string"}}))
+        );
+        assert_eq!(spec.pointer("/paths/~1d/get/parameters/1/explode"), Some(&json!(true)));
+    }
+
+    #[test]
+    fn the_deprecated_one_of_colliding_params_is_dropped() {
+        let mut spec = json!({"paths": {"/i": {"get": {"operationId": "I", "parameters": [
+            {"name": "frontendApi", "in": "query", "deprecated": true},
+            {"name": "frontend_api", "in": "query"},
+            {"name": "domain", "in": "query"},
+        ]}}}});
+        let changed = places(drop_deprecated_colliding_params(&mut spec).unwrap());
+        assert_eq!(changed, ["I.frontendApi"]);
+        let names: Vec<_> = spec.pointer("/paths/~1i/get/parameters").unwrap().as_array().unwrap()
+            .iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["frontend_api", "domain"]);
+    }
+
+    #[test]
+    fn colliding_params_without_a_deprecated_one_stop_the_import() {
+        let mut spec = json!({"paths": {"/i": {"get": {"parameters": [
+            {"name": "userId", "in": "query"}, {"name": "user_id", "in": "query"},
+        ]}}}});
+        assert!(drop_deprecated_colliding_params(&mut spec).is_err());
+    }
+
+    #[test]
+    fn patterns_and_closed_objects_are_removed_but_not_property_names() {
+        let mut spec = json!({"components": {"schemas": {"S": {
+            "type": "object", "additionalProperties": false,
+            "properties": {
+                "pattern": {"type": "string", "pattern": "^a+$"},
+                "meta": {"type": "object", "additionalProperties": true},
+            }}}}});
+        assert!(matches!(strip_patterns(&mut spec).unwrap(), Changes::Count(1)));
+        assert!(matches!(allow_unknown_fields(&mut spec).unwrap(), Changes::Count(1)));
+        assert_eq!(spec, json!({"components": {"schemas": {"S": {
+            "type": "object",
+            "properties": {
+                "pattern": {"type": "string"},
+                "meta": {"type": "object", "additionalProperties": true},
+            }}}}}));
+    }
+
+    #[test]
+    fn string_enums_are_opened_and_keep_their_values() {
+        let mut spec = json!({"components": {"schemas": {"S": {"type": "object", "properties": {
+            "status": {"type": "string", "enum": ["pending", "accepted"]},
+            "kind": {"enum": ["a", null], "nullable": true},
+            "level": {"type": "integer", "enum": [1, 2]},
+        }}}}});
+        assert!(matches!(open_string_enums(&mut spec).unwrap(), Changes::Count(2)));
+        let properties = spec.pointer("/components/schemas/S/properties").unwrap();
+        assert_eq!(
+            properties["status"],
+            json!({"type": "string", KNOWN_VALUES: ["pending", "accepted"]})
+        );
+        assert_eq!(
+            properties["kind"],
+            json!({"type": "string", "nullable": true, KNOWN_VALUES: ["a", null]})
+        );
+        assert_eq!(properties["level"]["enum"], json!([1, 2]));
+    }
+
+    #[test]
+    fn rust_field_names_fold_case_and_separators() {
+        assert_eq!(rust_field_name("frontendApi"), "frontend_api");
+        assert_eq!(rust_field_name("frontend_api"), "frontend_api");
+        assert_eq!(rust_field_name("order-by"), "order_by");
+    }
+}
