@@ -1,1 +1,282 @@
-//! clerk-fake
+//! A faithful local fake of [Clerk](https://clerk.com)'s Backend API (BAPI) for organization
+//! invitations, for testing clients without reaching Clerk.
+//!
+//! # What it covers
+//!
+//! The eight organization-invitation routes under `/v1`, with Clerk's shapes, error envelope,
+//! codes and statuses:
+//!
+//! | Route | Operation |
+//! | --- | --- |
+//! | `POST /v1/organizations/{organization_id}/invitations` | create one |
+//! | `POST /v1/organizations/{organization_id}/invitations/bulk` | create up to 10, all or nothing |
+//! | `GET /v1/organizations/{organization_id}/invitations` | list (`status`, `email_address`, `order_by`, `limit`, `offset`) |
+//! | `GET /v1/organizations/{organization_id}/invitations/pending` | list pending (deprecated) |
+//! | `GET /v1/organizations/{organization_id}/invitations/{invitation_id}` | get one |
+//! | `POST /v1/organizations/{organization_id}/invitations/{invitation_id}/revoke` | revoke |
+//! | `GET /v1/organization_invitations` | list instance-wide (`status`, `query`, `order_by`, paging) |
+//! | `GET /v1/users/{user_id}/organization_invitations` | list a user's (`status`, paging) |
+//!
+//! Around them: bearer-key authentication, Clerk's per-instance rate limits on a virtual
+//! [`Clock`], scripted [`Fault`]s (5xx, HTML pages, dropped connections, slow, lost, truncated or
+//! surprising responses) and a [`RequestLog`]. Requests are checked in a real server's order:
+//! 401, 429, 404 (organization), 422 (parameters), 403 (permissions), then 400/403 business rules.
+//!
+//! # What it does not cover
+//!
+//! Everything else in BAPI (organizations, users and memberships are seeded from Rust, not over
+//! HTTP), emails, invitation URLs and tickets (`url` is always `null`), images, role permissions
+//! (only `org:admin` may invite or revoke), organization-domain invitations, and the exact
+//! wording of Clerk's messages. Clerk documents no code for a non-admin inviter or an unparsable
+//! body; the fake answers `not_an_admin_in_organization` (403) and `malformed_request_body` (400).
+//!
+//! # Example
+//!
+//! ```no_run
+//! use clerk_fake::{FakeClerk, Organization, User, ADMIN_ROLE};
+//! use std::time::Duration;
+//!
+//! # async fn demo() -> Result<(), clerk_fake::SeedError> {
+//! let fake = FakeClerk::start().await;
+//! fake.add_organization(Organization::new("org_1", "Acme").with_max_allowed_memberships(50));
+//! fake.add_user(User::new("user_1", "admin@acme.test").with_name("Ada", "Admin"));
+//! fake.add_membership("org_1", "user_1", ADMIN_ROLE)?;
+//!
+//! // Point the client under test at the fake; it appends `/v1` itself.
+//! let base_url = fake.base_url();
+//! let secret_key = fake.secret_key();
+//! # let _ = (base_url, secret_key);
+//!
+//! // Thirty-one days later, pending invitations have expired.
+//! fake.clock().advance(Duration::from_secs(31 * 24 * 3600));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Dropping the [`FakeClerk`] stops its server.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod app;
+mod clock;
+mod errors;
+mod faults;
+mod ids;
+mod params;
+mod rate_limit;
+mod request_log;
+mod routes;
+mod server;
+mod state;
+mod wire;
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use clock::{Clock, DEFAULT_START_MS};
+pub use faults::{Fault, Faults, RetryAfter, Route, RouteFaults};
+pub use rate_limit::{KeyKind, Limit, RateLimits};
+pub use request_log::{DEFAULT_LOG_CAP, LoggedRequest, RequestLog};
+pub use state::{
+    ADMIN_ROLE, Invitation, InvitationStatus, MEMBER_ROLE, Organization, SeedError, User,
+};
+
+use app::App;
+use state::Store;
+
+/// A running fake Clerk on 127.0.0.1; dropping it stops the server.
+#[derive(Debug)]
+pub struct FakeClerk {
+    app: Arc<App>,
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+}
+
+/// Configures a [`FakeClerk`] before it starts.
+#[derive(Debug, Clone)]
+pub struct FakeClerkBuilder {
+    key_kind: KeyKind,
+    rate_limits: Option<RateLimits>,
+    log_cap: usize,
+    clock_start_ms: i64,
+    port: u16,
+}
+
+impl FakeClerkBuilder {
+    /// Issue a `sk_live_` (production) or `sk_test_` (development, the default) key; the kind
+    /// sets the default global rate limit.
+    pub fn key_kind(mut self, key_kind: KeyKind) -> Self {
+        self.key_kind = key_kind;
+        self
+    }
+
+    /// Replaces Clerk's default limits for the key kind.
+    pub fn rate_limits(mut self, rate_limits: RateLimits) -> Self {
+        self.rate_limits = Some(rate_limits);
+        self
+    }
+
+    /// Keeps at most this many requests in the log; 0 disables it.
+    pub fn request_log_cap(mut self, cap: usize) -> Self {
+        self.log_cap = cap;
+        self
+    }
+
+    /// Starts the virtual clock at this Unix time in milliseconds.
+    pub fn clock_start_ms(mut self, unix_ms: i64) -> Self {
+        self.clock_start_ms = unix_ms;
+        self
+    }
+
+    /// Listens on this port of 127.0.0.1 instead of an ephemeral one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Binds and starts serving on the current tokio runtime.
+    pub async fn start(self) -> io::Result<FakeClerk> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
+        let addr = listener.local_addr()?;
+        let secret_key = match self.key_kind {
+            KeyKind::Test => "sk_test_FakeClerkLocalDevelopmentKey0000",
+            KeyKind::Live => "sk_live_FakeClerkLocalProductionKey00000",
+        };
+        let limits = self
+            .rate_limits
+            .unwrap_or(RateLimits::clerk_defaults(self.key_kind));
+        let app = Arc::new(App {
+            store: Mutex::new(Store::new()),
+            clock: Clock::starting_at(self.clock_start_ms),
+            faults: Faults::default(),
+            limiter: Mutex::new(rate_limit::RateLimiter::new(limits)),
+            log: RequestLog::new(self.log_cap),
+            secret_key: secret_key.to_owned(),
+            trace_ids: AtomicU64::new(0),
+        });
+        let shutdown = CancellationToken::new();
+        tokio::spawn(server::serve(
+            listener,
+            routes::router(app.clone()),
+            shutdown.clone(),
+        ));
+        Ok(FakeClerk {
+            app,
+            addr,
+            shutdown,
+        })
+    }
+}
+
+impl FakeClerk {
+    /// Starts a fake with Clerk's defaults on an ephemeral port.
+    ///
+    /// # Panics
+    ///
+    /// If no port on 127.0.0.1 can be bound; use [`FakeClerk::builder`] to handle that.
+    pub async fn start() -> Self {
+        Self::builder()
+            .start()
+            .await
+            .expect("clerk-fake: cannot listen on 127.0.0.1")
+    }
+
+    /// A builder to change the key kind, rate limits, log cap, clock start or port.
+    pub fn builder() -> FakeClerkBuilder {
+        FakeClerkBuilder {
+            key_kind: KeyKind::Test,
+            rate_limits: None,
+            log_cap: DEFAULT_LOG_CAP,
+            clock_start_ms: DEFAULT_START_MS,
+            port: 0,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`, without `/v1`, like `https://api.clerk.com`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The one secret key this instance accepts (`sk_test_...` or `sk_live_...`).
+    pub fn secret_key(&self) -> &str {
+        &self.app.secret_key
+    }
+
+    /// The virtual clock behind timestamps, expiry and rate-limit windows.
+    pub fn clock(&self) -> &Clock {
+        &self.app.clock
+    }
+
+    /// The fault script.
+    pub fn faults(&self) -> &Faults {
+        &self.app.faults
+    }
+
+    /// The log of received requests.
+    pub fn request_log(&self) -> &RequestLog {
+        &self.app.log
+    }
+
+    /// Adds or replaces an organization.
+    pub fn add_organization(&self, organization: Organization) {
+        self.app.store().add_organization(organization);
+    }
+
+    /// Adds or replaces a user.
+    pub fn add_user(&self, user: User) {
+        self.app.store().add_user(user);
+    }
+
+    /// Adds a custom role (e.g. `org:billing`, "Billing") usable in invitations.
+    pub fn add_role(&self, key: impl Into<String>, name: impl Into<String>) {
+        self.app.store().add_role(key.into(), name.into());
+    }
+
+    /// Makes a user a member of an organization with a role (or changes the role).
+    pub fn add_membership(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+        role: &str,
+    ) -> Result<(), SeedError> {
+        self.app
+            .store()
+            .add_membership(organization_id, user_id, role)
+    }
+
+    /// Accepts a pending invitation as its invitee would: the user with that email (created if
+    /// none exists) becomes a member with the invited role. Returns that user's id.
+    pub fn accept_invitation(&self, invitation_id: &str) -> Result<String, SeedError> {
+        let now_ms = self.app.clock.now_ms();
+        self.app.store().accept_invitation(invitation_id, now_ms)
+    }
+
+    /// One invitation, with its status as of the virtual clock.
+    pub fn invitation(&self, invitation_id: &str) -> Option<Invitation> {
+        let now_ms = self.app.clock.now_ms();
+        self.app.store().invitation(invitation_id, now_ms)
+    }
+
+    /// Every invitation, oldest first, with statuses as of the virtual clock.
+    pub fn invitations(&self) -> Vec<Invitation> {
+        let now_ms = self.app.clock.now_ms();
+        self.app.store().all_invitations(now_ms)
+    }
+}
+
+impl Drop for FakeClerk {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}

@@ -1,0 +1,201 @@
+//! Clerk's error envelope and the errors this fake returns.
+//!
+//! Every error body is `{"errors":[{message, long_message, code, meta}], "clerk_trace_id"}`, like
+//! Clerk's. Codes and statuses follow the organization-invitation docs; where Clerk documents no
+//! code (malformed JSON bodies, non-admin inviters) the fake picks a descriptive one.
+
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+
+/// One failed request, before it is rendered with a trace id.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ApiError {
+    pub(crate) status: StatusCode,
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+    pub(crate) long_message: String,
+    pub(crate) meta: Map<String, Value>,
+}
+
+impl ApiError {
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: &str,
+        long_message: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            message: message.to_owned(),
+            long_message: long_message.into(),
+            meta: Map::new(),
+        }
+    }
+
+    fn with_meta(mut self, key: &str, value: Value) -> Self {
+        self.meta.insert(key.to_owned(), value);
+        self
+    }
+
+    pub(crate) fn authentication_invalid() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "authentication_invalid",
+            "Invalid authentication",
+            "Unable to authenticate the request, you need to supply an active API key",
+        )
+    }
+
+    pub(crate) fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            "not found",
+            format!("{what} not found"),
+        )
+    }
+
+    pub(crate) fn param_missing(param: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_param_missing",
+            "is missing",
+            format!("{param} must be included."),
+        )
+        .with_meta("param_name", json!(param))
+    }
+
+    pub(crate) fn param_format_invalid(param: &str, detail: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_param_format_invalid",
+            "is invalid",
+            format!("{param} {detail}"),
+        )
+        .with_meta("param_name", json!(param))
+    }
+
+    pub(crate) fn param_value_invalid(param: &str, detail: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_param_value_invalid",
+            "is invalid",
+            format!("{param} {detail}"),
+        )
+        .with_meta("param_name", json!(param))
+    }
+
+    pub(crate) fn malformed_body(detail: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_request_body",
+            "malformed request body",
+            format!("The request body could not be parsed: {detail}"),
+        )
+    }
+
+    pub(crate) fn body_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request_body_too_large",
+            "request body too large",
+            "The request body is larger than this server accepts.",
+        )
+    }
+
+    pub(crate) fn duplicate_record(emails: Vec<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "duplicate_record",
+            "duplicate invitation",
+            format!(
+                "There are already pending invitations for the following email addresses: {}",
+                emails.join(", ")
+            ),
+        )
+        .with_meta("email_addresses", json!(emails))
+    }
+
+    pub(crate) fn already_a_member(emails: Vec<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "already_a_member_in_organization",
+            "already a member",
+            format!(
+                "The following email addresses belong to members of this organization: {}",
+                emails.join(", ")
+            ),
+        )
+        .with_meta("email_addresses", json!(emails))
+    }
+
+    pub(crate) fn not_an_admin(user_id: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "not_an_admin_in_organization",
+            "not an admin",
+            format!("User {user_id} must be an admin of this organization to manage invitations."),
+        )
+    }
+
+    pub(crate) fn not_pending() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "organization_invitation_not_pending",
+            "invitation is not pending",
+            "Only pending organization invitations can be revoked.",
+        )
+    }
+
+    pub(crate) fn bulk_size_exceeded(max: usize) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bulk_size_exceeded",
+            "too many invitations",
+            format!("You can create at most {max} invitations in one request."),
+        )
+    }
+
+    pub(crate) fn membership_quota_exceeded(max: u32) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "organization_membership_quota_exceeded",
+            "membership quota exceeded",
+            format!(
+                "The organization allows at most {max} memberships, counting pending invitations."
+            ),
+        )
+    }
+
+    pub(crate) fn too_many_requests() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "Too Many Requests",
+            "Too many requests, please retry later.",
+        )
+    }
+
+    pub(crate) fn internal(status: StatusCode) -> Self {
+        Self::new(
+            status,
+            "internal_clerk_error",
+            "Oops, an unexpected error occurred",
+            "There was an internal error on our servers. We've been notified and are working on fixing it.",
+        )
+    }
+
+    /// The JSON body in Clerk's envelope.
+    pub(crate) fn body(&self, trace_id: &str) -> Value {
+        json!({
+            "errors": [{
+                "message": self.message,
+                "long_message": self.long_message,
+                "code": self.code,
+                "meta": self.meta,
+            }],
+            "clerk_trace_id": trace_id,
+        })
+    }
+}
