@@ -1,0 +1,139 @@
+//! The vendored OpenAPI 3.0 spec as JSON Schema, and checks of bodies against it.
+//!
+//! Conversion: `nullable: true` becomes "or null"; `$ref`s to `#/components/...` keep working
+//! because each schema is validated inside a document that embeds the converted components.
+
+use std::sync::OnceLock;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+
+const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/clerk-bapi.json");
+
+/// The routes the fake serves, as the spec names them (static segments win over parameters).
+const TEMPLATES: &[&str] = &[
+    "/organizations/{organization_id}/invitations/bulk",
+    "/organizations/{organization_id}/invitations/pending",
+    "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
+    "/organizations/{organization_id}/invitations/{invitation_id}",
+    "/organizations/{organization_id}/invitations",
+    "/organization_invitations",
+    "/users/{user_id}/organization_invitations",
+];
+
+fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let text = std::fs::read_to_string(SPEC_PATH).expect("vendored spec");
+        let mut spec: Value = serde_json::from_str(&text).expect("spec is JSON");
+        nullable_to_json_schema(&mut spec);
+        spec
+    })
+}
+
+/// Rewrites OpenAPI 3.0's `nullable: true` into JSON Schema's `type: [T, "null"]`.
+fn nullable_to_json_schema(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for child in fields.values_mut() {
+                nullable_to_json_schema(child);
+            }
+            if fields.remove("nullable") == Some(Value::Bool(true)) {
+                if let Some(Value::String(kind)) = fields.get("type").cloned() {
+                    fields.insert("type".into(), json!([kind, "null"]));
+                } else {
+                    let inner = Value::Object(std::mem::take(fields));
+                    fields.insert("anyOf".into(), json!([inner, {"type": "null"}]));
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(nullable_to_json_schema),
+        _ => {}
+    }
+}
+
+fn resolve<'a>(mut value: &'a Value) -> &'a Value {
+    while let Some(Value::String(target)) = value.get("$ref") {
+        let pointer = target.strip_prefix('#').expect("local ref");
+        value = spec().pointer(pointer).expect("ref resolves");
+    }
+    value
+}
+
+/// The spec's path template for a concrete path below `/v1`.
+pub fn template_for(path: &str) -> &'static str {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    TEMPLATES
+        .iter()
+        .copied()
+        .find(|template| {
+            let parts: Vec<&str> = template.trim_matches('/').split('/').collect();
+            parts.len() == segments.len()
+                && parts
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t.starts_with('{') || t == s)
+        })
+        .unwrap_or_else(|| panic!("no spec route for {path}"))
+}
+
+/// The response schema the spec gives this operation and status; statuses the spec leaves
+/// out (401, 429, 5xx) must still be Clerk's error envelope.
+pub fn response_schema(method: &Method, path: &str, status: StatusCode) -> Value {
+    let template = template_for(path);
+    let operation = &spec()["paths"][template][method.as_str().to_lowercase()];
+    assert!(operation.is_object(), "{method} {template} is not in the spec");
+    let response = &operation["responses"][status.as_str()];
+    if response.is_null() {
+        assert!(!status.is_success(), "{method} {template} has no {status} in the spec");
+        return json!({"$ref": "#/components/schemas/ClerkErrors"});
+    }
+    resolve(response)["content"]["application/json"]["schema"].clone()
+}
+
+/// A validator for `schema`, with the spec's components embedded so `$ref`s resolve.
+pub fn validator(schema: &Value) -> jsonschema::Validator {
+    let mut document = Map::new();
+    document.insert("components".into(), spec()["components"].clone());
+    document.insert("allOf".into(), json!([schema]));
+    jsonschema::validator_for(&Value::Object(document)).expect("schema compiles")
+}
+
+pub fn assert_matches_operation(method: &Method, path: &str, status: StatusCode, body: &Value) {
+    let schema = response_schema(method, path, status);
+    let errors: Vec<String> = validator(&schema)
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {path} {status}: body does not match the spec: {errors:#?}\n{body:#}"
+    );
+    for_each_invitation(body, &mut |invitation| assert_exact_invitation_fields(invitation));
+}
+
+/// The vendored spec drops `additionalProperties: false`, so check invitation fields by name:
+/// exactly the spec's `OrganizationInvitation` properties (plus `public_organization_data` in
+/// the variant that has it).
+fn assert_exact_invitation_fields(invitation: &Map<String, Value>) {
+    let properties = spec()["components"]["schemas"]["OrganizationInvitation"]["properties"]
+        .as_object()
+        .expect("properties");
+    let mut expected: Vec<&str> = properties.keys().map(String::as_str).collect();
+    if invitation.contains_key("public_organization_data") {
+        expected.push("public_organization_data");
+    }
+    expected.sort_unstable();
+    let mut actual: Vec<&str> = invitation.keys().map(String::as_str).collect();
+    actual.sort_unstable();
+    assert_eq!(actual, expected, "invitation fields differ from the spec");
+}
+
+fn for_each_invitation(body: &Value, visit: &mut impl FnMut(&Map<String, Value>)) {
+    if body["object"] == "organization_invitation" {
+        visit(body.as_object().expect("object"));
+    }
+    if let Some(items) = body["data"].as_array() {
+        items.iter().filter_map(Value::as_object).for_each(visit);
+    }
+}
