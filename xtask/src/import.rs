@@ -44,7 +44,11 @@ pub fn run(file: &Path, check: bool) -> Result<()> {
             let current = std::fs::read_to_string(path).unwrap_or_default();
             if current != **wanted {
                 stale = true;
-                let shown = path.strip_prefix(&root).unwrap_or(path).display().to_string();
+                let shown = path
+                    .strip_prefix(&root)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string();
                 print!(
                     "{}",
                     TextDiff::from_lines(current.as_str(), wanted.as_str())
@@ -112,10 +116,37 @@ fn is_prose(key: &str) -> bool {
 }
 
 /// Drops the prose at every level, and reduces `info` to its title and version.
+///
+/// OpenAPI requires a `description` on every response object, so those become empty strings:
+/// the document stays valid for parsers such as `openapiv3` and still carries no prose.
 pub fn strip_prose(spec: &mut Value) {
     for_each_node(spec, &mut |node| node.retain(|key, _| !is_prose(key)));
     if let Some(info) = spec.get_mut("info").and_then(Value::as_object_mut) {
         info.retain(|key, _| key == "title" || key == "version");
+    }
+    if let Some(responses) = spec.pointer_mut("/components/responses") {
+        describe_responses_emptily(responses);
+    }
+    if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for operation in item.values_mut() {
+                if let Some(responses) = operation.get_mut("responses") {
+                    describe_responses_emptily(responses);
+                }
+            }
+        }
+    }
+}
+
+fn describe_responses_emptily(responses: &mut Value) {
+    let responses = responses
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|map| map.values_mut());
+    for response in responses.filter_map(Value::as_object_mut) {
+        if !response.contains_key("$ref") {
+            response.insert("description".into(), json!(""));
+        }
     }
 }
 
@@ -146,7 +177,7 @@ mod tests {
                 "info": {"title": "T", "version": "1"},
                 "paths": {"/a": {"get": {
                     "operationId": "A",
-                    "responses": {"200": {"content": {"application/json": {
+                    "responses": {"200": {"description": "", "content": {"application/json": {
                         "schema": {"type": "object",
                             "properties": {"description": {"type": "string"}}}
                     }}}}

@@ -1,0 +1,35 @@
+//! Generates the bindings from the vendored spec into `$OUT_DIR`; see `build/generate.rs`.
+
+#[path = "build/generate.rs"]
+mod generate;
+
+use std::collections::HashSet;
+use std::env;
+use std::path::PathBuf;
+
+const SPEC: &str = "spec/clerk-bapi.json";
+
+fn main() {
+    println!("cargo:rerun-if-changed={SPEC}");
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build/generate.rs");
+
+    let spec = std::fs::read_to_string(SPEC).unwrap_or_else(|err| panic!("reading {SPEC}: {err}"));
+    let bindings = generate::generate(&spec, &enabled_features());
+
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out_dir.join("codegen.rs"), bindings.code).expect("writing the bindings");
+    std::fs::write(out_dir.join("api_version.txt"), bindings.api_version)
+        .expect("writing the API version");
+}
+
+/// Enabled features as cargo reports them (`CARGO_FEATURE_ORGANIZATION_INVITATIONS`), in the
+/// kebab-case of the feature names.
+fn enabled_features() -> HashSet<String> {
+    env::vars()
+        .filter_map(|(key, _)| {
+            let feature = key.strip_prefix("CARGO_FEATURE_")?;
+            Some(feature.to_lowercase().replace('_', "-"))
+        })
+        .collect()
+}

@@ -1,0 +1,197 @@
+//! Turning the vendored spec into Rust for a set of enabled tag features.
+//!
+//! Shared by `build.rs` (which writes the result to `$OUT_DIR`) and by the snapshot test in
+//! `tests/surface.rs`, so the snapshot shows exactly what users compile. Before generation, and
+//! without touching the vendored file:
+//! 1. only the operations of the enabled tag features are kept, so a user who needs one tag
+//!    compiles about 3k lines instead of 100k;
+//! 2. non-2xx responses are dropped from every operation, so progenitor hands every error back as
+//!    `Error::UnexpectedResponse(reqwest::Response)` with its status, headers and body intact
+//!    (a documented error whose body failed to decode would otherwise lose its status);
+//! 3. defaults are dropped from optional properties, so an unset field is left out of the request
+//!    and Clerk applies its own default (typify would otherwise serialize `None` as `null`);
+//! 4. components no longer referenced are pruned, keeping the `ClerkErrors` envelope.
+
+use std::collections::{BTreeSet, HashSet};
+
+use serde_json::Value;
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+/// Components the bindings always export, whatever the features.
+const ALWAYS_KEPT: &[&str] = &["#/components/schemas/ClerkErrors"];
+
+/// The generated bindings and the spec's API version.
+pub struct Bindings {
+    pub code: String,
+    pub api_version: String,
+}
+
+/// Generates the bindings for the operations of the `enabled` features (`full` means all).
+pub fn generate(spec_json: &str, enabled: &HashSet<String>) -> Bindings {
+    let mut spec: Value = serde_json::from_str(spec_json).expect("the vendored spec is JSON");
+    let api_version = spec["info"]["version"]
+        .as_str()
+        .expect("the spec has a version")
+        .to_owned();
+
+    keep_enabled_operations(&mut spec, enabled);
+    drop_error_responses(&mut spec);
+    drop_optional_defaults(&mut spec);
+    prune_components(&mut spec);
+
+    let spec: openapiv3::OpenAPI =
+        serde_json::from_value(spec).expect("the vendored spec is OpenAPI 3.0");
+    let mut settings = progenitor::GenerationSettings::default();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Builder)
+        .with_tag(progenitor::TagStyle::Merged)
+        // lib.rs implements the hooks: it swaps progenitor's `api-version` for Clerk's header.
+        .with_hooks(progenitor::HooksMode::Expected);
+    let tokens = progenitor::Generator::new(&settings)
+        .generate_tokens(&spec)
+        .expect("progenitor generates the vendored spec");
+    let file: syn::File = syn::parse2(tokens).expect("progenitor emits valid Rust");
+    Bindings {
+        code: prettyplease::unparse(&file),
+        api_version,
+    }
+}
+
+/// The kebab-case feature a spec tag maps to: "Allow-list / Block-list" -> "allow-list-block-list".
+pub fn feature_name(tag: &str) -> String {
+    let mut name = String::new();
+    for ch in tag.to_lowercase().chars() {
+        if ch.is_ascii_alphanumeric() {
+            name.push(ch);
+        } else if !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    name.trim_matches('-').to_owned()
+}
+
+fn keep_enabled_operations(spec: &mut Value, enabled: &HashSet<String>) {
+    let everything = enabled.contains("full");
+    let paths = spec["paths"].as_object_mut().expect("the spec has paths");
+    for item in paths.values_mut() {
+        let item = item.as_object_mut().expect("a path item");
+        item.retain(|key, operation| {
+            if !METHODS.contains(&key.as_str()) {
+                return true;
+            }
+            everything
+                || operation["tags"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .any(|tag| enabled.contains(&feature_name(tag)))
+        });
+    }
+    paths.retain(|_, item| {
+        item.as_object()
+            .is_some_and(|item| item.keys().any(|key| METHODS.contains(&key.as_str())))
+    });
+}
+
+fn drop_error_responses(spec: &mut Value) {
+    for item in spec["paths"].as_object_mut().expect("paths").values_mut() {
+        for (key, operation) in item.as_object_mut().expect("a path item") {
+            if METHODS.contains(&key.as_str()) {
+                if let Some(responses) = operation["responses"].as_object_mut() {
+                    responses.retain(|status, _| status.starts_with('2'));
+                }
+            }
+        }
+    }
+}
+
+fn drop_optional_defaults(spec: &mut Value) {
+    visit_objects(spec, &mut |object| {
+        let required: Vec<String> = object
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(Value::Object(properties)) = object.get_mut("properties") {
+            for (name, property) in properties.iter_mut() {
+                if !required.contains(name) {
+                    if let Some(property) = property.as_object_mut() {
+                        property.remove("default");
+                    }
+                }
+            }
+        }
+    });
+}
+
+fn visit_objects(value: &mut Value, visit: &mut dyn FnMut(&mut serde_json::Map<String, Value>)) {
+    match value {
+        Value::Object(map) => {
+            visit(map);
+            map.values_mut()
+                .for_each(|child| visit_objects(child, visit));
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|child| visit_objects(child, visit)),
+        _ => {}
+    }
+}
+
+/// Keeps only the components reachable from the remaining paths (and [`ALWAYS_KEPT`]).
+fn prune_components(spec: &mut Value) {
+    let mut reachable: BTreeSet<String> = ALWAYS_KEPT.iter().map(|r| r.to_string()).collect();
+    let mut pending: Vec<String> = reachable.iter().cloned().collect();
+    collect_refs(&spec["paths"], &mut |reference| {
+        if reachable.insert(reference.to_owned()) {
+            pending.push(reference.to_owned());
+        }
+    });
+    while let Some(reference) = pending.pop() {
+        let target = spec
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("dangling $ref {reference}"));
+        collect_refs(target, &mut |found| {
+            if reachable.insert(found.to_owned()) {
+                pending.push(found.to_owned());
+            }
+        });
+    }
+    let components = spec["components"].as_object_mut().expect("components");
+    for (kind, entries) in components.iter_mut() {
+        if kind == "securitySchemes" {
+            continue; // named by `security`, never by `$ref`
+        }
+        if let Some(entries) = entries.as_object_mut() {
+            entries.retain(|name, _| {
+                reachable.contains(&format!("#/components/{kind}/{}", pointer_escape(name)))
+            });
+        }
+    }
+}
+
+fn pointer_escape(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+fn collect_refs(value: &Value, found: &mut dyn FnMut(&str)) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                found(reference);
+            }
+            map.values().for_each(|child| collect_refs(child, found));
+        }
+        Value::Array(items) => items.iter().for_each(|child| collect_refs(child, found)),
+        _ => {}
+    }
+}

@@ -1,0 +1,42 @@
+//! The crate's features must be exactly the spec's tags (plus `full` and `default`), or a tag's
+//! operations could never be generated.
+
+#[path = "../build/generate.rs"]
+#[allow(dead_code)]
+mod generate;
+
+use std::collections::BTreeSet;
+
+#[test]
+fn one_feature_per_spec_tag_and_full_has_them_all() {
+    let spec: serde_json::Value =
+        serde_json::from_str(include_str!("../spec/clerk-bapi.json")).unwrap();
+    let tags: BTreeSet<String> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .flat_map(|operation| operation["tags"].as_array().into_iter().flatten())
+        .map(|tag| generate::feature_name(tag.as_str().unwrap()))
+        .collect();
+
+    let manifest: toml::Table = include_str!("../Cargo.toml").parse().unwrap();
+    let features = manifest["features"].as_table().unwrap();
+    let declared: BTreeSet<String> = features
+        .keys()
+        .filter(|name| *name != "full" && *name != "default")
+        .cloned()
+        .collect();
+    let in_full: BTreeSet<String> = features["full"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|name| name.as_str().unwrap().to_owned())
+        .collect();
+
+    assert_eq!(
+        declared, tags,
+        "add or remove features in clerk-bapi-sys/Cargo.toml"
+    );
+    assert_eq!(in_full, tags, "`full` must list every tag feature");
+}
