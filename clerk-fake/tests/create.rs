@@ -65,7 +65,12 @@ async fn without_an_inviter_there_is_no_public_inviter_data() {
     assert_eq!(reply.body["role_name"], "Admin");
     let created = reply.body["created_at"].as_i64().unwrap();
     assert_eq!(reply.body["expires_at"], created + 24 * 3600 * 1000);
-    assert!(!api.fake.invitation(reply.body["id"].as_str().unwrap()).unwrap().notify);
+    assert!(
+        !api.fake
+            .invitation(reply.body["id"].as_str().unwrap())
+            .unwrap()
+            .notify
+    );
 }
 
 #[tokio::test]
@@ -73,7 +78,10 @@ async fn custom_roles_can_be_invited() {
     let api = Api::new().await;
     api.fake.add_role("org:billing", "Billing");
     let reply = api
-        .post(CREATE, json!({"email_address": "b@example.com", "role": "org:billing"}))
+        .post(
+            CREATE,
+            json!({"email_address": "b@example.com", "role": "org:billing"}),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["role_name"], "Billing");
@@ -83,7 +91,10 @@ async fn custom_roles_can_be_invited() {
 async fn an_error_body_is_clerks_envelope() {
     let api = Api::new().await;
     let reply = api
-        .post(CREATE, json!({"email_address": "not-an-email", "role": "org:member"}))
+        .post(
+            CREATE,
+            json!({"email_address": "not-an-email", "role": "org:member"}),
+        )
         .await;
     insta::assert_json_snapshot!(reply.body);
 }
@@ -122,20 +133,55 @@ async fn unknown_organization_is_404_before_body_validation() {
 async fn parameter_errors_are_422_with_the_parameter_name() {
     let api = Api::new().await;
     let cases = [
-        (json!({"role": "org:member"}), "form_param_missing", "email_address"),
-        (json!({"email_address": "a@example.com"}), "form_param_missing", "role"),
-        (json!({"email_address": "a@b", "role": "org:member"}), "form_param_format_invalid", "email_address"),
-        (json!({"email_address": "a b@c.com", "role": "org:member"}), "form_param_format_invalid", "email_address"),
-        (json!({"email_address": "a@example.com", "role": "org:nope"}), "form_param_value_invalid", "role"),
-        (json!({"email_address": "a@example.com", "role": "org:member", "expires_in_days": 0}), "form_param_value_invalid", "expires_in_days"),
-        (json!({"email_address": "a@example.com", "role": "org:member", "expires_in_days": 366}), "form_param_value_invalid", "expires_in_days"),
-        (json!({"email_address": 7, "role": "org:member"}), "form_param_format_invalid", "email_address"),
+        (
+            json!({"role": "org:member"}),
+            "form_param_missing",
+            "email_address",
+        ),
+        (
+            json!({"email_address": "a@example.com"}),
+            "form_param_missing",
+            "role",
+        ),
+        (
+            json!({"email_address": "a@b", "role": "org:member"}),
+            "form_param_format_invalid",
+            "email_address",
+        ),
+        (
+            json!({"email_address": "a b@c.com", "role": "org:member"}),
+            "form_param_format_invalid",
+            "email_address",
+        ),
+        (
+            json!({"email_address": "a@example.com", "role": "org:nope"}),
+            "form_param_value_invalid",
+            "role",
+        ),
+        (
+            json!({"email_address": "a@example.com", "role": "org:member", "expires_in_days": 0}),
+            "form_param_value_invalid",
+            "expires_in_days",
+        ),
+        (
+            json!({"email_address": "a@example.com", "role": "org:member", "expires_in_days": 366}),
+            "form_param_value_invalid",
+            "expires_in_days",
+        ),
+        (
+            json!({"email_address": 7, "role": "org:member"}),
+            "form_param_format_invalid",
+            "email_address",
+        ),
     ];
     for (body, code, param) in cases {
         let reply = api.post(CREATE, body.clone()).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(reply.error_code(), code, "{body}");
-        assert_eq!(reply.body["errors"][0]["meta"]["param_name"], param, "{body}");
+        assert_eq!(
+            reply.body["errors"][0]["meta"]["param_name"], param,
+            "{body}"
+        );
     }
     assert!(api.fake.invitations().is_empty());
 }
@@ -186,14 +232,14 @@ async fn after_revoke_or_expiry_the_email_can_be_invited_again() {
     let api = Api::new().await;
     let first = api.invite("again@example.com").await;
     let id = first.body["id"].as_str().unwrap();
-    let revoke = api
-        .post(&format!("{CREATE}/{id}/revoke"), json!({}))
-        .await;
+    let revoke = api.post(&format!("{CREATE}/{id}/revoke"), json!({})).await;
     assert_eq!(revoke.status, StatusCode::OK);
     let second = api.invite("again@example.com").await;
     assert_eq!(second.status, StatusCode::OK);
 
-    api.fake.clock().advance(std::time::Duration::from_secs(30 * 24 * 3600));
+    api.fake
+        .clock()
+        .advance(std::time::Duration::from_secs(30 * 24 * 3600));
     let third = api.invite("again@example.com").await;
     assert_eq!(third.status, StatusCode::OK, "the second one expired");
 }
@@ -209,19 +255,37 @@ async fn inviting_a_member_is_400() {
 #[tokio::test]
 async fn members_plus_pending_invitations_may_not_pass_the_quota() {
     let api = Api::new().await;
-    api.fake.add_organization(Organization::new("org_small", "Small").with_max_allowed_memberships(2));
-    api.fake.add_membership("org_small", ADMIN, "org:admin").unwrap();
+    api.fake
+        .add_organization(Organization::new("org_small", "Small").with_max_allowed_memberships(2));
+    api.fake
+        .add_membership("org_small", ADMIN, "org:admin")
+        .unwrap();
     let path = "/organizations/org_small/invitations";
-    let ok = api.post(path, json!({"email_address": "one@example.com", "role": "org:member"})).await;
+    let ok = api
+        .post(
+            path,
+            json!({"email_address": "one@example.com", "role": "org:member"}),
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::OK);
-    let over = api.post(path, json!({"email_address": "two@example.com", "role": "org:member"})).await;
+    let over = api
+        .post(
+            path,
+            json!({"email_address": "two@example.com", "role": "org:member"}),
+        )
+        .await;
     assert_eq!(over.status, StatusCode::FORBIDDEN);
     assert_eq!(over.error_code(), "organization_membership_quota_exceeded");
 
     // Revoking frees the seat again.
     let id = ok.body["id"].as_str().unwrap();
     api.post(&format!("{path}/{id}/revoke"), json!({})).await;
-    let again = api.post(path, json!({"email_address": "two@example.com", "role": "org:member"})).await;
+    let again = api
+        .post(
+            path,
+            json!({"email_address": "two@example.com", "role": "org:member"}),
+        )
+        .await;
     assert_eq!(again.status, StatusCode::OK);
 }
 
@@ -245,7 +309,8 @@ async fn accepting_turns_the_invitation_into_a_membership() {
 #[tokio::test]
 async fn accepting_uses_the_existing_user_with_that_email() {
     let api = Api::new().await;
-    api.fake.add_user(User::new("user_known", "known@example.com"));
+    api.fake
+        .add_user(User::new("user_known", "known@example.com"));
     let reply = api.invite("Known@Example.com").await;
     let id = reply.body["id"].as_str().unwrap();
     assert_eq!(api.fake.accept_invitation(id).unwrap(), "user_known");
@@ -275,6 +340,9 @@ async fn the_request_log_records_what_the_client_sent() {
 #[tokio::test]
 async fn faults_only_hit_their_route() {
     let api = Api::new().await;
-    api.fake.faults().on(Route::BulkCreateInvitations).next(Fault::server_error(500));
+    api.fake
+        .faults()
+        .on(Route::BulkCreateInvitations)
+        .next(Fault::server_error(500));
     assert_eq!(api.invite("fine@example.com").await.status, StatusCode::OK);
 }

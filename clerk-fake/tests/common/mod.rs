@@ -78,7 +78,8 @@ impl Api {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Reply {
-        self.send(self.request(Method::POST, path).json(&body)).await
+        self.send(self.request(Method::POST, path).json(&body))
+            .await
     }
 
     /// `POST /organizations/org_acme/invitations` as the admin.

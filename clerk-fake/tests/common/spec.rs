@@ -82,10 +82,16 @@ pub fn template_for(path: &str) -> &'static str {
 pub fn response_schema(method: &Method, path: &str, status: StatusCode) -> Value {
     let template = template_for(path);
     let operation = &spec()["paths"][template][method.as_str().to_lowercase()];
-    assert!(operation.is_object(), "{method} {template} is not in the spec");
+    assert!(
+        operation.is_object(),
+        "{method} {template} is not in the spec"
+    );
     let response = &operation["responses"][status.as_str()];
     if response.is_null() {
-        assert!(!status.is_success(), "{method} {template} has no {status} in the spec");
+        assert!(
+            !status.is_success(),
+            "{method} {template} has no {status} in the spec"
+        );
         return json!({"$ref": "#/components/schemas/ClerkErrors"});
     }
     resolve(response)["content"]["application/json"]["schema"].clone()
@@ -109,7 +115,9 @@ pub fn assert_matches_operation(method: &Method, path: &str, status: StatusCode,
         errors.is_empty(),
         "{method} {path} {status}: body does not match the spec: {errors:#?}\n{body:#}"
     );
-    for_each_invitation(body, &mut |invitation| assert_exact_invitation_fields(invitation));
+    for_each_invitation(body, &mut |invitation| {
+        assert_exact_invitation_fields(invitation)
+    });
 }
 
 /// The vendored spec drops `additionalProperties: false`, so check invitation fields by name:
