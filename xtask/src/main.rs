@@ -3,10 +3,10 @@
 
 mod diff;
 mod import;
-mod transforms;
-mod walk;
 mod spec_file;
+mod transforms;
 mod update;
+mod walk;
 
 use std::path::PathBuf;
 
@@ -14,7 +14,10 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Maintainer tasks for the Clerk BAPI client")]
+#[command(
+    name = "cargo xtask",
+    about = "Maintainer tasks for the Clerk BAPI client"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

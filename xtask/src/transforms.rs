@@ -145,11 +145,16 @@ fn drop_multipart_operations(spec: &mut Value) -> Result<Changes> {
             to_remove.push((op.path.clone(), op.method));
         }
     }
-    let paths = spec["paths"].as_object_mut().expect("operations came from paths");
+    let paths = spec["paths"]
+        .as_object_mut()
+        .expect("operations came from paths");
     for (path, method) in to_remove {
         let item = paths[&path].as_object_mut().expect("a path item");
         item.remove(method);
-        if !item.keys().any(|key| crate::walk::METHODS.contains(&key.as_str())) {
+        if !item
+            .keys()
+            .any(|key| crate::walk::METHODS.contains(&key.as_str()))
+        {
             paths.remove(&path);
         }
     }
@@ -171,11 +176,16 @@ fn is_error_envelope(schema: &Value, operation: &str) -> Result<bool> {
     let items = errors.get("items");
     let items_ok = match items.and_then(|items| items.get("properties")) {
         Some(Value::Object(fields)) => fields.keys().all(|key| item_keys.contains(&key.as_str())),
-        _ => items.and_then(|items| items.get("$ref")) == Some(&json!("#/components/schemas/ClerkError")),
+        _ => {
+            items.and_then(|items| items.get("$ref"))
+                == Some(&json!("#/components/schemas/ClerkError"))
+        }
     };
     if errors.get("type") == Some(&json!("array"))
         && items_ok
-        && properties.keys().all(|key| envelope_keys.contains(&key.as_str()))
+        && properties
+            .keys()
+            .all(|key| envelope_keys.contains(&key.as_str()))
     {
         Ok(true)
     } else {
@@ -190,7 +200,10 @@ fn ref_inline_error_envelopes(spec: &mut Value) -> Result<Changes> {
     let mut places = Vec::new();
     for op in operations_mut(spec) {
         let name = op.name();
-        let Some(responses) = op.operation.get_mut("responses").and_then(Value::as_object_mut)
+        let Some(responses) = op
+            .operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
         else {
             continue;
         };
@@ -218,13 +231,19 @@ fn is_error_status(status: &str) -> bool {
 
 fn fill_empty_error_bodies(spec: &mut Value) -> Result<Changes> {
     let snapshot = spec.clone();
-    if snapshot.pointer("/components/responses/ClerkErrors/content").is_none() {
+    if snapshot
+        .pointer("/components/responses/ClerkErrors/content")
+        .is_none()
+    {
         bail!("components.responses.ClerkErrors is gone");
     }
     let mut places = Vec::new();
     for op in operations_mut(spec) {
         let name = op.name();
-        let Some(responses) = op.operation.get_mut("responses").and_then(Value::as_object_mut)
+        let Some(responses) = op
+            .operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
         else {
             continue;
         };
@@ -248,7 +267,10 @@ fn fill_empty_error_bodies(spec: &mut Value) -> Result<Changes> {
             }
         }
         if bodies.len() > 1 {
-            bail!("{name}: error responses have {} different bodies", bodies.len());
+            bail!(
+                "{name}: error responses have {} different bodies",
+                bodies.len()
+            );
         }
         let clerk_errors = json!({"application/json": {"schema": {"$ref": CLERK_ERRORS_SCHEMA}}});
         match bodies.first() {
@@ -271,7 +293,10 @@ fn join_unexploded_query_arrays(spec: &mut Value) -> Result<Changes> {
     let mut places = Vec::new();
     for op in operations_mut(spec) {
         let name = op.name();
-        let Some(parameters) = op.operation.get_mut("parameters").and_then(Value::as_array_mut)
+        let Some(parameters) = op
+            .operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
         else {
             continue;
         };
@@ -283,7 +308,9 @@ fn join_unexploded_query_arrays(spec: &mut Value) -> Result<Changes> {
             }
             let param_name = parameter["name"].as_str().unwrap_or_default().to_owned();
             if parameter.pointer("/schema/type") != Some(&json!("array")) {
-                bail!("{name}.{param_name}: `explode: false` on a query parameter that is not an array");
+                bail!(
+                    "{name}.{param_name}: `explode: false` on a query parameter that is not an array"
+                );
             }
             // The caller joins the values with commas, which is what `explode: false` means.
             let object = parameter.as_object_mut().expect("a parameter object");
@@ -315,7 +342,10 @@ fn drop_deprecated_colliding_params(spec: &mut Value) -> Result<Changes> {
     let mut places = Vec::new();
     for op in operations_mut(spec) {
         let name = op.name();
-        let Some(parameters) = op.operation.get_mut("parameters").and_then(Value::as_array_mut)
+        let Some(parameters) = op
+            .operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
         else {
             continue;
         };
@@ -337,7 +367,10 @@ fn drop_deprecated_colliding_params(spec: &mut Value) -> Result<Changes> {
                 bail!("{name}: parameters collide as `{field}` and not all but one are deprecated");
             }
             for ix in deprecated {
-                places.push(format!("{name}.{}", parameters[ix]["name"].as_str().unwrap_or("?")));
+                places.push(format!(
+                    "{name}.{}",
+                    parameters[ix]["name"].as_str().unwrap_or("?")
+                ));
                 drop.push(ix);
             }
         }
@@ -362,7 +395,11 @@ fn remove_everywhere(spec: &mut Value, key: &str, matches: fn(&Value) -> bool) -
 }
 
 fn strip_patterns(spec: &mut Value) -> Result<Changes> {
-    Ok(Changes::Count(remove_everywhere(spec, "pattern", Value::is_string)))
+    Ok(Changes::Count(remove_everywhere(
+        spec,
+        "pattern",
+        Value::is_string,
+    )))
 }
 
 fn allow_unknown_fields(spec: &mut Value) -> Result<Changes> {
@@ -428,7 +465,10 @@ mod tests {
         }});
         let dropped = places(drop_multipart_operations(&mut spec).unwrap());
         assert_eq!(dropped, ["Upload", "Set"]);
-        assert_eq!(spec, json!({"paths": {"/user": {"get": {"operationId": "Get"}}}}));
+        assert_eq!(
+            spec,
+            json!({"paths": {"/user": {"get": {"operationId": "Get"}}}})
+        );
     }
 
     #[test]
@@ -450,7 +490,10 @@ mod tests {
         let odd = json!({"type": "object", "properties": {"errors": {"type": "string"}}});
         let mut spec = op(json!({"400": {"content": {"application/json": {"schema": odd}}}}));
         let err = ref_inline_error_envelopes(&mut spec).unwrap_err();
-        assert!(err.to_string().contains("not shaped like ClerkErrors"), "{err}");
+        assert!(
+            err.to_string().contains("not shaped like ClerkErrors"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -494,7 +537,10 @@ mod tests {
             spec.pointer("/paths/~1d/get/parameters/0"),
             Some(&json!({"name": "ids", "in": "query", "schema": {"type": "string"}}))
         );
-        assert_eq!(spec.pointer("/paths/~1d/get/parameters/1/explode"), Some(&json!(true)));
+        assert_eq!(
+            spec.pointer("/paths/~1d/get/parameters/1/explode"),
+            Some(&json!(true))
+        );
     }
 
     #[test]
@@ -506,8 +552,14 @@ mod tests {
         ]}}}});
         let changed = places(drop_deprecated_colliding_params(&mut spec).unwrap());
         assert_eq!(changed, ["I.frontendApi"]);
-        let names: Vec<_> = spec.pointer("/paths/~1i/get/parameters").unwrap().as_array().unwrap()
-            .iter().map(|p| p["name"].as_str().unwrap()).collect();
+        let names: Vec<_> = spec
+            .pointer("/paths/~1i/get/parameters")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["frontend_api", "domain"]);
     }
 
@@ -522,19 +574,28 @@ mod tests {
     #[test]
     fn patterns_and_closed_objects_are_removed_but_not_property_names() {
         let mut spec = json!({"components": {"schemas": {"S": {
-            "type": "object", "additionalProperties": false,
-            "properties": {
-                "pattern": {"type": "string", "pattern": "^a+$"},
-                "meta": {"type": "object", "additionalProperties": true},
-            }}}}});
-        assert!(matches!(strip_patterns(&mut spec).unwrap(), Changes::Count(1)));
-        assert!(matches!(allow_unknown_fields(&mut spec).unwrap(), Changes::Count(1)));
-        assert_eq!(spec, json!({"components": {"schemas": {"S": {
+        "type": "object", "additionalProperties": false,
+        "properties": {
+            "pattern": {"type": "string", "pattern": "^a+$"},
+            "meta": {"type": "object", "additionalProperties": true},
+        }}}}});
+        assert!(matches!(
+            strip_patterns(&mut spec).unwrap(),
+            Changes::Count(1)
+        ));
+        assert!(matches!(
+            allow_unknown_fields(&mut spec).unwrap(),
+            Changes::Count(1)
+        ));
+        assert_eq!(
+            spec,
+            json!({"components": {"schemas": {"S": {
             "type": "object",
             "properties": {
                 "pattern": {"type": "string"},
                 "meta": {"type": "object", "additionalProperties": true},
-            }}}}}));
+            }}}}})
+        );
     }
 
     #[test]
@@ -544,7 +605,10 @@ mod tests {
             "kind": {"enum": ["a", null], "nullable": true},
             "level": {"type": "integer", "enum": [1, 2]},
         }}}}});
-        assert!(matches!(open_string_enums(&mut spec).unwrap(), Changes::Count(2)));
+        assert!(matches!(
+            open_string_enums(&mut spec).unwrap(),
+            Changes::Count(2)
+        ));
         let properties = spec.pointer("/components/schemas/S/properties").unwrap();
         assert_eq!(
             properties["status"],

@@ -17,7 +17,8 @@ pub fn run(file: &Path) -> Result<()> {
 
     // Keep the old vendored spec to diff against once the import has overwritten it.
     let previous = std::fs::read(&vendored).context("reading the vendored spec")?;
-    let previous_copy = std::env::temp_dir().join(format!("clerk-bapi-previous-{}.json", std::process::id()));
+    let previous_copy =
+        std::env::temp_dir().join(format!("clerk-bapi-previous-{}.json", std::process::id()));
     std::fs::write(&previous_copy, previous)?;
 
     step("import");
@@ -29,8 +30,21 @@ pub fn run(file: &Path) -> Result<()> {
     report?;
 
     step("rebuild the bindings (organization-invitations alone, then every tag)");
-    cargo(&root, &["build", "-p", "clerk-bapi-sys", "--no-default-features", "--features", "organization-invitations"])?;
-    cargo(&root, &["build", "-p", "clerk-bapi-sys", "--features", "full"])?;
+    cargo(
+        &root,
+        &[
+            "build",
+            "-p",
+            "clerk-bapi-sys",
+            "--no-default-features",
+            "--features",
+            "organization-invitations",
+        ],
+    )?;
+    cargo(
+        &root,
+        &["build", "-p", "clerk-bapi-sys", "--features", "full"],
+    )?;
 
     step("refresh the snapshot of the generated surface");
     cargo_with_env(
@@ -40,7 +54,11 @@ pub fn run(file: &Path) -> Result<()> {
     )?;
 
     step("check that every spec tag has a feature");
-    cargo(&root, &["test", "-p", "clerk-bapi-sys", "--test", "features"]).context(
+    cargo(
+        &root,
+        &["test", "-p", "clerk-bapi-sys", "--test", "features"],
+    )
+    .context(
         "a tag was added or removed: edit the features of clerk-bapi-sys/Cargo.toml to match",
     )?;
 
