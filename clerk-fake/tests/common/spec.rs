@@ -3,7 +3,8 @@
 //! Conversion: `nullable: true` becomes "or null"; `$ref`s to `#/components/...` keep working
 //! because each schema is validated inside a document that embeds the converted components.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
@@ -98,11 +99,22 @@ pub fn response_schema(method: &Method, path: &str, status: StatusCode) -> Value
 }
 
 /// A validator for `schema`, with the spec's components embedded so `$ref`s resolve.
-pub fn validator(schema: &Value) -> jsonschema::Validator {
-    let mut document = Map::new();
-    document.insert("components".into(), spec()["components"].clone());
-    document.insert("allOf".into(), json!([schema]));
-    jsonschema::validator_for(&Value::Object(document)).expect("schema compiles")
+/// Compiling one is slow next to a loopback request, so each is built once per test binary.
+pub fn validator(schema: &Value) -> Arc<jsonschema::Validator> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> = OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(schema.to_string())
+        .or_insert_with(|| {
+            let mut document = Map::new();
+            document.insert("components".into(), spec()["components"].clone());
+            document.insert("allOf".into(), json!([schema]));
+            Arc::new(jsonschema::validator_for(&Value::Object(document)).expect("schema compiles"))
+        })
+        .clone()
 }
 
 pub fn assert_matches_operation(method: &Method, path: &str, status: StatusCode, body: &Value) {
@@ -123,7 +135,7 @@ pub fn assert_matches_operation(method: &Method, path: &str, status: StatusCode,
 /// The vendored spec drops `additionalProperties: false`, so check invitation fields by name:
 /// exactly the spec's `OrganizationInvitation` properties (plus `public_organization_data` in
 /// the variant that has it).
-fn assert_exact_invitation_fields(invitation: &Map<String, Value>) {
+pub fn assert_exact_invitation_fields(invitation: &Map<String, Value>) {
     let properties = spec()["components"]["schemas"]["OrganizationInvitation"]["properties"]
         .as_object()
         .expect("properties");
