@@ -1,6 +1,7 @@
 //! `cargo xtask`: the maintainer's commands for keeping the vendored Clerk spec and the generated
 //! bindings up to date. See the README's "Refreshing the bindings" section.
 
+mod build_cost;
 mod diff;
 mod import;
 mod spec_file;
@@ -30,6 +31,12 @@ enum Command {
         #[command(subcommand)]
         command: SpecCommand,
     },
+    /// Measure a cold build of a tiny app on clerk-orgs, next to the same app on clerk-rs 0.5.0.
+    BuildCost {
+        /// Measure only clerk-orgs.
+        #[arg(long)]
+        skip_baseline: bool,
+    },
     /// The one command for a new Clerk release: import, diff, rebuild, refresh snapshots.
     Update {
         /// Clerk's upstream spec file (YAML or JSON).
@@ -58,5 +65,6 @@ fn main() -> Result<()> {
             SpecCommand::Diff { old, new } => diff::run(&old, &new),
         },
         Command::Update { file } => update::run(&file),
+        Command::BuildCost { skip_baseline } => build_cost::run(skip_baseline),
     }
 }
