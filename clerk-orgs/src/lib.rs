@@ -1,1 +1,215 @@
-//! clerk-orgs
+//! A typed, validating client for the organization-invitation API of
+//! [Clerk](https://clerk.com)'s Backend API (BAPI).
+//!
+//! - Every rule Clerk enforces is checked before a request leaves the machine; a failure names
+//!   the field and the rule ([`Error::InvalidRequest`]).
+//! - Every failure is classified ([`Error`]): Clerk's error codes as [`ErrorCode`], trace id,
+//!   `Retry-After`, and whether the request may have been processed ([`Error::delivery`]).
+//! - Models are typed ([`OrganizationInvitation`], [`InvitationStatus`], [`Role`]) and never
+//!   fail on fields or values Clerk adds later.
+//! - TLS by rustls with the `ring` provider and the OS trust store; `Client` is cheap to clone
+//!   and shares one connection pool.
+//!
+//! Built on the generated `clerk-bapi-sys` bindings (only their `organization-invitations`
+//! tag). Every request goes through one internal path that opens a `tracing` span named
+//! `clerk_orgs.request` with the `operation`, `status` and `trace_id` (never bodies or keys).
+//!
+//! # Client
+//!
+//! ```no_run
+//! # fn main() -> Result<(), clerk_orgs::Error> {
+//! use std::time::Duration;
+//!
+//! // CLERK_SECRET_KEY, and CLERK_API_URL if set (default https://api.clerk.com).
+//! let client = clerk_orgs::Client::from_env()?;
+//!
+//! // Or explicitly; http:// is only accepted for loopback hosts.
+//! let client = clerk_orgs::Client::builder()
+//!     .secret_key("sk_test_...")
+//!     .base_url("http://127.0.0.1:8787")
+//!     .timeout(Duration::from_secs(10))
+//!     .build()?;
+//! # let _ = client; Ok(()) }
+//! ```
+//!
+//! # Create an invitation
+//!
+//! ```no_run
+//! # async fn demo(client: clerk_orgs::Client) -> Result<(), clerk_orgs::Error> {
+//! use clerk_orgs::Role;
+//! use serde_json::json;
+//!
+//! let invitations = client.organization("org_123").invitations();
+//! let invitation = invitations
+//!     .create("alice@example.com", Role::MEMBER) // or any role key, e.g. "org:billing"
+//!     .inviter_user_id("user_123")
+//!     .redirect_url("https://app.example.com/accept")
+//!     .public_metadata(json!({"team": "core"}))
+//!     .private_metadata(json!({"plan": "pro"}))
+//!     .expires_in_days(7)
+//!     .notify(false)
+//!     .send()
+//!     .await?;
+//! println!("{} is {}", invitation.id, invitation.status);
+//! # Ok(()) }
+//! ```
+//!
+//! # Create up to ten in one request
+//!
+//! ```no_run
+//! # async fn demo(client: clerk_orgs::Client) -> Result<(), clerk_orgs::Error> {
+//! use clerk_orgs::{NewInvitation, Role};
+//!
+//! let created = client
+//!     .organization("org_123")
+//!     .invitations()
+//!     .create_bulk(vec![
+//!         NewInvitation::new("bob@example.com", Role::MEMBER),
+//!         NewInvitation::new("carol@example.com", "org:billing").expires_in_days(14),
+//!     ])
+//!     .send()
+//!     .await?; // all or none
+//! assert_eq!(created.len(), 2);
+//! # Ok(()) }
+//! ```
+//!
+//! # List one page, or stream every page
+//!
+//! ```no_run
+//! # async fn demo(client: clerk_orgs::Client) -> Result<(), clerk_orgs::Error> {
+//! use clerk_orgs::InvitationStatus;
+//! use futures::TryStreamExt;
+//!
+//! let invitations = client.organization("org_123").invitations();
+//! let page = invitations
+//!     .list()
+//!     .status(InvitationStatus::Pending)
+//!     .order_by("-created_at")
+//!     .limit(100)
+//!     .send()
+//!     .await?;
+//! println!("{} of {}", page.data.len(), page.total_count);
+//!
+//! // Lazily, page by page (offset pagination), until the list is exhausted.
+//! let mut all = invitations.list().status(InvitationStatus::Pending).stream();
+//! while let Some(invitation) = all.try_next().await? {
+//!     println!("{}", invitation.email_address);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Get and revoke
+//!
+//! ```no_run
+//! # async fn demo(client: clerk_orgs::Client) -> Result<(), clerk_orgs::Error> {
+//! let invitations = client.organization("org_123").invitations();
+//! let invitation = invitations.get("orginv_123").send().await?;
+//! let revoked = invitations
+//!     .revoke(&invitation.id)
+//!     .requesting_user_id("user_123")
+//!     .send()
+//!     .await?;
+//! # let _ = revoked; Ok(()) }
+//! ```
+//!
+//! # Across the instance, and for one user
+//!
+//! ```no_run
+//! # async fn demo(client: clerk_orgs::Client) -> Result<(), clerk_orgs::Error> {
+//! use clerk_orgs::InvitationStatus;
+//!
+//! let everywhere = client
+//!     .organization_invitations()
+//!     .list()
+//!     .query("@example.com")
+//!     .status(InvitationStatus::Pending)
+//!     .send()
+//!     .await?;
+//! for invitation in &everywhere.data {
+//!     let organization = invitation.public_organization_data.as_ref();
+//!     println!("{} -> {:?}", invitation.email_address, organization.map(|o| &o.name));
+//! }
+//!
+//! let mine = client
+//!     .user("user_123")
+//!     .organization_invitations()
+//!     .list()
+//!     .status(InvitationStatus::Pending)
+//!     .send()
+//!     .await?;
+//! # let _ = mine; Ok(()) }
+//! ```
+//!
+//! # Errors
+//!
+//! ```no_run
+//! # async fn demo(client: clerk_orgs::Client) {
+//! use clerk_orgs::{Delivery, Error, Role};
+//!
+//! let invitations = client.organization("org_123").invitations();
+//! match invitations.create("alice@example.com", Role::MEMBER).send().await {
+//!     Ok(invitation) => println!("invited: {}", invitation.id),
+//!     Err(e) if e.is_duplicate_invitation() => println!("already invited"),
+//!     Err(e) if e.is_already_member() => println!("already a member"),
+//!     Err(Error::InvalidRequest(invalid)) => {
+//!         // Nothing was sent.
+//!         println!("fix `{}`: {}", invalid.field(), invalid.rule());
+//!     }
+//!     Err(e) if e.is_rate_limited() => println!("retry in {:?}", e.retry_after()),
+//!     Err(e) if e.delivery() == Delivery::Unknown => {
+//!         // A create that timed out may exist at Clerk: look it up before resending.
+//!         println!("unknown outcome: {e}");
+//!     }
+//!     Err(e) => eprintln!("{e} (status {:?}, trace id {:?})", e.status(), e.trace_id()),
+//! }
+//! # }
+//! ```
+//!
+//! `Display` is one line for people (Clerk's long message, code and trace id);
+//! [`std::error::Error::source`] keeps the transport or decoding error underneath.
+//! [`Error::is_retryable`] says whether the same request may succeed later (429, 502, 503, 504,
+//! timeouts, connection failures); for creates, which Clerk cannot deduplicate, also check
+//! [`Error::maybe_processed`].
+//!
+//! # Not covered
+//!
+//! Retries and client-side rate limiting are not done here yet; every call makes exactly one
+//! request.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod client;
+mod config;
+mod error;
+mod error_code;
+mod instance;
+mod invitations;
+mod models;
+mod operation;
+mod pagination;
+mod retry_after;
+mod transport;
+mod user;
+mod validate;
+
+pub use client::Client;
+pub use config::{
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, KeyKind, USER_AGENT,
+};
+pub use error::{
+    ApiError, ConfigError, DecodeError, Delivery, Error, ErrorDetail, Phase, TransportError,
+    ValidationError,
+};
+pub use error_code::ErrorCode;
+pub use instance::{InstanceInvitations, ListInstanceInvitations};
+pub use invitations::{
+    CreateInvitation, CreateInvitationsBulk, GetInvitation, Invitations, ListInvitations,
+    ListPendingInvitations, NewInvitation, OrganizationHandle, RevokeInvitation,
+};
+pub use models::{
+    InvitationStatus, OrganizationInvitation, PublicInviterData, PublicOrganizationData, Role,
+};
+pub use operation::Operation;
+pub use pagination::Page;
+pub use user::{ListUserInvitations, UserHandle, UserInvitations};

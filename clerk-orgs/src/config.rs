@@ -1,0 +1,256 @@
+//! [`ClientBuilder`]: the secret key, base URL and timeouts, checked once when the client is
+//! built, plus the HTTP stack they configure (rustls with `ring`, the OS trust store).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::client::Client;
+use crate::error::{ConfigError, Error};
+
+/// Clerk's production API; the client appends `/v1`.
+pub const DEFAULT_BASE_URL: &str = "https://api.clerk.com";
+/// The whole-request timeout unless [`ClientBuilder::timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The connection-setup timeout (never longer than the request timeout).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Sent as `User-Agent` so Clerk (and proxies) can tell this client apart.
+pub const USER_AGENT: &str = concat!("clerk-orgs/", env!("CARGO_PKG_VERSION"));
+
+/// Which kind of secret key the client holds; Clerk's rate limits differ between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyKind {
+    /// `sk_test_...`: a development instance.
+    Test,
+    /// `sk_live_...`: a production instance.
+    Live,
+    /// Any other format.
+    Other,
+}
+
+impl KeyKind {
+    fn of(key: &str) -> Self {
+        if key.starts_with("sk_test_") {
+            KeyKind::Test
+        } else if key.starts_with("sk_live_") {
+            KeyKind::Live
+        } else {
+            KeyKind::Other
+        }
+    }
+}
+
+/// Builds a [`Client`]; see [`Client::builder`].
+///
+/// `Debug` never shows the secret key.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ClientBuilder {
+    secret_key: Option<SecretString>,
+    base_url: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            secret_key: None,
+            base_url: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The instance's secret key (`sk_live_...` or `sk_test_...`). Required.
+    pub fn secret_key(mut self, key: impl Into<SecretString>) -> Self {
+        self.secret_key = Some(key.into());
+        self
+    }
+
+    /// Where Clerk is, without `/v1` (default `https://api.clerk.com`). `http://` is refused
+    /// unless the host is a loopback address (`localhost`, `127.0.0.1`, `::1`), so the key never
+    /// crosses a network in clear text.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The limit for a whole request, from connecting to the last body byte (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The limit for establishing a connection (default 10 s, capped at the request timeout).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Reads `CLERK_SECRET_KEY` and, if set, `CLERK_API_URL` through `lookup`.
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let key = lookup("CLERK_SECRET_KEY")
+            .filter(|key| !key.is_empty())
+            .ok_or_else(|| ConfigError::new("CLERK_SECRET_KEY", "is not set"))?;
+        let mut builder = Self::default().secret_key(key);
+        if let Some(url) = lookup("CLERK_API_URL").filter(|url| !url.is_empty()) {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
+    }
+
+    /// Checks the configuration and builds the client and its connection pool.
+    pub fn build(self) -> Result<Client, Error> {
+        let key = self
+            .secret_key
+            .ok_or_else(|| ConfigError::new("secret_key", "is required"))?;
+        let key_text = key.expose_secret();
+        if key_text.is_empty() {
+            return Err(ConfigError::new("secret_key", "must not be empty").into());
+        }
+        if key_text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            // Never echo the key: say what is wrong, not what it is.
+            return Err(ConfigError::new(
+                "secret_key",
+                "must not contain whitespace or control characters",
+            )
+            .into());
+        }
+        let key_kind = KeyKind::of(key_text);
+        let base_url = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        if self.timeout.is_zero() {
+            return Err(ConfigError::new("timeout", "must be longer than zero").into());
+        }
+        let headers = clerk_bapi_sys::auth_headers(key_text)
+            .map_err(|_| ConfigError::new("secret_key", "is not a valid HTTP header value"))?;
+
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
+            .default_headers(headers)
+            .user_agent(USER_AGENT)
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout.min(self.timeout))
+            // Clerk's API does not redirect; following one would carry the key elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ConfigError::new("http_client", "could not be built").with_source(e))?;
+
+        Ok(Client::from_parts(base_url, http, self.timeout, key_kind))
+    }
+}
+
+/// rustls with the `ring` provider and the OS trust store, passed to reqwest directly: no
+/// process-wide default provider is installed (that would be a surprise for the application),
+/// and aws-lc-rs stays out of the build.
+fn tls_config() -> Result<rustls::ClientConfig, ConfigError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConfigError::new("tls", "has no usable protocol version").with_source(e))?
+        .with_platform_verifier()
+        .map_err(|e| ConfigError::new("tls", "cannot use the platform verifier").with_source(e))?
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// Checks a base URL and returns it without a trailing `/`.
+fn base_url(raw: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(raw).map_err(|e| {
+        ConfigError::new(
+            "base_url",
+            "must be an absolute URL such as https://api.clerk.com",
+        )
+        .with_source(e)
+    })?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(ConfigError::new(
+                "base_url",
+                "must use https unless the host is loopback (the secret key would travel in clear text)",
+            ));
+        }
+        _ => return Err(ConfigError::new("base_url", "must be an http(s) URL")),
+    }
+    if url.host().is_none() {
+        return Err(ConfigError::new("base_url", "must have a host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::new("base_url", "must not contain credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::new(
+            "base_url",
+            "must not have a query or fragment",
+        ));
+    }
+    let trimmed = url.as_str().trim_end_matches('/');
+    if trimmed.ends_with("/v1") {
+        return Err(ConfigError::new(
+            "base_url",
+            "must not end with /v1; the client appends it",
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        for (raw, expected) in [
+            ("https://api.clerk.com", "https://api.clerk.com"),
+            ("https://api.clerk.com/", "https://api.clerk.com"),
+            (
+                "https://proxy.example.com/clerk/",
+                "https://proxy.example.com/clerk",
+            ),
+            ("http://127.0.0.1:8787", "http://127.0.0.1:8787"),
+            ("http://127.1.2.3", "http://127.1.2.3"),
+            ("http://[::1]:9000", "http://[::1]:9000"),
+            ("http://LOCALHOST:3000", "http://localhost:3000"),
+        ] {
+            assert_eq!(base_url(raw).unwrap(), expected, "{raw}");
+        }
+        for raw in [
+            "http://api.clerk.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.com",
+            "ftp://api.clerk.com",
+            "api.clerk.com",
+            "https://user:pw@api.clerk.com",
+            "https://api.clerk.com/v1",
+            "https://api.clerk.com/?x=1",
+            "",
+        ] {
+            assert!(base_url(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn key_kinds() {
+        assert_eq!(KeyKind::of("sk_test_abc"), KeyKind::Test);
+        assert_eq!(KeyKind::of("sk_live_abc"), KeyKind::Live);
+        assert_eq!(KeyKind::of("abc"), KeyKind::Other);
+    }
+}

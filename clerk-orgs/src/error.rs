@@ -1,0 +1,547 @@
+//! [`Error`]: every way a call can fail, classified so callers (and the retry layer) can act.
+//!
+//! The variants answer "what happened": the request was refused before sending
+//! ([`Error::InvalidRequest`]), Clerk answered with an error status ([`Error::Api`],
+//! [`Error::RateLimited`]), the network failed ([`Error::Timeout`], [`Error::Transport`]) or a
+//! success body did not decode ([`Error::Decode`]). [`Error::delivery`] answers "did Clerk act
+//! on it", which decides whether a non-idempotent create may be sent again.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error_code::ErrorCode;
+use crate::operation::Operation;
+
+/// A boxed error source.
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Raw bodies kept on errors are cut at this size, so a proxy's multi-megabyte page cannot pin
+/// memory in an error that is logged and stored.
+pub(crate) const MAX_RAW_BODY: usize = 64 * 1024;
+
+/// Any failure of this crate.
+///
+/// `Display` is one line meant for people (Clerk's long message and trace id where there is
+/// one); [`std::error::Error::source`] keeps the underlying transport or decoding error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request breaks a rule Clerk enforces; it was not sent.
+    #[error("invalid request, nothing was sent: {0}")]
+    InvalidRequest(ValidationError),
+    /// The client could not be built from the given configuration.
+    #[error(transparent)]
+    Config(ConfigError),
+    /// Clerk answered with an error status other than 429.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// Clerk answered 429 Too Many Requests; see [`Error::retry_after`].
+    #[error(transparent)]
+    RateLimited(Box<ApiError>),
+    /// No answer in time (connecting, or waiting for or reading the response).
+    #[error(transparent)]
+    Timeout(TransportError),
+    /// The connection failed, was refused or was dropped.
+    #[error(transparent)]
+    Transport(TransportError),
+    /// Clerk answered with a success status, but the body is not what the spec promises.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+}
+
+/// Whether a failed request could have taken effect at Clerk.
+///
+/// A retry layer may resend anything but [`Delivery::Unknown`] and [`Delivery::Processed`]
+/// creates freely; for those, Clerk may already hold the invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// Never left the machine (validation, configuration, connection not established).
+    NotSent,
+    /// Clerk answered with a status that means it did not act (4xx, 429).
+    Rejected,
+    /// Sent, but the outcome is unknown (timeout or dropped connection after sending, 5xx).
+    Unknown,
+    /// Clerk answered with a success status; only the body was lost or unreadable.
+    Processed,
+}
+
+impl Error {
+    /// The HTTP status Clerk answered with, if it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(api) | Error::RateLimited(api) => Some(api.status),
+            Error::Decode(decode) => Some(decode.status),
+            Error::Timeout(transport) | Error::Transport(transport) => transport.status,
+            Error::InvalidRequest(_) | Error::Config(_) => None,
+        }
+    }
+
+    /// Clerk's trace id (`clerk_trace_id` in the body, else the `x-clerk-trace-id` header): quote
+    /// it to Clerk's support.
+    pub fn trace_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(api) | Error::RateLimited(api) => api.trace_id(),
+            Error::Decode(decode) => decode.trace_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// How long Clerk asked to wait (`Retry-After`, seconds or an HTTP date).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api().and_then(ApiError::retry_after)
+    }
+
+    /// The code of each error in Clerk's answer (empty unless Clerk answered with its JSON).
+    pub fn codes(&self) -> impl Iterator<Item = &ErrorCode> + '_ {
+        self.api()
+            .into_iter()
+            .flat_map(|api| api.errors.iter().map(|detail| &detail.code))
+    }
+
+    /// Clerk's error answer, for [`Error::Api`] and [`Error::RateLimited`].
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) | Error::RateLimited(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// The validation failure, for [`Error::InvalidRequest`].
+    pub fn validation(&self) -> Option<&ValidationError> {
+        match self {
+            Error::InvalidRequest(invalid) => Some(invalid),
+            _ => None,
+        }
+    }
+
+    /// The operation that failed, when a request was attempted.
+    pub fn operation(&self) -> Option<Operation> {
+        match self {
+            Error::Api(api) | Error::RateLimited(api) => Some(api.operation),
+            Error::Decode(decode) => Some(decode.operation),
+            Error::Timeout(transport) | Error::Transport(transport) => Some(transport.operation),
+            Error::InvalidRequest(_) | Error::Config(_) => None,
+        }
+    }
+
+    fn has_code(&self, wanted: &[ErrorCode]) -> bool {
+        self.codes().any(|code| wanted.contains(code))
+    }
+
+    /// A pending invitation for this email address already exists.
+    pub fn is_duplicate_invitation(&self) -> bool {
+        self.has_code(&[
+            ErrorCode::DuplicateRecord,
+            ErrorCode::OrganizationInvitationNotUnique,
+        ])
+    }
+
+    /// The invitee is already a member of the organization.
+    pub fn is_already_member(&self) -> bool {
+        self.has_code(&[ErrorCode::AlreadyAMemberInOrganization])
+    }
+
+    /// The organization, invitation or user does not exist (404 or a not-found code).
+    pub fn is_not_found(&self) -> bool {
+        self.api()
+            .is_some_and(|api| api.status == StatusCode::NOT_FOUND)
+            || self.has_code(&[
+                ErrorCode::ResourceNotFound,
+                ErrorCode::OrganizationNotFoundOrUnauthorized,
+            ])
+    }
+
+    /// Clerk answered 429 (or with `too_many_requests`).
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self, Error::RateLimited(_)) || self.has_code(&[ErrorCode::TooManyRequests])
+    }
+
+    /// The secret key was missing, malformed or not accepted (401 or an authentication code).
+    pub fn is_authentication(&self) -> bool {
+        self.api()
+            .is_some_and(|api| api.status == StatusCode::UNAUTHORIZED)
+            || self.has_code(&[
+                ErrorCode::AuthenticationInvalid,
+                ErrorCode::ClerkKeyInvalid,
+                ErrorCode::AuthorizationHeaderFormatInvalid,
+            ])
+    }
+
+    /// The organization's membership limit or the plan's seats are used up.
+    pub fn is_quota_exceeded(&self) -> bool {
+        self.has_code(&[
+            ErrorCode::OrganizationMembershipQuotaExceeded,
+            ErrorCode::InsufficientSeats,
+        ])
+    }
+
+    /// Whether the same request may succeed later: 429, 502, 503, 504, timeouts and
+    /// connection failures.
+    ///
+    /// This says nothing about safety: a create that timed out is retryable *and* may already
+    /// exist at Clerk. Check [`Error::delivery`] before resending non-idempotent calls.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited(_) | Error::Timeout(_) | Error::Transport(_) => true,
+            Error::Api(api) => matches!(api.status.as_u16(), 502..=504),
+            Error::InvalidRequest(_) | Error::Config(_) | Error::Decode(_) => false,
+        }
+    }
+
+    /// Whether Clerk could have acted on the request; see [`Delivery`].
+    pub fn delivery(&self) -> Delivery {
+        match self {
+            Error::InvalidRequest(_) | Error::Config(_) => Delivery::NotSent,
+            Error::RateLimited(_) => Delivery::Rejected,
+            Error::Api(api) if api.status.is_server_error() => Delivery::Unknown,
+            Error::Api(_) => Delivery::Rejected,
+            Error::Decode(_) => Delivery::Processed,
+            Error::Timeout(transport) | Error::Transport(transport) => transport.delivery(),
+        }
+    }
+
+    /// Whether Clerk may have acted on the request ([`Delivery::Unknown`] or
+    /// [`Delivery::Processed`]): a create failing this way must not be blindly resent.
+    pub fn maybe_processed(&self) -> bool {
+        matches!(self.delivery(), Delivery::Unknown | Delivery::Processed)
+    }
+}
+
+/// A request that breaks one of Clerk's rules, found before sending; names the field and rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    field: Cow<'static, str>,
+    rule: Cow<'static, str>,
+}
+
+impl ValidationError {
+    pub(crate) fn new(
+        field: impl Into<Cow<'static, str>>,
+        rule: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+
+    /// The offending field, e.g. `email_address` or `invitations[3].role`.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// The rule it breaks, e.g. `must be between 1 and 365`.
+    pub fn rule(&self) -> &str {
+        &self.rule
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` {}", self.field, self.rule)
+    }
+}
+
+impl From<ValidationError> for Error {
+    fn from(invalid: ValidationError) -> Self {
+        Error::InvalidRequest(invalid)
+    }
+}
+
+/// A client configuration that cannot work (missing key, unsafe base URL, TLS setup).
+#[derive(Debug)]
+pub struct ConfigError {
+    setting: &'static str,
+    rule: Cow<'static, str>,
+    source: Option<BoxError>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(setting: &'static str, rule: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            setting,
+            rule: rule.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// The setting at fault, e.g. `base_url` or `CLERK_SECRET_KEY`.
+    pub fn setting(&self) -> &str {
+        self.setting
+    }
+
+    /// What is wrong with it.
+    pub fn rule(&self) -> &str {
+        &self.rule
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid client configuration: `{}` {}",
+            self.setting, self.rule
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(config: ConfigError) -> Self {
+        Error::Config(config)
+    }
+}
+
+/// One entry of Clerk's error envelope (`{"errors": [...]}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct ErrorDetail {
+    /// The machine-readable code.
+    pub code: ErrorCode,
+    /// A short message, e.g. `duplicate invitation`.
+    pub message: String,
+    /// A full sentence for people.
+    pub long_message: String,
+    /// Details such as `param_name` or `email_addresses`.
+    #[serde(default)]
+    pub meta: Map<String, Value>,
+}
+
+/// Clerk's answer with an error status.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub(crate) operation: Operation,
+    pub(crate) status: StatusCode,
+    pub(crate) errors: Vec<ErrorDetail>,
+    pub(crate) meta: Map<String, Value>,
+    pub(crate) trace_id: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) raw_body: Option<String>,
+}
+
+impl ApiError {
+    /// The operation that failed.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Each error Clerk listed; empty when the body was not Clerk's JSON (see [`Self::raw_body`]).
+    pub fn errors(&self) -> &[ErrorDetail] {
+        &self.errors
+    }
+
+    /// The envelope's top-level `meta`.
+    pub fn meta(&self) -> &Map<String, Value> {
+        &self.meta
+    }
+
+    /// Clerk's trace id, from the body or else the `x-clerk-trace-id` header.
+    pub fn trace_id(&self) -> Option<&str> {
+        self.trace_id.as_deref()
+    }
+
+    /// The `Retry-After` delay, if the response had a parsable one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The body as received when it was not Clerk's error JSON (an HTML page from a proxy, an
+    /// empty body, ...), lossily decoded and cut at 64 KiB.
+    pub fn raw_body(&self) -> Option<&str> {
+        self.raw_body.as_deref()
+    }
+}
+
+/// Clerk's messages are sentences, but nothing guarantees a single line; `Display` must be one.
+fn one_line(text: &str) -> Cow<'_, str> {
+    if text.contains(['\n', '\r']) {
+        Cow::Owned(text.split_whitespace().collect::<Vec<_>>().join(" "))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.operation)?;
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            f.write_str("rate limited by Clerk")?;
+            if let Some(wait) = self.retry_after {
+                write!(f, ", retry after {}s", wait.as_secs())?;
+            }
+            f.write_str(": ")?;
+        }
+        if self.errors.is_empty() {
+            let body = match self.raw_body.as_deref() {
+                None | Some("") => "an empty body",
+                Some(body) if body.trim_start().starts_with('<') => "an HTML page",
+                Some(_) => "a body that is not Clerk's error JSON",
+            };
+            write!(f, "Clerk answered HTTP {} with {body}", self.status)?;
+        } else {
+            for (n, detail) in self.errors.iter().enumerate() {
+                if n > 0 {
+                    f.write_str("; ")?;
+                }
+                let text = if detail.long_message.is_empty() {
+                    &detail.message
+                } else {
+                    &detail.long_message
+                };
+                write!(f, "{} [{}]", one_line(text), detail.code)?;
+            }
+            write!(f, " (HTTP {}", self.status.as_u16())?;
+            f.write_str(")")?;
+        }
+        match &self.trace_id {
+            Some(trace_id) => write!(f, " (trace id {trace_id})"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Where in the exchange a network failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Establishing the connection (DNS, TCP, TLS): the request was not sent.
+    Connect,
+    /// Sending the request or waiting for the response head: the request may have arrived.
+    Request,
+    /// Reading the response body, after the status arrived.
+    ResponseBody,
+}
+
+/// A timeout or connection failure.
+#[derive(Debug)]
+pub struct TransportError {
+    pub(crate) operation: Operation,
+    pub(crate) phase: Phase,
+    pub(crate) status: Option<StatusCode>,
+    pub(crate) source: reqwest::Error,
+}
+
+impl TransportError {
+    /// The operation that failed.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// Where the exchange broke off.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Whether Clerk could have acted on the request.
+    pub fn delivery(&self) -> Delivery {
+        match (self.phase, self.status) {
+            (Phase::Connect, _) => Delivery::NotSent,
+            (Phase::ResponseBody, Some(status)) if status.is_success() => Delivery::Processed,
+            (Phase::ResponseBody, Some(status)) if status.is_client_error() => Delivery::Rejected,
+            _ => Delivery::Unknown,
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let timed_out = self.source.is_timeout();
+        let what = match (self.phase, timed_out) {
+            (Phase::Connect, true) => "timed out connecting to Clerk; nothing was sent",
+            (Phase::Connect, false) => "could not connect to Clerk; nothing was sent",
+            (Phase::Request, true) => {
+                "Clerk did not answer in time; the request may have been processed"
+            }
+            (Phase::Request, false) => {
+                "the connection to Clerk failed before an answer; the request may have been processed"
+            }
+            (Phase::ResponseBody, true) => "timed out reading Clerk's answer",
+            (Phase::ResponseBody, false) => "the connection broke while reading Clerk's answer",
+        };
+        write!(f, "{}: {what}", self.operation)?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {})", status.as_u16())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// A success status whose body does not decode.
+#[derive(Debug)]
+pub struct DecodeError {
+    pub(crate) operation: Operation,
+    pub(crate) status: StatusCode,
+    pub(crate) body: Vec<u8>,
+    pub(crate) trace_id: Option<String>,
+    pub(crate) source: serde_json::Error,
+}
+
+impl DecodeError {
+    /// The operation whose answer did not decode.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// The success status Clerk sent.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body as received (cut at 64 KiB).
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: Clerk answered HTTP {} (the request was processed) with a body this client cannot decode",
+            self.operation,
+            self.status.as_u16()
+        )?;
+        match &self.trace_id {
+            Some(trace_id) => write!(f, " (trace id {trace_id})"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}

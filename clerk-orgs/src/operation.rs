@@ -1,0 +1,71 @@
+//! [`Operation`]: which BAPI call a request or an error belongs to.
+//!
+//! Every request goes through one transport function with its operation, so spans, errors and
+//! (later) retry and rate-limit decisions can tell a non-idempotent create from a harmless read.
+
+use std::fmt;
+
+/// One BAPI operation of this crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `POST /v1/organizations/{organization_id}/invitations`
+    CreateInvitation,
+    /// `POST /v1/organizations/{organization_id}/invitations/bulk`
+    CreateInvitationsBulk,
+    /// `GET /v1/organizations/{organization_id}/invitations`
+    ListInvitations,
+    /// `GET /v1/organizations/{organization_id}/invitations/pending` (deprecated by Clerk)
+    ListPendingInvitations,
+    /// `GET /v1/organizations/{organization_id}/invitations/{invitation_id}`
+    GetInvitation,
+    /// `POST /v1/organizations/{organization_id}/invitations/{invitation_id}/revoke`
+    RevokeInvitation,
+    /// `GET /v1/organization_invitations`
+    ListInstanceInvitations,
+    /// `GET /v1/users/{user_id}/organization_invitations`
+    ListUserInvitations,
+}
+
+impl Operation {
+    /// The spec's operation id in snake_case, e.g. `create_organization_invitation`; used as the
+    /// `operation` field of tracing spans.
+    pub fn id(self) -> &'static str {
+        match self {
+            Operation::CreateInvitation => "create_organization_invitation",
+            Operation::CreateInvitationsBulk => "create_organization_invitation_bulk",
+            Operation::ListInvitations => "list_organization_invitations",
+            Operation::ListPendingInvitations => "list_pending_organization_invitations",
+            Operation::GetInvitation => "get_organization_invitation",
+            Operation::RevokeInvitation => "revoke_organization_invitation",
+            Operation::ListInstanceInvitations => "list_instance_organization_invitations",
+            Operation::ListUserInvitations => "users_get_organization_invitations",
+        }
+    }
+
+    /// Whether repeating the request is harmless. Creates are not: Clerk has no idempotency
+    /// keys, so a create that may have been processed must not simply be sent again. Revoking
+    /// twice cannot revoke anything else, but the second answer is a 400 `not pending`.
+    pub fn is_idempotent(self) -> bool {
+        !matches!(
+            self,
+            Operation::CreateInvitation
+                | Operation::CreateInvitationsBulk
+                | Operation::RevokeInvitation
+        )
+    }
+
+    /// Whether it creates invitations (and so counts against Clerk's creation rate limits).
+    pub fn creates_invitations(self) -> bool {
+        matches!(
+            self,
+            Operation::CreateInvitation | Operation::CreateInvitationsBulk
+        )
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}

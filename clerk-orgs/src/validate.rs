@@ -1,0 +1,251 @@
+//! The rules Clerk enforces, checked before anything is sent.
+//!
+//! A request Clerk would reject costs a round trip, counts against the rate limits (creation is
+//! limited to 250 an hour) and, for IDs, could even reach a different route; catching it here
+//! gives a precise error for free. Each check returns a [`ValidationError`] naming the field and
+//! the rule. The rules are deliberately no stricter than Clerk's, so a valid call is never
+//! refused locally.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use crate::error::ValidationError;
+
+/// Invitations one bulk request may carry.
+pub(crate) const MAX_BULK: usize = 10;
+/// The largest page Clerk serves.
+pub(crate) const MAX_LIMIT: u64 = 500;
+
+type Field = Cow<'static, str>;
+
+/// An ID used as a path segment: non-empty, no whitespace or control characters, and not `.`
+/// or `..`. Percent-encoding keeps `/` and `?` inside the segment, but a bare dot segment would
+/// still be collapsed by URL normalization and reach another route.
+pub(crate) fn id(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return Err(ValidationError::new(field, "must not be empty"));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ValidationError::new(
+            field,
+            "must not contain whitespace or control characters",
+        ));
+    }
+    if value == "." || value == ".." {
+        return Err(ValidationError::new(field, "must not be `.` or `..`"));
+    }
+    Ok(())
+}
+
+/// A syntactically valid address: `local@domain`, one `@`, a dotted domain of non-empty labels,
+/// no whitespace or control characters, at most 254 characters (RFC 5321's path limit).
+pub(crate) fn email(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
+    const RULE: &str = "must be a valid email address (local@domain.tld)";
+    if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ValidationError::new(field, RULE));
+    }
+    let Some((local, domain)) = value.split_once('@') else {
+        return Err(ValidationError::new(field, RULE));
+    };
+    let labels_ok = domain.contains('.')
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
+        && !domain.contains(['@', '[', ']', '(', ')', ',', ';', ':', '\\', '"', '<', '>']);
+    if local.is_empty() || local.len() > 64 || !labels_ok {
+        return Err(ValidationError::new(field, RULE));
+    }
+    Ok(())
+}
+
+/// A role key: non-empty, no whitespace or control characters.
+pub(crate) fn role(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return Err(ValidationError::new(field, "must not be empty"));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ValidationError::new(
+            field,
+            "must not contain whitespace or control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// `expires_in_days`: 1..=365.
+pub(crate) fn expires_in_days(field: impl Into<Field>, days: u32) -> Result<(), ValidationError> {
+    if (1..=365).contains(&days) {
+        Ok(())
+    } else {
+        Err(ValidationError::new(field, "must be between 1 and 365"))
+    }
+}
+
+/// An absolute `http(s)` URL with a host, or a path starting with `/`. A leading `//` is
+/// refused: browsers read it as a protocol-relative URL pointing at another host.
+pub(crate) fn redirect_url(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
+    const RULE: &str = "must be an absolute http(s) URL or a path starting with `/`";
+    if value.chars().any(char::is_control) {
+        return Err(ValidationError::new(field, RULE));
+    }
+    if value.starts_with('/') {
+        if value.starts_with("//") || value.starts_with("/\\") {
+            return Err(ValidationError::new(
+                field,
+                "must not start with `//` (a protocol-relative URL to another host)",
+            ));
+        }
+        return Ok(());
+    }
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        _ => Err(ValidationError::new(field, RULE)),
+    }
+}
+
+/// Metadata must be a JSON object; returns it as a map.
+pub(crate) fn metadata(
+    field: impl Into<Field>,
+    value: Value,
+) -> Result<Map<String, Value>, ValidationError> {
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(ValidationError::new(field, "must be a JSON object")),
+    }
+}
+
+/// A bulk request: 1..=10 invitations.
+pub(crate) fn bulk_size(len: usize) -> Result<(), ValidationError> {
+    if (1..=MAX_BULK).contains(&len) {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            "invitations",
+            "must hold between 1 and 10 invitations",
+        ))
+    }
+}
+
+/// A page size: 1..=500.
+pub(crate) fn limit(value: u64) -> Result<(), ValidationError> {
+    if (1..=MAX_LIMIT).contains(&value) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("limit", "must be between 1 and 500"))
+    }
+}
+
+/// `order_by`: a field name with an optional `+`/`-` prefix, e.g. `-created_at`.
+pub(crate) fn order_by(value: &str) -> Result<(), ValidationError> {
+    let name = value.strip_prefix(['+', '-']).unwrap_or(value);
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            "order_by",
+            "must be a field name with an optional `+` or `-` prefix, e.g. `-created_at`",
+        ))
+    }
+}
+
+/// Free text sent as a query parameter (a search term): no control characters.
+pub(crate) fn text(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
+    if value.chars().any(char::is_control) {
+        Err(ValidationError::new(
+            field,
+            "must not contain control characters",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for good in [
+            "a@b.co",
+            "first.last+tag@sub.example.org",
+            "o'brien@example.ie",
+            "δοκιμή@παράδειγμα.δοκιμή",
+        ] {
+            assert!(email("e", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "", "a", "@b.co", "a@b", "a@@b.co", "a b@c.co", "a@b.", "a@.co", "a@-b.co", "a@b..co",
+            "a\n@b.co",
+        ] {
+            assert!(email("e", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ids() {
+        for good in ["org_123", "a", "../users", "a%2Fb", "..."] {
+            assert!(id("id", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "org 1",
+            "org\t1",
+            "org\u{7f}",
+            "org\u{200b}\n",
+        ] {
+            assert!(id("id", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn redirect_urls() {
+        for good in [
+            "https://app.example.com/accept",
+            "http://localhost:3000/x?y=1",
+            "/accept",
+            "/",
+        ] {
+            assert!(redirect_url("r", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "accept",
+            "//evil.example.com/x",
+            "/\\evil.example.com",
+            "javascript:alert(1)",
+            "ftp://example.com/",
+            "https://",
+            "mailto:a@b.co",
+        ] {
+            assert!(redirect_url("r", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn order_bys() {
+        for good in ["created_at", "-created_at", "+email_address"] {
+            assert!(order_by(good).is_ok(), "{good}");
+        }
+        for bad in ["", "-", "created at", "name;drop", "--created_at"] {
+            assert!(order_by(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ranges() {
+        assert!(expires_in_days("d", 0).is_err());
+        assert!(expires_in_days("d", 1).is_ok());
+        assert!(expires_in_days("d", 365).is_ok());
+        assert!(expires_in_days("d", 366).is_err());
+        assert!(limit(0).is_err());
+        assert!(limit(500).is_ok());
+        assert!(limit(501).is_err());
+        assert!(bulk_size(0).is_err());
+        assert!(bulk_size(10).is_ok());
+        assert!(bulk_size(11).is_err());
+    }
+}
