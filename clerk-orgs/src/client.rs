@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::instance::InstanceInvitations;
 use crate::invitations::OrganizationHandle;
 use crate::operation::Operation;
+use crate::resilience::{CallFailure, RequestOptions, Resilience};
 use crate::transport::{self, SysError, Transport};
 use crate::user::UserHandle;
 
@@ -32,6 +33,7 @@ struct Inner {
     base_url: String,
     timeout: Duration,
     key_kind: KeyKind,
+    resilience: Resilience,
 }
 
 impl Client {
@@ -51,6 +53,7 @@ impl Client {
         http: reqwest::Client,
         timeout: Duration,
         key_kind: KeyKind,
+        resilience: Resilience,
     ) -> Self {
         let api_base = format!("{base_url}/v1");
         Self {
@@ -63,6 +66,7 @@ impl Client {
                 base_url,
                 timeout,
                 key_kind,
+                resilience,
             }),
         }
     }
@@ -113,21 +117,50 @@ impl Client {
         F: Fn(&'a Transport) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, SysError>> + 'a,
     {
+        self.execute_with(operation, &RequestOptions::default(), call)
+            .await
+            .map_err(Error::from)
+    }
+
+    /// [`Client::execute`] with per-request options, keeping whether an earlier attempt may have
+    /// landed (which creates need to stay duplicate-free). Each attempt first takes from the
+    /// rate-limit budgets; the span covers all attempts and records the last one's outcome.
+    pub(crate) async fn execute_with<'a, T, F, Fut>(
+        &'a self,
+        operation: Operation,
+        options: &RequestOptions,
+        call: F,
+    ) -> Result<T, CallFailure>
+    where
+        T: DeserializeOwned,
+        F: Fn(&'a Transport) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, SysError>> + 'a,
+    {
         let span = tracing::info_span!(
             "clerk_orgs.request",
             operation = operation.id(),
             status = Empty,
             trace_id = Empty,
+            attempts = Empty,
         );
-        let result = async {
-            let result = call(&self.inner.transport).await;
-            transport::settle(operation, result).await
-        }
-        .instrument(span.clone())
-        .await;
-        if !span.is_disabled() {
-            record(&span, &result);
-        }
+        let call = &call;
+        let result = self
+            .inner
+            .resilience
+            .run(operation, options, |attempt| {
+                let span = span.clone();
+                async move {
+                    let result =
+                        transport::settle(operation, call(&self.inner.transport).await).await;
+                    if !span.is_disabled() {
+                        span.record("attempts", attempt);
+                        record(&span, &result);
+                    }
+                    result
+                }
+            })
+            .instrument(span.clone())
+            .await;
         result.map(ResponseValue::into_inner)
     }
 }
@@ -175,6 +208,7 @@ fn error_kind(error: &Error) -> &'static str {
         Error::Timeout(_) => "timeout",
         Error::Transport(_) => "transport",
         Error::Decode(_) => "decode",
+        Error::BudgetExhausted(_) => "budget_exhausted",
     }
 }
 

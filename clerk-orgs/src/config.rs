@@ -8,7 +8,11 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::client::Client;
+use crate::clock::{Clock, SharedClock, TokioClock};
 use crate::error::{ConfigError, Error};
+use crate::rate_limit::{ClientLimiter, RateLimits};
+use crate::resilience::Resilience;
+use crate::retry::RetryPolicy;
 
 /// Clerk's production API; the client appends `/v1`.
 pub const DEFAULT_BASE_URL: &str = "https://api.clerk.com";
@@ -53,6 +57,9 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     timeout: Duration,
     connect_timeout: Duration,
+    retry: RetryPolicy,
+    rate_limits: RateLimits,
+    clock: Option<SharedClock>,
 }
 
 impl Default for ClientBuilder {
@@ -62,6 +69,9 @@ impl Default for ClientBuilder {
             base_url: None,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            rate_limits: RateLimits::default(),
+            clock: None,
         }
     }
 }
@@ -90,6 +100,27 @@ impl ClientBuilder {
     /// The limit for establishing a connection (default 10 s, capped at the request timeout).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// The retry policy of every request (default [`RetryPolicy::default`]); a request builder's
+    /// `.retry(..)` overrides it for that request.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The client-side rate limits, shared by all clones of the client (default: Clerk's
+    /// documented limits for the key's kind, waiting when a budget is spent).
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = limits;
+        self
+    }
+
+    /// The clock that retries and rate limits wait on (default: real time, [`TokioClock`]).
+    /// Tests and benchmarks pass a virtual one to play hours of limits in milliseconds.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -144,7 +175,23 @@ impl ClientBuilder {
             .build()
             .map_err(|e| ConfigError::new("http_client", "could not be built").with_source(e))?;
 
-        Ok(Client::from_parts(base_url, http, self.timeout, key_kind))
+        let clock = self.clock.unwrap_or_else(|| Arc::new(TokioClock::new()));
+        let resilience = Resilience {
+            retry: self.retry,
+            limiter: Arc::new(ClientLimiter::new(
+                &self.rate_limits,
+                key_kind,
+                clock.clone(),
+            )),
+            clock,
+        };
+        Ok(Client::from_parts(
+            base_url,
+            http,
+            self.timeout,
+            key_kind,
+            resilience,
+        ))
     }
 }
 

@@ -52,6 +52,10 @@ pub enum Error {
     /// Clerk answered with a success status, but the body is not what the spec promises.
     #[error(transparent)]
     Decode(Box<DecodeError>),
+    /// The client's own rate limit refused the call in [`crate::LimitMode::FailFast`]; nothing
+    /// was sent. [`Error::retry_after`] says when the budget allows it.
+    #[error(transparent)]
+    BudgetExhausted(crate::rate_limit::BudgetExhausted),
 }
 
 /// Whether a failed request could have taken effect at Clerk.
@@ -78,7 +82,7 @@ impl Error {
             Error::Api(api) | Error::RateLimited(api) => Some(api.status),
             Error::Decode(decode) => Some(decode.status),
             Error::Timeout(transport) | Error::Transport(transport) => transport.status,
-            Error::InvalidRequest(_) | Error::Config(_) => None,
+            Error::InvalidRequest(_) | Error::Config(_) | Error::BudgetExhausted(_) => None,
         }
     }
 
@@ -92,9 +96,13 @@ impl Error {
         }
     }
 
-    /// How long Clerk asked to wait (`Retry-After`, seconds or an HTTP date).
+    /// How long Clerk asked to wait (`Retry-After`, seconds or an HTTP date), or how long until
+    /// the client's own budget allows the call.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.api().and_then(ApiError::retry_after)
+        match self {
+            Error::BudgetExhausted(exhausted) => Some(exhausted.retry_after()),
+            _ => self.api().and_then(ApiError::retry_after),
+        }
     }
 
     /// The code of each error in Clerk's answer (empty unless Clerk answered with its JSON).
@@ -126,7 +134,7 @@ impl Error {
             Error::Api(api) | Error::RateLimited(api) => Some(api.operation),
             Error::Decode(decode) => Some(decode.operation),
             Error::Timeout(transport) | Error::Transport(transport) => Some(transport.operation),
-            Error::InvalidRequest(_) | Error::Config(_) => None,
+            Error::InvalidRequest(_) | Error::Config(_) | Error::BudgetExhausted(_) => None,
         }
     }
 
@@ -181,14 +189,17 @@ impl Error {
         ])
     }
 
-    /// Whether the same request may succeed later: 429, 502, 503, 504, timeouts and
-    /// connection failures.
+    /// Whether the same request may succeed later: 429, 502, 503, 504, timeouts, connection
+    /// failures and the client's own rate limit.
     ///
     /// This says nothing about safety: a create that timed out is retryable *and* may already
     /// exist at Clerk. Check [`Error::delivery`] before resending non-idempotent calls.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited(_) | Error::Timeout(_) | Error::Transport(_) => true,
+            Error::RateLimited(_)
+            | Error::Timeout(_)
+            | Error::Transport(_)
+            | Error::BudgetExhausted(_) => true,
             Error::Api(api) => matches!(api.status.as_u16(), 502..=504),
             Error::InvalidRequest(_) | Error::Config(_) | Error::Decode(_) => false,
         }
@@ -197,7 +208,9 @@ impl Error {
     /// Whether Clerk could have acted on the request; see [`Delivery`].
     pub fn delivery(&self) -> Delivery {
         match self {
-            Error::InvalidRequest(_) | Error::Config(_) => Delivery::NotSent,
+            Error::InvalidRequest(_) | Error::Config(_) | Error::BudgetExhausted(_) => {
+                Delivery::NotSent
+            }
             Error::RateLimited(_) => Delivery::Rejected,
             Error::Api(api) if api.status.is_server_error() => Delivery::Unknown,
             Error::Api(_) => Delivery::Rejected,

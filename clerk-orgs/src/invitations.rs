@@ -14,10 +14,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::client::Client;
+use crate::duplicates;
 use crate::error::{Error, ValidationError};
 use crate::models::{InvitationStatus, OrganizationInvitation, Role};
 use crate::operation::Operation;
 use crate::pagination::{self, DEFAULT_STREAM_PAGE, Page};
+use crate::resilience::{RequestOptions, request_option_setters};
 use crate::validate;
 
 /// One organization; see [`Client::organization`].
@@ -64,11 +66,27 @@ impl Invitations {
         email_address: impl Into<String>,
         role: impl Into<Role>,
     ) -> CreateInvitation {
+        self.create_from(NewInvitation::new(email_address, role))
+    }
+
+    /// A create of an already built [`NewInvitation`] (used by `invite_all`).
+    pub(crate) fn create_from(&self, invitation: NewInvitation) -> CreateInvitation {
         CreateInvitation {
             client: self.client.clone(),
             organization_id: self.organization_id.clone(),
-            invitation: NewInvitation::new(email_address, role),
+            invitation,
+            options: RequestOptions::default(),
         }
+    }
+
+    /// The client behind these invitations.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The organization's id.
+    pub(crate) fn organization_id(&self) -> &str {
+        &self.organization_id
     }
 
     /// Invites 1 to 10 people in one request; Clerk creates all of them or none.
@@ -80,6 +98,7 @@ impl Invitations {
             client: self.client.clone(),
             organization_id: self.organization_id.clone(),
             invitations: invitations.into_iter().collect(),
+            options: RequestOptions::default(),
         }
     }
 
@@ -93,6 +112,7 @@ impl Invitations {
             order_by: None,
             limit: None,
             offset: None,
+            options: RequestOptions::default(),
         }
     }
 
@@ -115,6 +135,7 @@ impl Invitations {
             client: self.client.clone(),
             organization_id: self.organization_id.clone(),
             invitation_id: invitation_id.into(),
+            options: RequestOptions::default(),
         }
     }
 
@@ -125,6 +146,7 @@ impl Invitations {
             organization_id: self.organization_id.clone(),
             invitation_id: invitation_id.into(),
             requesting_user_id: None,
+            options: RequestOptions::default(),
         }
     }
 }
@@ -224,7 +246,7 @@ impl NewInvitation {
 
     /// Checks every rule and builds the wire body; `prefix` locates the item in a bulk request
     /// (`invitations[3].`) so the error names the exact field.
-    fn into_wire(
+    pub(crate) fn into_wire(
         self,
         prefix: &str,
     ) -> Result<types::CreateOrganizationInvitationBody, ValidationError> {
@@ -272,31 +294,51 @@ pub struct CreateInvitation {
     client: Client,
     organization_id: String,
     invitation: NewInvitation,
+    options: RequestOptions,
 }
 
 impl CreateInvitation {
     invitation_setters!();
+    request_option_setters!();
 
     fn new_invitation(&mut self) -> &mut NewInvitation {
         &mut self.invitation
     }
 
-    /// Validates and sends the request.
+    /// Validates and sends the request. If an attempt's answer is lost and a retry then meets
+    /// `duplicate_record`, the pending invitation that attempt created is returned instead.
     pub async fn send(self) -> Result<OrganizationInvitation, Error> {
         validate::id("organization_id", &self.organization_id)?;
         let body = self.invitation.into_wire("")?;
         let organization_id = self.organization_id;
-        let raw = self
+        let result = self
             .client
-            .execute(Operation::CreateInvitation, |t| {
+            .execute_with(Operation::CreateInvitation, &self.options, |t| {
                 t.sys
                     .create_organization_invitation()
                     .organization_id(organization_id.as_str())
                     .body(body.clone())
                     .send()
             })
-            .await?;
-        Ok(OrganizationInvitation::from_raw(raw))
+            .await;
+        match result {
+            Ok(raw) => Ok(OrganizationInvitation::from_raw(raw)),
+            Err(failure) => {
+                let role = Role::new(body.role.clone());
+                let wanted = [(body.email_address.as_str(), &role)];
+                let recovered = duplicates::recover_lost_creates(
+                    &self.client,
+                    &organization_id,
+                    Operation::CreateInvitation,
+                    &wanted,
+                    failure,
+                )
+                .await?;
+                recovered.into_iter().next().ok_or_else(|| {
+                    Error::InvalidRequest(ValidationError::new("invitation", "was not returned"))
+                })
+            }
+        }
     }
 }
 
@@ -307,9 +349,12 @@ pub struct CreateInvitationsBulk {
     client: Client,
     organization_id: String,
     invitations: Vec<NewInvitation>,
+    options: RequestOptions,
 }
 
 impl CreateInvitationsBulk {
+    request_option_setters!();
+
     /// Validates every item and sends them in one request. Clerk creates all or none.
     pub async fn send(self) -> Result<Vec<OrganizationInvitation>, Error> {
         validate::id("organization_id", &self.organization_id)?;
@@ -333,21 +378,43 @@ impl CreateInvitationsBulk {
             })
             .collect::<Result<Vec<_>, ValidationError>>()?;
         let organization_id = self.organization_id;
-        let raw = self
+        let result = self
             .client
-            .execute(Operation::CreateInvitationsBulk, |t| {
+            .execute_with(Operation::CreateInvitationsBulk, &self.options, |t| {
                 t.sys
                     .create_organization_invitation_bulk()
                     .organization_id(organization_id.as_str())
                     .body(body.clone())
                     .send()
             })
-            .await?;
-        Ok(raw
-            .data
-            .into_iter()
-            .map(OrganizationInvitation::from_raw)
-            .collect())
+            .await;
+        match result {
+            Ok(raw) => Ok(raw
+                .data
+                .into_iter()
+                .map(OrganizationInvitation::from_raw)
+                .collect()),
+            // All or nothing: if a lost attempt landed, every email of the batch is ours.
+            Err(failure) => {
+                let roles: Vec<Role> = body
+                    .iter()
+                    .map(|item| Role::new(item.role.clone()))
+                    .collect();
+                let wanted: Vec<(&str, &Role)> = body
+                    .iter()
+                    .zip(&roles)
+                    .map(|(item, role)| (item.email_address.as_str(), role))
+                    .collect();
+                duplicates::recover_lost_creates(
+                    &self.client,
+                    &organization_id,
+                    Operation::CreateInvitationsBulk,
+                    &wanted,
+                    failure,
+                )
+                .await
+            }
+        }
     }
 }
 
@@ -362,9 +429,12 @@ pub struct ListInvitations {
     order_by: Option<String>,
     limit: Option<u64>,
     offset: Option<u64>,
+    options: RequestOptions,
 }
 
 impl ListInvitations {
+    request_option_setters!();
+
     /// Only invitations with this status.
     pub fn status(mut self, status: impl Into<InvitationStatus>) -> Self {
         self.status = Some(status.into());
@@ -418,7 +488,7 @@ impl ListInvitations {
         self.validate()?;
         let raw = self
             .client
-            .execute(Operation::ListInvitations, |t| {
+            .execute_with(Operation::ListInvitations, &self.options, |t| {
                 let mut request = t
                     .sys
                     .list_organization_invitations()
@@ -527,16 +597,19 @@ pub struct GetInvitation {
     client: Client,
     organization_id: String,
     invitation_id: String,
+    options: RequestOptions,
 }
 
 impl GetInvitation {
+    request_option_setters!();
+
     /// Validates the IDs and fetches the invitation.
     pub async fn send(self) -> Result<OrganizationInvitation, Error> {
         validate::id("organization_id", &self.organization_id)?;
         validate::id("invitation_id", &self.invitation_id)?;
         let raw = self
             .client
-            .execute(Operation::GetInvitation, |t| {
+            .execute_with(Operation::GetInvitation, &self.options, |t| {
                 t.sys
                     .get_organization_invitation()
                     .organization_id(self.organization_id.as_str())
@@ -556,9 +629,12 @@ pub struct RevokeInvitation {
     organization_id: String,
     invitation_id: String,
     requesting_user_id: Option<String>,
+    options: RequestOptions,
 }
 
 impl RevokeInvitation {
+    request_option_setters!();
+
     /// The user revoking it (must be an admin of the organization).
     pub fn requesting_user_id(mut self, user_id: impl Into<String>) -> Self {
         self.requesting_user_id = Some(user_id.into());
@@ -574,7 +650,7 @@ impl RevokeInvitation {
         }
         let raw = self
             .client
-            .execute(Operation::RevokeInvitation, |t| {
+            .execute_with(Operation::RevokeInvitation, &self.options, |t| {
                 t.sys
                     .revoke_organization_invitation()
                     .organization_id(self.organization_id.as_str())

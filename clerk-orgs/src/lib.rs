@@ -180,14 +180,20 @@
 #![warn(missing_docs)]
 
 mod client;
+pub mod clock;
 mod config;
+mod duplicates;
 mod error;
 mod error_code;
 mod instance;
 mod invitations;
+mod invite_all;
 mod models;
 mod operation;
 mod pagination;
+mod rate_limit;
+mod resilience;
+mod retry;
 mod retry_after;
 mod transport;
 mod user;
@@ -207,9 +213,12 @@ pub use invitations::{
     CreateInvitation, CreateInvitationsBulk, GetInvitation, Invitations, ListInvitations,
     ListPendingInvitations, NewInvitation, OrganizationHandle, RevokeInvitation,
 };
+pub use invite_all::{InviteAll, InviteOutcome, InviteResult, MAX_BULK_SIZE, Progress};
 pub use models::{
     InvitationStatus, OrganizationInvitation, PublicInviterData, PublicOrganizationData, Role,
 };
 pub use operation::Operation;
 pub use pagination::Page;
+pub use rate_limit::{Budget, BudgetExhausted, Limit, LimitMode, RateLimits};
+pub use retry::{Jitter, RetryPolicy};
 pub use user::{ListUserInvitations, UserHandle, UserInvitations};

@@ -29,7 +29,8 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 
-use crate::clock::{Clock, SharedClock};
+use crate::clock::SharedClock;
+use crate::config::KeyKind;
 
 /// "At most `requests` requests per `window`".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,15 +167,13 @@ impl RateLimits {
         self
     }
 
-    /// The global budget for a secret key: Clerk's default for its kind unless overridden.
-    pub fn all_requests_for_key(&self, secret_key: &str) -> Option<Limit> {
-        match self.all_requests {
-            AllRequests::Custom(limit) => limit,
-            AllRequests::ForKey if secret_key.starts_with("sk_live_") => {
-                Limit::new(LIVE_KEY_LIMIT, GLOBAL_WINDOW)
-            }
+    /// The global budget for a kind of key: Clerk's default for it unless overridden.
+    pub fn all_requests_for(&self, key_kind: KeyKind) -> Option<Limit> {
+        match (self.all_requests, key_kind) {
+            (AllRequests::Custom(limit), _) => limit,
+            (AllRequests::ForKey, KeyKind::Live) => Limit::new(LIVE_KEY_LIMIT, GLOBAL_WINDOW),
             // Development keys, and anything unrecognised: the stricter limit is the safe guess.
-            AllRequests::ForKey => Limit::new(TEST_KEY_LIMIT, GLOBAL_WINDOW),
+            (AllRequests::ForKey, _) => Limit::new(TEST_KEY_LIMIT, GLOBAL_WINDOW),
         }
     }
 
@@ -348,11 +347,11 @@ pub(crate) struct ClientLimiter {
 pub(crate) type SharedLimiter = Arc<ClientLimiter>;
 
 impl ClientLimiter {
-    pub(crate) fn new(limits: &RateLimits, secret_key: &str, clock: SharedClock) -> Self {
+    pub(crate) fn new(limits: &RateLimits, key_kind: KeyKind, clock: SharedClock) -> Self {
         let bucket = |budget, limit: Option<Limit>| limit.map(|l| Bucket::new(budget, l, &clock));
         Self {
             mode: limits.mode,
-            all_requests: bucket(Budget::AllRequests, limits.all_requests_for_key(secret_key)),
+            all_requests: bucket(Budget::AllRequests, limits.all_requests_for(key_kind)),
             create_invitation: bucket(Budget::CreateInvitation, limits.create_invitation),
             bulk_create_invitations: bucket(
                 Budget::BulkCreateInvitations,
@@ -432,9 +431,9 @@ impl ClientLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::ManualClock;
+    use crate::clock::{Clock, ManualClock};
 
-    fn limiter(limits: RateLimits, key: &str) -> (Arc<ManualClock>, ClientLimiter) {
+    fn limiter(limits: RateLimits, key: KeyKind) -> (Arc<ManualClock>, ClientLimiter) {
         let clock = Arc::new(ManualClock::default());
         let limiter = ClientLimiter::new(&limits, key, clock.clone());
         (clock, limiter)
@@ -452,8 +451,8 @@ mod tests {
     #[test]
     fn global_budget_follows_the_key_kind() {
         let limits = RateLimits::default();
-        let test = limits.all_requests_for_key("sk_test_abc").unwrap();
-        let live = limits.all_requests_for_key("sk_live_abc").unwrap();
+        let test = limits.all_requests_for(KeyKind::Test).unwrap();
+        let live = limits.all_requests_for(KeyKind::Live).unwrap();
         assert_eq!(
             (test.requests(), test.window()),
             (100, Duration::from_secs(10))
@@ -464,20 +463,17 @@ mod tests {
         );
         let custom = limits.all_requests(Limit::new(7, Duration::from_secs(1)));
         assert_eq!(
-            custom
-                .all_requests_for_key("sk_live_abc")
-                .unwrap()
-                .requests(),
+            custom.all_requests_for(KeyKind::Live).unwrap().requests(),
             7
         );
-        assert_eq!(RateLimits::none().all_requests_for_key("sk_live_abc"), None);
+        assert_eq!(RateLimits::none().all_requests_for(KeyKind::Live), None);
         assert_eq!(Limit::new(0, Duration::from_secs(1)), None);
         assert_eq!(Limit::new(1, Duration::ZERO), None);
     }
 
     #[test]
     fn fail_fast_says_when_to_retry() {
-        let (clock, limiter) = limiter(RateLimits::default(), "sk_test_x");
+        let (clock, limiter) = limiter(RateLimits::default(), KeyKind::Test);
         block_on(async {
             for _ in 0..50 {
                 limiter.acquire(BULK, LimitMode::FailFast).await.unwrap();
@@ -495,7 +491,7 @@ mod tests {
 
     #[test]
     fn waiting_moves_the_clock_by_exactly_the_steady_interval() {
-        let (clock, limiter) = limiter(RateLimits::default(), "sk_test_x");
+        let (clock, limiter) = limiter(RateLimits::default(), KeyKind::Test);
         block_on(async {
             for _ in 0..60 {
                 limiter.acquire(BULK, LimitMode::Wait).await.unwrap();
@@ -508,7 +504,7 @@ mod tests {
     #[test]
     fn the_global_budget_applies_to_every_route() {
         let limits = RateLimits::default().all_requests(Limit::new(2, Duration::from_secs(10)));
-        let (_clock, limiter) = limiter(limits, "sk_test_x");
+        let (_clock, limiter) = limiter(limits, KeyKind::Test);
         block_on(async {
             limiter.acquire(None, LimitMode::FailFast).await.unwrap();
             limiter.acquire(BULK, LimitMode::FailFast).await.unwrap();
@@ -523,7 +519,7 @@ mod tests {
 
     #[test]
     fn a_429_blocks_the_budget_then_it_resumes_at_the_steady_rate() {
-        let (clock, limiter) = limiter(RateLimits::default(), "sk_test_x");
+        let (clock, limiter) = limiter(RateLimits::default(), KeyKind::Test);
         block_on(async {
             limiter.acquire(BULK, LimitMode::Wait).await.unwrap();
             limiter.rate_limited(BULK, Some(Duration::from_secs(3528)));
@@ -548,7 +544,7 @@ mod tests {
 
     #[test]
     fn a_429_on_a_plain_read_blocks_the_global_budget() {
-        let (_clock, limiter) = limiter(RateLimits::default(), "sk_test_x");
+        let (_clock, limiter) = limiter(RateLimits::default(), KeyKind::Test);
         block_on(async {
             limiter.rate_limited(None, Some(Duration::from_secs(3)));
             let refused = limiter
@@ -562,7 +558,7 @@ mod tests {
 
     #[test]
     fn no_limits_never_wait() {
-        let (clock, limiter) = limiter(RateLimits::none(), "sk_test_x");
+        let (clock, limiter) = limiter(RateLimits::none(), KeyKind::Test);
         block_on(async {
             for _ in 0..10_000 {
                 limiter.acquire(BULK, LimitMode::FailFast).await.unwrap();

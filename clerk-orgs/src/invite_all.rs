@@ -1,0 +1,433 @@
+//! [`Invitations::invite_all`]: invite any number of people, at Clerk's limit, unattended.
+//!
+//! People are validated first (an invalid one is [`InviteResult::Rejected`] without a request),
+//! then sent in bulk calls of up to 10, each waiting for the bulk and global budgets (the
+//! client-side limiter paces the run; a 429 pauses it until `Retry-After`). A bulk call is all or
+//! nothing, so when Clerk refuses one because of some of its entries, those entries are isolated
+//! and the rest go out again:
+//!
+//! - `duplicate_record` or `already_a_member_in_organization` name their emails in
+//!   `meta.email_addresses`: those entries become [`InviteResult::AlreadyInvited`] (with the
+//!   pending invitation, fetched) or [`InviteResult::AlreadyMember`], and the others rejoin the
+//!   queue, filling the next bulk call.
+//! - Any other refusal that does not say which entry is at fault (an unknown role, a non-admin
+//!   inviter, the membership quota) sends that batch's entries as single creates, which draw from
+//!   the larger create budget and give each person their own answer.
+//! - An invalid key or a missing organization fails everyone left, without further requests.
+//!
+//! Outcomes carry the input's index and email, so a caller can persist them and resume: pass the
+//! people without a final outcome to a new run; anyone a lost answer had already invited comes
+//! back as [`InviteResult::AlreadyInvited`].
+
+use std::collections::{HashMap, VecDeque};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::stream::{self, BoxStream, Stream, StreamExt};
+use tokio::sync::watch;
+
+use crate::duplicates::{emails_named_by, pending_invitation};
+use crate::error::Error;
+use crate::error_code::ErrorCode;
+use crate::invitations::{Invitations, NewInvitation};
+use crate::models::OrganizationInvitation;
+use crate::rate_limit::LimitMode;
+
+/// Clerk's maximum number of invitations in one bulk create.
+pub const MAX_BULK_SIZE: usize = 10;
+
+/// How often one person's request may be turned away by a 429 before it counts as failed; each
+/// time the run first waits as long as Clerk asked, so this only ends a run that Clerk keeps
+/// refusing.
+const MAX_RATE_LIMITED_TRIES: u32 = 20;
+
+/// What happened to one person of an [`Invitations::invite_all`] run.
+#[derive(Debug, Clone)]
+pub struct InviteOutcome {
+    /// The person's position in the input, from 0.
+    pub index: usize,
+    /// The person's email address as given.
+    pub email_address: String,
+    /// What happened.
+    pub result: InviteResult,
+}
+
+/// The result for one person.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum InviteResult {
+    /// Invited by this run.
+    Invited(OrganizationInvitation),
+    /// A pending invitation for this email already existed; it is included when it could be
+    /// fetched.
+    AlreadyInvited(Option<OrganizationInvitation>),
+    /// The person is already a member of the organization.
+    AlreadyMember,
+    /// The invitation breaks a rule, checked locally (nothing was sent, `code` is `None`) or by
+    /// Clerk (`code` is Clerk's); sending it again will not help.
+    Rejected {
+        /// Clerk's error code, if Clerk refused it.
+        code: Option<ErrorCode>,
+        /// Why, for people.
+        reason: String,
+    },
+    /// The request failed for a reason that may pass (Clerk unavailable, network, timeouts, a
+    /// 429 that would not end): try this person again later. Shared by the people of one
+    /// request.
+    Failed(Arc<Error>),
+}
+
+impl InviteResult {
+    /// Whether this person needs nothing more: anything but [`InviteResult::Failed`].
+    pub fn is_final(&self) -> bool {
+        !matches!(self, InviteResult::Failed(_))
+    }
+}
+
+/// How far a run has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// People with an outcome.
+    pub done: usize,
+    /// People in the run.
+    pub total: usize,
+}
+
+/// The stream of outcomes of [`Invitations::invite_all`], one per person, in no set order.
+///
+/// Nothing is sent until it is polled; dropping it stops the run between requests.
+#[must_use = "nothing is sent until the stream is polled"]
+pub struct InviteAll {
+    outcomes: BoxStream<'static, InviteOutcome>,
+    progress: watch::Receiver<Progress>,
+}
+
+impl std::fmt::Debug for InviteAll {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InviteAll")
+            .field("progress", &self.progress())
+            .finish_non_exhaustive()
+    }
+}
+
+impl InviteAll {
+    /// People done so far, and in total.
+    pub fn progress(&self) -> Progress {
+        *self.progress.borrow()
+    }
+
+    /// A receiver that sees every progress update, for a progress bar on another task.
+    pub fn watch_progress(&self) -> watch::Receiver<Progress> {
+        self.progress.clone()
+    }
+}
+
+impl Stream for InviteAll {
+    type Item = InviteOutcome;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.outcomes.poll_next_unpin(cx)
+    }
+}
+
+/// One person still to invite.
+#[derive(Debug, Clone)]
+struct Entry {
+    index: usize,
+    person: NewInvitation,
+    rate_limited: u32,
+}
+
+impl Entry {
+    fn outcome(&self, result: InviteResult) -> InviteOutcome {
+        InviteOutcome {
+            index: self.index,
+            email_address: self.person.email_address().to_owned(),
+            result,
+        }
+    }
+}
+
+/// The state of a run between steps.
+struct Run {
+    invitations: Invitations,
+    /// Outcomes known before sending anything (validation).
+    ready: Vec<InviteOutcome>,
+    /// People for bulk calls, in input order.
+    bulk: VecDeque<Entry>,
+    /// People to send one by one, after a bulk refusal that named nobody.
+    single: VecDeque<Entry>,
+    /// An error that dooms every request of the run (bad key, no such organization).
+    fatal: Option<Arc<Error>>,
+    progress: watch::Sender<Progress>,
+}
+
+impl Invitations {
+    /// Invites everyone in `people`, in bulk calls of up to 10 paced under Clerk's limits, and
+    /// yields one [`InviteOutcome`] per person; see the [module docs](crate::invite_all).
+    ///
+    /// Requests wait for the client-side rate limit even if the client is set to fail fast, and
+    /// use the client's retry policy.
+    pub fn invite_all(&self, people: impl IntoIterator<Item = NewInvitation>) -> InviteAll {
+        let mut ready = Vec::new();
+        let mut bulk = VecDeque::new();
+        let mut first_index_of: HashMap<String, usize> = HashMap::new();
+        for (index, person) in people.into_iter().enumerate() {
+            let entry = Entry {
+                index,
+                person,
+                rate_limited: 0,
+            };
+            if let Err(invalid) = entry.person.clone().into_wire("") {
+                ready.push(entry.outcome(InviteResult::Rejected {
+                    code: None,
+                    reason: invalid.to_string(),
+                }));
+                continue;
+            }
+            let key = entry.person.email_address().to_lowercase();
+            if let Some(first) = first_index_of.get(&key) {
+                // Clerk would refuse the whole bulk call; the earlier entry stands for both.
+                ready.push(entry.outcome(InviteResult::Rejected {
+                    code: None,
+                    reason: format!("the same email address is at index {first} of this run"),
+                }));
+                continue;
+            }
+            first_index_of.insert(key, index);
+            bulk.push_back(entry);
+        }
+        let total = ready.len() + bulk.len();
+        let (progress, receiver) = watch::channel(Progress { done: 0, total });
+        let run = Run {
+            invitations: self.clone(),
+            ready,
+            bulk,
+            single: VecDeque::new(),
+            fatal: None,
+            progress,
+        };
+        let outcomes = stream::unfold(run, |mut run| async move {
+            let outcomes = run.step().await?;
+            run.progress
+                .send_modify(|progress| progress.done += outcomes.len());
+            Some((stream::iter(outcomes), run))
+        })
+        .flatten()
+        .boxed();
+        InviteAll {
+            outcomes,
+            progress: receiver,
+        }
+    }
+}
+
+/// How a failed request bears on the people in it.
+enum Verdict {
+    /// Turned away by a rate limit: send again (the limiter now waits for Clerk's window).
+    RateLimited,
+    /// No request of this run can succeed.
+    Fatal,
+    /// Clerk refused the invitation itself.
+    Refused,
+    /// Might pass later.
+    Failed,
+}
+
+fn verdict(error: &Error) -> Verdict {
+    if error.is_rate_limited() || matches!(error, Error::BudgetExhausted(_)) {
+        Verdict::RateLimited
+    } else if error.is_authentication()
+        || (error.is_not_found() && !error.is_duplicate_invitation())
+    {
+        Verdict::Fatal
+    } else if error
+        .status()
+        .is_some_and(|status| status.is_client_error())
+    {
+        Verdict::Refused
+    } else {
+        Verdict::Failed
+    }
+}
+
+impl Run {
+    /// Sends the next request and returns the outcomes it settles (possibly none, when people
+    /// go back to the queue); `None` when everyone has an outcome.
+    async fn step(&mut self) -> Option<Vec<InviteOutcome>> {
+        if !self.ready.is_empty() {
+            return Some(std::mem::take(&mut self.ready));
+        }
+        if let Some(error) = &self.fatal {
+            let everyone = self.single.drain(..).chain(self.bulk.drain(..));
+            let outcomes: Vec<_> = everyone
+                .map(|entry| entry.outcome(InviteResult::Failed(error.clone())))
+                .collect();
+            return (!outcomes.is_empty()).then_some(outcomes);
+        }
+        if let Some(entry) = self.single.pop_front() {
+            return Some(self.send_single(entry).await);
+        }
+        if self.bulk.is_empty() {
+            return None;
+        }
+        let size = self.bulk.len().min(MAX_BULK_SIZE);
+        let batch: Vec<Entry> = self.bulk.drain(..size).collect();
+        Some(self.send_bulk(batch).await)
+    }
+
+    async fn send_bulk(&mut self, batch: Vec<Entry>) -> Vec<InviteOutcome> {
+        let result = self
+            .invitations
+            .create_bulk(batch.iter().map(|entry| entry.person.clone()))
+            .rate_limit_mode(LimitMode::Wait)
+            .send()
+            .await;
+        let error = match result {
+            Ok(created) => return self.invited(batch, created),
+            Err(error) => error,
+        };
+        match verdict(&error) {
+            Verdict::RateLimited => self.requeue(batch, error, Queue::Bulk),
+            Verdict::Fatal => self.fail_run(batch, error),
+            Verdict::Refused => self.isolate(batch, error).await,
+            Verdict::Failed => failed(batch, error),
+        }
+    }
+
+    /// A bulk refusal: settle the entries Clerk named and queue the rest again; if it named
+    /// nobody, ask about each entry alone.
+    async fn isolate(&mut self, batch: Vec<Entry>, error: Error) -> Vec<InviteOutcome> {
+        let named = if error.is_duplicate_invitation() || error.is_already_member() {
+            emails_named_by(&error).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let (culprits, innocent): (Vec<Entry>, Vec<Entry>) = batch
+            .into_iter()
+            .partition(|entry| named.contains(&entry.person.email_address().to_lowercase()));
+        if culprits.is_empty() {
+            self.single.extend(innocent);
+            return Vec::new();
+        }
+        // Back to the front, in order, so they fill the next bulk call.
+        for entry in innocent.into_iter().rev() {
+            self.bulk.push_front(entry);
+        }
+        let mut outcomes = Vec::with_capacity(culprits.len());
+        for entry in culprits {
+            let result = if error.is_already_member() {
+                InviteResult::AlreadyMember
+            } else {
+                self.already_invited(&entry).await
+            };
+            outcomes.push(entry.outcome(result));
+        }
+        outcomes
+    }
+
+    async fn send_single(&mut self, entry: Entry) -> Vec<InviteOutcome> {
+        let result = self
+            .invitations
+            .create_from(entry.person.clone())
+            .rate_limit_mode(LimitMode::Wait)
+            .send()
+            .await;
+        let error = match result {
+            Ok(invitation) => return vec![entry.outcome(InviteResult::Invited(invitation))],
+            Err(error) => error,
+        };
+        let result = match verdict(&error) {
+            Verdict::RateLimited => return self.requeue(vec![entry], error, Queue::Single),
+            Verdict::Fatal => return self.fail_run(vec![entry], error),
+            Verdict::Refused if error.is_duplicate_invitation() => {
+                self.already_invited(&entry).await
+            }
+            Verdict::Refused if error.is_already_member() => InviteResult::AlreadyMember,
+            Verdict::Refused => InviteResult::Rejected {
+                code: error.codes().next().cloned(),
+                reason: error.to_string(),
+            },
+            Verdict::Failed => InviteResult::Failed(Arc::new(error)),
+        };
+        vec![entry.outcome(result)]
+    }
+
+    async fn already_invited(&self, entry: &Entry) -> InviteResult {
+        let client = self.invitations.client();
+        let existing = pending_invitation(
+            client,
+            self.invitations.organization_id(),
+            entry.person.email_address(),
+        )
+        .await;
+        // The invitation exists either way; failing to fetch it changes nothing for the person.
+        InviteResult::AlreadyInvited(existing.ok().flatten())
+    }
+
+    /// Puts people turned away by a rate limit back at the front of their queue; the limiter
+    /// has been told when Clerk's window reopens, so the next request waits until then.
+    fn requeue(&mut self, batch: Vec<Entry>, error: Error, queue: Queue) -> Vec<InviteOutcome> {
+        let (given_up, again): (Vec<Entry>, Vec<Entry>) = batch
+            .into_iter()
+            .map(|mut entry| {
+                entry.rate_limited += 1;
+                entry
+            })
+            .partition(|entry| entry.rate_limited >= MAX_RATE_LIMITED_TRIES);
+        let target = match queue {
+            Queue::Bulk => &mut self.bulk,
+            Queue::Single => &mut self.single,
+        };
+        for entry in again.into_iter().rev() {
+            target.push_front(entry);
+        }
+        failed(given_up, error)
+    }
+
+    /// Pairs a bulk answer with its people by email. Anyone missing from a success answer is
+    /// asked about alone rather than guessed at.
+    fn invited(
+        &mut self,
+        batch: Vec<Entry>,
+        created: Vec<OrganizationInvitation>,
+    ) -> Vec<InviteOutcome> {
+        let mut by_email: HashMap<String, OrganizationInvitation> = created
+            .into_iter()
+            .map(|invitation| (invitation.email_address.to_lowercase(), invitation))
+            .collect();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for entry in batch {
+            match by_email.remove(&entry.person.email_address().to_lowercase()) {
+                Some(invitation) => outcomes.push(entry.outcome(InviteResult::Invited(invitation))),
+                None => self.single.push_back(entry),
+            }
+        }
+        outcomes
+    }
+
+    fn fail_run(&mut self, batch: Vec<Entry>, error: Error) -> Vec<InviteOutcome> {
+        let error = Arc::new(error);
+        self.fatal = Some(error.clone());
+        batch
+            .into_iter()
+            .map(|entry| entry.outcome(InviteResult::Failed(error.clone())))
+            .collect()
+    }
+}
+
+/// Which queue an entry goes back to.
+#[derive(Clone, Copy)]
+enum Queue {
+    Bulk,
+    Single,
+}
+
+fn failed(batch: Vec<Entry>, error: Error) -> Vec<InviteOutcome> {
+    let error = Arc::new(error);
+    batch
+        .into_iter()
+        .map(|entry| entry.outcome(InviteResult::Failed(error.clone())))
+        .collect()
+}

@@ -1,0 +1,180 @@
+//! The attempt loop every request runs through: take from the rate-limit budgets, attempt,
+//! classify the failure, let the [`RetryPolicy`] decide, wait on the client's clock, repeat.
+//!
+//! The loop also remembers whether an earlier attempt may have taken effect at Clerk (its answer
+//! was lost: a timeout, a dropped connection, a 5xx, a garbled success). Clerk has no idempotency
+//! keys, so a retried create can then meet its own invitation as `duplicate_record`; the caller
+//! of the loop uses [`CallFailure::earlier_attempt_may_have_landed`] to resolve that
+//! (see [`crate::duplicates`]).
+
+use std::future::Future;
+use std::time::Duration;
+
+use tracing::Instrument;
+
+use crate::clock::SharedClock;
+use crate::error::Error;
+use crate::operation::Operation;
+use crate::rate_limit::{Budget, LimitMode, SharedLimiter};
+use crate::retry::{FailedAttempt, RetryDecision, RetryPolicy, RetryReason};
+
+/// Per-request overrides of the client's retry policy and rate-limit mode.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RequestOptions {
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) limit_mode: Option<LimitMode>,
+}
+
+/// The setters every request builder with a `options: RequestOptions` field gets.
+macro_rules! request_option_setters {
+    () => {
+        /// This request's retry policy, instead of the client's; `RetryPolicy::none()` sends it
+        /// exactly once.
+        pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
+            self.options.retry = Some(policy);
+            self
+        }
+
+        /// Whether this request waits for the client-side rate limit or fails at once,
+        /// instead of the client's mode.
+        pub fn rate_limit_mode(mut self, mode: $crate::LimitMode) -> Self {
+            self.options.limit_mode = Some(mode);
+            self
+        }
+    };
+}
+pub(crate) use request_option_setters;
+
+/// What a client needs to run the loop; shared by its clones.
+#[derive(Debug)]
+pub(crate) struct Resilience {
+    pub(crate) retry: RetryPolicy,
+    pub(crate) limiter: SharedLimiter,
+    pub(crate) clock: SharedClock,
+}
+
+/// A call that failed for good.
+#[derive(Debug)]
+pub(crate) struct CallFailure {
+    /// The last attempt's error.
+    pub(crate) error: Error,
+    /// Whether an attempt before the last may have been processed by Clerk even though its
+    /// answer never arrived.
+    pub(crate) earlier_attempt_may_have_landed: bool,
+}
+
+impl From<CallFailure> for Error {
+    fn from(failure: CallFailure) -> Self {
+        failure.error
+    }
+}
+
+/// The budget an operation draws from besides the global one.
+pub(crate) fn budget_of(operation: Operation) -> Option<Budget> {
+    match operation {
+        Operation::CreateInvitation => Some(Budget::CreateInvitation),
+        Operation::CreateInvitationsBulk => Some(Budget::BulkCreateInvitations),
+        _ => None,
+    }
+}
+
+/// Why a failure is worth another attempt, or `None` when it is not: Clerk refused the request
+/// itself (any 4xx but 429) or it never left the machine.
+pub(crate) fn retry_reason(error: &Error) -> Option<RetryReason> {
+    match error {
+        Error::RateLimited(_) => Some(RetryReason::RateLimited),
+        Error::Api(api) => match api.status().as_u16() {
+            500 => Some(RetryReason::ServerError),
+            502..=504 => Some(RetryReason::Unavailable),
+            _ => None,
+        },
+        Error::Timeout(_) => Some(RetryReason::Timeout),
+        Error::Transport(_) => Some(RetryReason::Connection),
+        Error::Decode(_) => Some(RetryReason::MalformedResponse),
+        _ => None,
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Resilience {
+    /// Runs `attempt` until it succeeds or the policy gives up. Each attempt first takes from
+    /// the operation's budgets; each retry is an `info` event (attempt, reason, delay) in the
+    /// caller's span.
+    pub(crate) async fn run<T, F, Fut>(
+        &self,
+        operation: Operation,
+        options: &RequestOptions,
+        mut attempt: F,
+    ) -> Result<T, CallFailure>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let policy = options.retry.as_ref().unwrap_or(&self.retry);
+        let mode = options.limit_mode.unwrap_or_else(|| self.limiter.mode());
+        let budget = budget_of(operation);
+        let started = self.clock.now();
+        let mut previous_delay = None;
+        let mut may_have_landed = false;
+        let mut number = 1;
+        loop {
+            let outcome = match self.limiter.acquire(budget, mode).await {
+                Ok(()) => {
+                    attempt(number)
+                        .instrument(tracing::debug_span!("clerk_orgs.attempt", attempt = number))
+                        .await
+                }
+                Err(exhausted) => Err(Error::BudgetExhausted(exhausted)),
+            };
+            let error = match outcome {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            if error.is_rate_limited() {
+                self.limiter.rate_limited(budget, error.retry_after());
+            }
+            let reason = retry_reason(&error);
+            let failed = FailedAttempt {
+                attempt: number,
+                elapsed: self.clock.now().saturating_sub(started),
+                reason,
+                retry_after: error.retry_after(),
+                previous_delay,
+            };
+            match policy.decide(&failed, rand::random::<f64>()) {
+                RetryDecision::Retry { after } => {
+                    tracing::info!(
+                        operation = operation.id(),
+                        attempt = number,
+                        reason = reason.map_or("none", RetryReason::as_str),
+                        status = error.status().map(|s| s.as_u16()),
+                        delay_ms = millis(after),
+                        "retrying clerk request"
+                    );
+                    may_have_landed |= error.maybe_processed();
+                    previous_delay = Some(after);
+                    self.clock.sleep(after).await;
+                    number += 1;
+                }
+                RetryDecision::GiveUp(why) => {
+                    if number > 1 || reason.is_some() {
+                        tracing::debug!(
+                            operation = operation.id(),
+                            attempt = number,
+                            reason = reason.map_or("none", RetryReason::as_str),
+                            gave_up = why.as_str(),
+                            "not retrying clerk request"
+                        );
+                    }
+                    return Err(CallFailure {
+                        error,
+                        earlier_attempt_may_have_landed: may_have_landed,
+                    });
+                }
+            }
+        }
+    }
+}

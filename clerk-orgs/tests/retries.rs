@@ -1,0 +1,420 @@
+//! The retry policy over real HTTP against `clerk-fake`: what is retried, how often, after how
+//! long (on the fake's virtual clock), and how each failure is classified when retries run out.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use clerk_fake::{FakeClerk, Fault, RetryAfter, Route};
+use clerk_orgs::{Delivery, Error, InvitationStatus, Jitter, RetryPolicy, Role};
+use support::{ORG, World, email};
+
+fn invitation_path(id: &str) -> String {
+    format!("/organizations/{ORG}/invitations/{id}")
+}
+
+/// Creates one invitation without faults and returns its id.
+async fn seed_invitation(world: &World) -> String {
+    let client = world.client();
+    let created = client
+        .organization(ORG)
+        .invitations()
+        .create(email(1), Role::MEMBER)
+        .send()
+        .await
+        .unwrap();
+    world.fake.request_log().clear();
+    created.id
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_retry_after_in_seconds() {
+    let world = World::new().await;
+    world
+        .fake
+        .faults()
+        .on(Route::ListInvitations)
+        .next(Fault::TooManyRequests(RetryAfter::Seconds(7)));
+    let page = world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .list()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.total_count, 0);
+    assert_eq!(world.lists(), 2);
+    assert_eq!(
+        world.elapsed(),
+        Duration::from_secs(7),
+        "waited exactly as asked"
+    );
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_retry_after_as_an_http_date() {
+    // The fake dates `Retry-After` on its virtual clock but its `Date` header on the real one
+    // (hyper sets it), so start the virtual clock at the real time: both then agree to the
+    // second, which is all an HTTP date can say.
+    let real_now_ms = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let fake = FakeClerk::builder()
+        .clock_start_ms(i64::try_from(real_now_ms).unwrap())
+        .start()
+        .await
+        .unwrap();
+    let world = World::with(fake);
+    world
+        .fake
+        .faults()
+        .on(Route::ListInvitations)
+        .next(Fault::TooManyRequests(RetryAfter::HttpDateIn(
+            Duration::from_secs(30),
+        )));
+    world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .list()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(world.lists(), 2);
+    let waited = world.elapsed().as_secs();
+    assert!(
+        (29..=31).contains(&waited),
+        "waited {waited} s for a date 30 s ahead"
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_past_the_cap_is_returned_not_waited() {
+    let world = World::new().await;
+    world
+        .fake
+        .faults()
+        .on(Route::ListInvitations)
+        .next(Fault::TooManyRequests(RetryAfter::Seconds(3600)));
+    let error = world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .list()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_rate_limited(), "{error:?}");
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(world.lists(), 1);
+    assert_eq!(world.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test]
+async fn a_sequence_of_5xx_is_retried_until_it_passes() {
+    let world = World::new().await;
+    let id = seed_invitation(&world).await;
+    let faults = world.fake.faults();
+    let get = faults.on(Route::GetInvitation);
+    get.nth(1, Fault::server_error(502));
+    get.nth(2, Fault::bare_server_error(503));
+    get.nth(3, Fault::HtmlErrorPage { status: 504 });
+    let invitation = world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .get(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invitation.id, id);
+    assert_eq!(world.count("GET", &invitation_path(&id)), 4);
+}
+
+#[tokio::test]
+async fn retries_stop_after_max_attempts_with_the_last_error() {
+    let world = World::new().await;
+    let id = seed_invitation(&world).await;
+    for n in 1..=5 {
+        world
+            .fake
+            .faults()
+            .on(Route::GetInvitation)
+            .nth(n, Fault::server_error(503));
+    }
+    let error = world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .get(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert!(error.is_retryable());
+    assert_eq!(
+        world.count("GET", &invitation_path(&id)),
+        4,
+        "the default is 4 attempts"
+    );
+}
+
+#[tokio::test]
+async fn a_per_request_policy_overrides_the_clients() {
+    let world = World::new().await;
+    let id = seed_invitation(&world).await;
+    let client = world
+        .builder()
+        .retry(RetryPolicy::default().max_attempts(6).jitter(Jitter::None))
+        .build()
+        .unwrap();
+    let get = world.fake.faults().on(Route::GetInvitation);
+    for n in 1..=5 {
+        get.nth(n, Fault::server_error(502));
+    }
+    let invitations = client.organization(ORG).invitations();
+    let error = invitations
+        .get(&id)
+        .retry(RetryPolicy::none())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
+    assert_eq!(world.count("GET", &invitation_path(&id)), 1);
+
+    // The client's own policy (6 attempts, 250 ms doubling) outlasts the remaining four.
+    invitations.get(&id).send().await.unwrap();
+    assert_eq!(world.count("GET", &invitation_path(&id)), 6);
+    assert_eq!(
+        world.elapsed(),
+        Duration::from_millis(250 + 500 + 1000 + 2000),
+        "exact backoff without jitter"
+    );
+}
+
+#[tokio::test]
+async fn other_4xx_are_never_retried() {
+    let world = World::new().await;
+    let client = world.client();
+    let invitations = client.organization(ORG).invitations();
+
+    let error = invitations.get("orginv_missing").send().await.unwrap_err();
+    assert!(error.is_not_found());
+    assert_eq!(world.count("GET", &invitation_path("orginv_missing")), 1);
+
+    let error = invitations
+        .create(email(1), Role::new("org:nonexistent"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(422));
+    assert_eq!(world.creates(), 1);
+
+    let unauthorized = world
+        .builder()
+        .secret_key("sk_test_not_the_fakes_key")
+        .build()
+        .unwrap();
+    let error = unauthorized
+        .organization(ORG)
+        .invitations()
+        .list()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_authentication());
+    assert_eq!(world.lists(), 1);
+}
+
+#[tokio::test]
+async fn dropped_connections_timeouts_and_garbled_bodies_are_retried() {
+    let world = World::new().await;
+    let id = seed_invitation(&world).await;
+    let get = world.fake.faults().on(Route::GetInvitation);
+    get.nth(1, Fault::DropConnection);
+    get.nth(2, Fault::Delay(Duration::from_secs(5)));
+    get.nth(3, Fault::MalformedJson);
+    let client = world
+        .builder()
+        .retry(RetryPolicy::default().max_attempts(5))
+        .build()
+        .unwrap();
+    let invitation = client
+        .organization(ORG)
+        .invitations()
+        .get(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invitation.id, id);
+    assert_eq!(world.count("GET", &invitation_path(&id)), 4);
+
+    world.fake.request_log().clear();
+    world
+        .fake
+        .faults()
+        .on(Route::ListInvitations)
+        .next(Fault::TruncatedJson);
+    let page = client
+        .organization(ORG)
+        .invitations()
+        .list()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.data.len(), 1);
+    assert_eq!(world.lists(), 2);
+}
+
+#[tokio::test]
+async fn unknown_fields_and_values_are_not_failures() {
+    let world = World::new().await;
+    let id = seed_invitation(&world).await;
+    let get = world.fake.faults().on(Route::GetInvitation);
+    get.nth(1, Fault::UnknownFields);
+    get.nth(2, Fault::UnknownStatus);
+    let invitations = world.client().organization(ORG).invitations();
+    assert_eq!(invitations.get(&id).send().await.unwrap().id, id);
+    let surprising = invitations.get(&id).send().await.unwrap();
+    assert_eq!(
+        surprising.status,
+        InvitationStatus::Unknown("on_hold".to_owned())
+    );
+    assert_eq!(world.count("GET", &invitation_path(&id)), 2, "no retries");
+}
+
+/// With retries off, each fault surfaces as its own, correctly classified error.
+#[tokio::test]
+async fn every_failure_is_classified() {
+    let world = World::new().await;
+    let id = seed_invitation(&world).await;
+    let client = world.builder().retry(RetryPolicy::none()).build().unwrap();
+    let invitations = client.organization(ORG).invitations();
+    type Case = (Fault, &'static str, Delivery, fn(&Error) -> bool);
+    let cases: Vec<Case> = vec![
+        (Fault::DropConnection, "transport", Delivery::Unknown, |e| {
+            matches!(e, Error::Transport(_))
+        }),
+        (
+            Fault::Delay(Duration::from_secs(5)),
+            "timeout",
+            Delivery::Unknown,
+            |e| matches!(e, Error::Timeout(_)),
+        ),
+        (Fault::MalformedJson, "decode", Delivery::Processed, |e| {
+            matches!(e, Error::Decode(_))
+        }),
+        (Fault::TruncatedJson, "decode", Delivery::Processed, |e| {
+            matches!(e, Error::Decode(_))
+        }),
+        (
+            Fault::HtmlErrorPage { status: 502 },
+            "api 502",
+            Delivery::Unknown,
+            |e| {
+                e.status().map(|s| s.as_u16()) == Some(502) && e.api().unwrap().raw_body().is_some()
+            },
+        ),
+        (
+            Fault::server_error(500),
+            "api 500",
+            Delivery::Unknown,
+            |e| e.codes().any(|c| c.as_str() == "internal_clerk_error"),
+        ),
+        (
+            Fault::TooManyRequests(RetryAfter::Seconds(5)),
+            "rate limited",
+            Delivery::Rejected,
+            |e| e.is_rate_limited() && e.retry_after() == Some(Duration::from_secs(5)),
+        ),
+    ];
+    for (n, (fault, name, delivery, is_expected)) in cases.into_iter().enumerate() {
+        world.fake.faults().on(Route::GetInvitation).next(fault);
+        let error = invitations.get(&id).send().await.unwrap_err();
+        assert!(is_expected(&error), "{name}: {error:?}");
+        assert_eq!(error.delivery(), delivery, "{name}");
+        assert_eq!(
+            world.count("GET", &invitation_path(&id)),
+            n + 1,
+            "{name}: one attempt"
+        );
+    }
+}
+
+/// A tracing subscriber that keeps each event's fields, to see the retries.
+#[derive(Default, Clone)]
+struct Events(Arc<Mutex<Vec<EventFields>>>);
+
+/// One event's fields, as name and `Debug` text.
+type EventFields = Vec<(String, String)>;
+
+impl tracing::Subscriber for Events {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Fields(Vec<(String, String)>);
+        impl tracing::field::Visit for Fields {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                self.0.push((field.name().to_owned(), format!("{value:?}")));
+            }
+        }
+        let mut fields = Fields(Vec::new());
+        event.record(&mut fields);
+        self.0.lock().unwrap().push(fields.0);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test]
+async fn every_retry_is_a_tracing_event_with_attempt_reason_and_delay() {
+    let events = Events::default();
+    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(events.clone()));
+    let world = World::new().await;
+    let list = world.fake.faults();
+    list.on(Route::ListInvitations)
+        .nth(1, Fault::server_error(503))
+        .nth(2, Fault::TooManyRequests(RetryAfter::Seconds(2)));
+    world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .list()
+        .send()
+        .await
+        .unwrap();
+    let retries: Vec<EventFields> = events
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|fields| {
+            fields
+                .iter()
+                .any(|(k, v)| k == "message" && v == "retrying clerk request")
+        })
+        .cloned()
+        .collect();
+    let field = |event: &EventFields, name: &str| {
+        event
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(retries.len(), 2, "{retries:?}");
+    assert_eq!(field(&retries[0], "attempt"), "1");
+    assert_eq!(field(&retries[0], "reason"), "\"unavailable\"");
+    assert_eq!(field(&retries[1], "attempt"), "2");
+    assert_eq!(field(&retries[1], "reason"), "\"rate_limited\"");
+    assert_eq!(field(&retries[1], "delay_ms"), "2000");
+}

@@ -1,0 +1,126 @@
+//! Shared harness of the retry, rate-limit, duplicate and bulk tests: a seeded `clerk-fake`, a
+//! client that runs on the fake's virtual clock, and request-log helpers.
+//!
+//! The client's clock is the fake's: sleeping advances it. Backoff, `Retry-After` and hours of
+//! rate-limit windows then play out in microseconds of real time, with no sleeps in tests.
+
+#![allow(dead_code)] // Each test binary uses a different part of the harness.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clerk_fake::{ADMIN_ROLE, FakeClerk, LoggedRequest, MEMBER_ROLE, Organization, User};
+use clerk_orgs::clock::{Clock, Sleep};
+use clerk_orgs::{Client, ClientBuilder};
+
+pub const ORG: &str = "org_acme";
+pub const ADMIN: &str = "user_admin";
+pub const ADMIN_EMAIL: &str = "admin@acme.test";
+pub const MEMBER: &str = "user_member";
+pub const MEMBER_EMAIL: &str = "member@acme.test";
+
+/// `clerk-fake`'s virtual clock as the client's clock: `sleep(d)` moves it forward by `d`
+/// (rounded up to the fake's millisecond) and completes at once.
+#[derive(Debug, Clone)]
+pub struct FakeTime(pub clerk_fake::Clock);
+
+impl Clock for FakeTime {
+    fn now(&self) -> Duration {
+        Duration::from_millis(u64::try_from(self.0.now_ms()).unwrap_or(0))
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep {
+        // Rounded up, or a wait of 0.4 ms would never pass on a millisecond clock. The tests
+        // sleep from one task at a time, so advancing by the wait is advancing to the deadline.
+        let millis = u64::try_from(duration.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX);
+        self.0.advance(Duration::from_millis(millis));
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// A fake with `org_acme` (admin `user_admin`, member `user_member`).
+pub struct World {
+    pub fake: FakeClerk,
+    /// The fake's virtual time when the world was made, Unix milliseconds.
+    pub start_ms: i64,
+}
+
+impl World {
+    pub async fn new() -> Self {
+        Self::with(FakeClerk::start().await)
+    }
+
+    pub fn with(fake: FakeClerk) -> Self {
+        fake.add_organization(Organization::new(ORG, "Acme Inc"));
+        fake.add_user(User::new(ADMIN, ADMIN_EMAIL).with_name("Ada", "Admin"));
+        fake.add_user(User::new(MEMBER, MEMBER_EMAIL));
+        fake.add_membership(ORG, ADMIN, ADMIN_ROLE).unwrap();
+        fake.add_membership(ORG, MEMBER, MEMBER_ROLE).unwrap();
+        let start_ms = fake.clock().now_ms();
+        Self { fake, start_ms }
+    }
+
+    /// A client builder for the fake, on its virtual clock, with a short real timeout (only the
+    /// fake's `Delay` fault ever reaches it).
+    pub fn builder(&self) -> ClientBuilder {
+        Client::builder()
+            .secret_key(self.fake.secret_key().to_owned())
+            .base_url(self.fake.base_url())
+            .timeout(Duration::from_millis(500))
+            .clock(Arc::new(FakeTime(self.fake.clock().clone())))
+    }
+
+    pub fn client(&self) -> Client {
+        self.builder().build().unwrap()
+    }
+
+    /// Virtual time since the fake started.
+    pub fn elapsed(&self) -> Duration {
+        let ms = self.fake.clock().now_ms() - self.start_ms;
+        Duration::from_millis(u64::try_from(ms).unwrap())
+    }
+
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.fake.request_log().requests()
+    }
+
+    /// Requests with this method whose path (without query) is exactly `path` below `/v1`.
+    pub fn count(&self, method: &str, path: &str) -> usize {
+        let full = format!("/v1{path}");
+        self.requests()
+            .iter()
+            .filter(|r| r.method == method && r.path_and_query.split('?').next() == Some(&full))
+            .count()
+    }
+
+    pub fn creates(&self) -> usize {
+        self.count("POST", &format!("/organizations/{ORG}/invitations"))
+    }
+
+    pub fn bulk_creates(&self) -> usize {
+        self.count("POST", &format!("/organizations/{ORG}/invitations/bulk"))
+    }
+
+    pub fn lists(&self) -> usize {
+        self.count("GET", &format!("/organizations/{ORG}/invitations"))
+    }
+
+    /// Asserts that no email has more than one invitation and returns how many there are.
+    pub fn assert_no_duplicates(&self) -> usize {
+        let invitations = self.fake.invitations();
+        let mut emails: Vec<String> = invitations
+            .iter()
+            .map(|i| i.email_address.to_lowercase())
+            .collect();
+        emails.sort();
+        let before = emails.len();
+        emails.dedup();
+        assert_eq!(before, emails.len(), "an email was invited twice");
+        before
+    }
+}
+
+/// `person{n}@example.test`.
+pub fn email(n: usize) -> String {
+    format!("person{n}@example.test")
+}
