@@ -160,7 +160,6 @@ struct Run {
     single: VecDeque<Entry>,
     /// An error that dooms every request of the run (bad key, no such organization).
     fatal: Option<Arc<Error>>,
-    progress: watch::Sender<Progress>,
 }
 
 impl Invitations {
@@ -206,15 +205,14 @@ impl Invitations {
             bulk,
             single: VecDeque::new(),
             fatal: None,
-            progress,
         };
         let outcomes = stream::unfold(run, |mut run| async move {
             let outcomes = run.step().await?;
-            run.progress
-                .send_modify(|progress| progress.done += outcomes.len());
             Some((stream::iter(outcomes), run))
         })
         .flatten()
+        // Counted as they are handed out, so `done` is what the caller has seen.
+        .inspect(move |_| progress.send_modify(|progress| progress.done += 1))
         .boxed();
         InviteAll {
             outcomes,

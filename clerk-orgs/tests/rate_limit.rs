@@ -1,0 +1,210 @@
+//! Client-side rate limits against `clerk-fake`'s real ones, on its virtual clock: budgets shared
+//! by clones, waiting or failing fast, and a 429 slowing the limiter down.
+
+mod support;
+
+use std::time::Duration;
+
+use clerk_fake::{FakeClerk, Fault, KeyKind, RateLimits as FakeLimits, RetryAfter, Route};
+use clerk_orgs::{Budget, Error, Limit, LimitMode, NewInvitation, RateLimits, RetryPolicy, Role};
+use support::{ORG, World, email};
+
+fn batch(first: usize) -> Vec<NewInvitation> {
+    (first..first + 10)
+        .map(|n| NewInvitation::new(email(n), Role::MEMBER))
+        .collect()
+}
+
+#[tokio::test]
+async fn clones_share_one_budget_and_fail_fast_sends_nothing() {
+    let world = World::new().await;
+    let client = world
+        .builder()
+        .rate_limits(
+            RateLimits::default()
+                .create_invitation(Limit::per_hour(2))
+                .mode(LimitMode::FailFast),
+        )
+        .build()
+        .unwrap();
+    let clone = client.clone();
+    client
+        .organization(ORG)
+        .invitations()
+        .create(email(1), Role::MEMBER)
+        .send()
+        .await
+        .unwrap();
+    clone
+        .organization(ORG)
+        .invitations()
+        .create(email(2), Role::MEMBER)
+        .send()
+        .await
+        .unwrap();
+    let error = clone
+        .organization(ORG)
+        .invitations()
+        .create(email(3), Role::MEMBER)
+        .send()
+        .await
+        .unwrap_err();
+    let Error::BudgetExhausted(exhausted) = &error else {
+        panic!("expected the client's own limit, got {error:?}");
+    };
+    assert_eq!(exhausted.budget(), Budget::CreateInvitation);
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(1800)));
+    assert!(error.to_string().contains("retry in 1800.0 s"), "{error}");
+    assert_eq!(world.creates(), 2, "the refused call sent nothing");
+
+    // Reads only draw from the global budget.
+    client
+        .organization(ORG)
+        .invitations()
+        .list()
+        .send()
+        .await
+        .unwrap();
+
+    // Waiting instead, per request: the clock moves to when the budget allows it.
+    client
+        .organization(ORG)
+        .invitations()
+        .create(email(3), Role::MEMBER)
+        .rate_limit_mode(LimitMode::Wait)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(world.elapsed(), Duration::from_secs(1800));
+    assert_eq!(world.creates(), 3);
+}
+
+/// Like Clerk's windows as the fake counts them (fixed, 10 s), the global budget's burst meets
+/// one 429; the retry waits it out, and from then on requests are 100 ms apart and never meet
+/// another.
+#[tokio::test]
+async fn the_global_budget_meets_at_most_one_429_then_keeps_inside_the_windows() {
+    let world = World::new().await;
+    let client = world.client();
+    let invitations = client.organization(ORG).invitations();
+    for _ in 0..250 {
+        invitations.list().send().await.unwrap();
+    }
+    // 100 at once; the 101st, 100 ms later, is a 429 (Retry-After 10 s); after the wait the
+    // other 149 go out 100 ms apart.
+    assert_eq!(world.lists(), 251, "one 429, retried once");
+    assert_eq!(
+        world.elapsed(),
+        Duration::from_millis(100 + 10_000 + 149 * 100)
+    );
+}
+
+#[tokio::test]
+async fn live_keys_get_ten_times_the_global_budget() {
+    let fake = FakeClerk::builder()
+        .key_kind(KeyKind::Live)
+        .start()
+        .await
+        .unwrap();
+    let world = World::with(fake);
+    let client = world
+        .builder()
+        .rate_limits(RateLimits::default().mode(LimitMode::FailFast))
+        .build()
+        .unwrap();
+    let invitations = client.organization(ORG).invitations();
+    for _ in 0..1000 {
+        invitations.list().send().await.unwrap();
+    }
+    let error = invitations.list().send().await.unwrap_err();
+    assert!(matches!(error, Error::BudgetExhausted(_)), "{error:?}");
+    assert_eq!(error.retry_after(), Some(Duration::from_millis(10)));
+    assert_eq!(world.lists(), 1000);
+}
+
+#[tokio::test]
+async fn a_429_pauses_the_budget_until_retry_after() {
+    let world = World::new().await;
+    let client = world
+        .builder()
+        .rate_limits(RateLimits::default().mode(LimitMode::FailFast))
+        .build()
+        .unwrap();
+    world
+        .fake
+        .faults()
+        .on(Route::CreateInvitation)
+        .next(Fault::TooManyRequests(RetryAfter::Seconds(30)));
+    let invitations = client.organization(ORG).invitations();
+    let error = invitations
+        .create(email(1), Role::MEMBER)
+        .retry(RetryPolicy::none())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_rate_limited());
+    // Clerk said 30 s: the client does not ask before then...
+    let error = invitations
+        .create(email(1), Role::MEMBER)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::BudgetExhausted(_)), "{error:?}");
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(30)));
+    assert_eq!(world.creates(), 1);
+    // ...but other routes are not held up by a create's 429.
+    invitations.list().send().await.unwrap();
+    // Waiting passes the pause, and the create goes through.
+    invitations
+        .create(email(1), Role::MEMBER)
+        .rate_limit_mode(LimitMode::Wait)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(world.elapsed(), Duration::from_secs(30));
+    assert_eq!(world.creates(), 2);
+}
+
+/// The fake counts Clerk's hourly bulk limit in fixed windows. A GCRA budget that refills
+/// while such a window is full meets one 429; after it the budget resumes at the steady rate
+/// (one call per 72 s) and never meets another.
+#[tokio::test]
+async fn after_one_429_the_bulk_budget_stays_inside_the_servers_windows() {
+    let fake = FakeClerk::builder()
+        .rate_limits(FakeLimits {
+            all_requests: None,
+            ..FakeLimits::clerk_defaults(KeyKind::Test)
+        })
+        .start()
+        .await
+        .unwrap();
+    let world = World::with(fake);
+    let client = world.client();
+    let invitations = client.organization(ORG).invitations();
+    let mut rate_limited = 0;
+    let mut created = 0;
+    let mut first = 0;
+    while created < 1_200 {
+        match invitations.create_bulk(batch(first)).send().await {
+            Ok(invitations) => {
+                created += invitations.len();
+                first += 10;
+            }
+            Err(error) => {
+                // Clerk's wait (the rest of the hour) is past the retry policy's cap.
+                assert!(error.is_rate_limited(), "{error:?}");
+                assert!(error.retry_after() > Some(Duration::from_secs(3000)));
+                rate_limited += 1;
+            }
+        }
+    }
+    assert_eq!(rate_limited, 1, "a single 429, in the first window");
+    assert_eq!(world.bulk_creates(), 121);
+    // 50 in the first hour, then 70 more 72 s apart from the start of the second.
+    assert_eq!(
+        world.elapsed(),
+        Duration::from_secs(3600 + 69 * 72),
+        "the steady rate is exactly Clerk's"
+    );
+    assert_eq!(world.assert_no_duplicates(), 1_200);
+}
