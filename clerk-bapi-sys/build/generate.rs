@@ -99,10 +99,10 @@ fn keep_enabled_operations(spec: &mut Value, enabled: &HashSet<String>) {
 fn drop_error_responses(spec: &mut Value) {
     for item in spec["paths"].as_object_mut().expect("paths").values_mut() {
         for (key, operation) in item.as_object_mut().expect("a path item") {
-            if METHODS.contains(&key.as_str()) {
-                if let Some(responses) = operation["responses"].as_object_mut() {
-                    responses.retain(|status, _| status.starts_with('2'));
-                }
+            if METHODS.contains(&key.as_str())
+                && let Some(responses) = operation["responses"].as_object_mut()
+            {
+                responses.retain(|status, _| status.starts_with('2'));
             }
         }
     }
@@ -123,10 +123,10 @@ fn drop_optional_defaults(spec: &mut Value) {
             .unwrap_or_default();
         if let Some(Value::Object(properties)) = object.get_mut("properties") {
             for (name, property) in properties.iter_mut() {
-                if !required.contains(name) {
-                    if let Some(property) = property.as_object_mut() {
-                        property.remove("default");
-                    }
+                if !required.contains(name)
+                    && let Some(property) = property.as_object_mut()
+                {
+                    property.remove("default");
                 }
             }
         }
