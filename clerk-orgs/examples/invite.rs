@@ -288,11 +288,20 @@ async fn run(args: Args) -> Result<ExitCode, Vec<Problem>> {
         notify: args.no_notify.then_some(false),
     };
 
-    // 2. Check everyone with the very checks `send()` runs before sending.
-    if problems.is_empty() {
-        problems.extend(preflight(&organization_id, &options, &people).await);
-    }
+    // 2. Check everyone with the very checks `send()` runs before sending, and report every
+    //    problem of the input at once, in input order.
+    let checked_org = if organization_id.is_empty() {
+        FAKE_ORG
+    } else {
+        &organization_id
+    };
+    problems.extend(preflight(checked_org, &options, &people).await);
     if !problems.is_empty() {
+        problems.sort_by_key(|p| match p.source {
+            None => (0, 0),
+            Some(Source::Arg(n)) => (1, n as u64),
+            Some(Source::Line(n)) => (2, n),
+        });
         return Err(problems);
     }
 

@@ -1,0 +1,279 @@
+//! The `invite` example, run as a user runs it: the compiled binary, its exit code and output.
+//!
+//! Fake mode (no `CLERK_SECRET_KEY`) runs against the example's own embedded clerk-fake. The
+//! tests that need to see what reached the server start a clerk-fake here and point the example
+//! at it with `CLERK_SECRET_KEY` and `CLERK_API_URL`, as for a real Clerk instance; its request
+//! log then shows exactly what was sent.
+//!
+//! The binary is built once per test run with `cargo build --example invite` (a no-op when it is
+//! up to date) and located through cargo's JSON messages, so these tests never run a stale one.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use clerk_fake::{ADMIN_ROLE, FakeClerk, Organization, User};
+
+const ORG: &str = "org_example";
+const ADMIN: &str = "user_admin";
+
+/// The example binary, built on first use.
+fn example() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.args([
+            "build",
+            "-p",
+            "clerk-orgs",
+            "--example",
+            "invite",
+            "--message-format=json-render-diagnostics",
+        ]);
+        let this_test = std::env::current_exe().expect("test binary path");
+        if this_test.components().any(|c| c.as_os_str() == "release") {
+            cargo.arg("--release");
+        }
+        let output = cargo.output().expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "building the example failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|message| message["target"]["name"] == "invite")
+            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reports the example's executable")
+    })
+}
+
+/// Runs the example with `args`, without any Clerk settings from the environment.
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(example());
+    command
+        .args(args)
+        .env_remove("CLERK_SECRET_KEY")
+        .env_remove("CLERK_API_URL");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("the example runs")
+}
+
+/// Runs the example off the async runtime, so the in-process fake keeps serving meanwhile.
+async fn run_async(args: Vec<String>, env: Vec<(String, String)>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        run(&args, &env)
+    })
+    .await
+    .expect("the example's runner does not panic")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The table's data rows whose OUTCOME column is `outcome`.
+fn rows_with<'a>(stdout: &'a str, outcome: &str) -> Vec<&'a str> {
+    stdout
+        .lines()
+        .skip(1)
+        .filter(|line| line.contains(&format!("  {outcome}")))
+        .collect()
+}
+
+fn write_csv(name: &str, content: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("example_invite_{name}.csv"));
+    std::fs::write(&path, content).expect("the CSV is written");
+    path
+}
+
+/// A fake Clerk in this process, as a real instance for the example.
+async fn instance() -> FakeClerk {
+    let fake = FakeClerk::start().await;
+    fake.add_organization(Organization::new(ORG, "Example Inc"));
+    fake.add_user(User::new(ADMIN, "admin@example.test"));
+    fake.add_membership(ORG, ADMIN, ADMIN_ROLE).unwrap();
+    fake
+}
+
+fn key_env(fake: &FakeClerk) -> Vec<(String, String)> {
+    vec![
+        ("CLERK_SECRET_KEY".into(), fake.secret_key().to_owned()),
+        ("CLERK_API_URL".into(), fake.base_url()),
+    ]
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|arg| (*arg).to_owned()).collect()
+}
+
+#[test]
+fn without_a_key_or_arguments_it_invites_demo_people_into_an_embedded_fake() {
+    let output = run(&[], &[]);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("LOCAL FAKE Clerk"), "{stderr}");
+    assert!(stderr.contains("Nothing reaches Clerk"), "{stderr}");
+    let invited = rows_with(&stdout, "invited");
+    assert_eq!(invited.len(), 3, "{stdout}");
+    assert!(invited.iter().all(|row| row.contains("orginv_")), "{stdout}");
+    assert!(
+        invited
+            .iter()
+            .any(|row| row.contains("grace@example.com") && row.contains("org:admin")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_csv_with_bad_rows_names_their_lines_and_sends_nothing() {
+    let csv = write_csv(
+        "bad_rows",
+        "email,role,public.team\n\
+         alice@example.com,org:admin,core\n\
+         bob@example,,core\n\
+         carol@example.com,,design,extra\n\
+         dave@example.com,,\n\
+         ALICE@example.com,,\n",
+    );
+    let output = run(&["--csv", csv.to_str().unwrap()], &[]);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("line 3: bob@example: `email_address` must be a valid email address"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 4: has 4 field(s), the header has 3"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 6: ALICE@example.com is already listed at line 2"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("line 5"), "a valid row is not reported: {stderr}");
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    assert!(stdout.is_empty(), "no table when nothing was sent: {stdout}");
+}
+
+#[test]
+fn an_unknown_csv_column_is_an_error_not_ignored() {
+    let csv = write_csv("unknown_column", "email,team\nalice@example.com,core\n");
+    let output = run(&["--csv", csv.to_str().unwrap()], &[]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("line 1: unknown column `team`"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_checks_everyone_and_sends_nothing() {
+    let fake = instance().await;
+    let csv = write_csv(
+        "dry_run",
+        "email,role,public.team,private.plan\n\
+         alice@example.com,admin,core,pro\n\
+         bob@example.com,,,\n",
+    );
+    let args = strings(&[
+        "--org",
+        ORG,
+        "--inviter",
+        ADMIN,
+        "--csv",
+        csv.to_str().unwrap(),
+        "--dry-run",
+        "carol@example.com",
+    ]);
+    let output = run_async(args, key_env(&fake)).await;
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(rows_with(&stdout, "valid").len(), 3, "{stdout}");
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    assert!(fake.request_log().requests().is_empty());
+    assert!(fake.invitations().is_empty());
+
+    // The same dry run with an invalid row fails, still without a request.
+    let args = strings(&["--org", ORG, "--dry-run", "carol@example.com", "not-an-email"]);
+    let output = run_async(args, key_env(&fake)).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("arg 2: not-an-email"));
+    assert!(fake.request_log().requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_key_it_invites_through_the_api_url_with_every_option() {
+    let fake = instance().await;
+    let csv = write_csv(
+        "with_key",
+        "email,role,public.team,private.plan\n\
+         alice@example.com,admin,core,pro\n\
+         bob@example.com,,,\n",
+    );
+    let args = strings(&[
+        "--org",
+        ORG,
+        "--inviter",
+        ADMIN,
+        "--redirect-url",
+        "/welcome",
+        "--expires-in-days",
+        "7",
+        "--no-notify",
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    let output = run_async(args.clone(), key_env(&fake)).await;
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("FAKE"), "with a key it does not start a fake: {stderr}");
+    assert_eq!(rows_with(&stdout, "invited").len(), 2, "{stdout}");
+
+    let invitations = fake.invitations();
+    assert_eq!(invitations.len(), 2);
+    let alice = invitations
+        .iter()
+        .find(|i| i.email_address == "alice@example.com")
+        .expect("alice is invited");
+    assert_eq!(alice.role, "org:admin");
+    assert_eq!(alice.inviter_id.as_deref(), Some(ADMIN));
+    assert_eq!(alice.redirect_url.as_deref(), Some("/welcome"));
+    assert!(!alice.notify);
+    assert_eq!(alice.expires_at - alice.created_at, 7 * 24 * 3600 * 1000);
+    assert_eq!(alice.public_metadata["team"], "core");
+    assert_eq!(alice.private_metadata["plan"], "pro");
+    let bob = invitations
+        .iter()
+        .find(|i| i.email_address == "bob@example.com")
+        .expect("bob is invited");
+    assert_eq!(bob.role, "org:member");
+    assert!(bob.public_metadata.is_empty());
+    // Both went out in one bulk request.
+    let bulk = format!("/v1/organizations/{ORG}/invitations/bulk");
+    let requests = fake.request_log().requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0].path_and_query, bulk);
+
+    // Running it again invites nobody twice and still succeeds.
+    let output = run_async(args, key_env(&fake)).await;
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert_eq!(rows_with(&stdout, "already invited").len(), 2, "{stdout}");
+    assert_eq!(fake.invitations().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anyone_not_invited_makes_the_exit_code_non_zero() {
+    let fake = instance().await;
+    // No such organization: Clerk answers 404 and nobody can be invited.
+    let args = strings(&["--org", "org_missing", "alice@example.com", "bob@example.com"]);
+    let output = run_async(args, key_env(&fake)).await;
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert_eq!(rows_with(&stdout, "failed").len(), 2, "{stdout}");
+    assert!(stderr.contains("2 of 2 not invited"), "{stderr}");
+}
