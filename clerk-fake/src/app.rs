@@ -51,7 +51,8 @@ pub(crate) struct App {
 /// A response before faults and headers are applied.
 struct Reply {
     status: StatusCode,
-    body: Value,
+    /// Serialized JSON.
+    body: Vec<u8>,
     retry_after: Option<String>,
 }
 
@@ -71,7 +72,7 @@ impl App {
         &self,
         route: Route,
         request: Request,
-        operation: impl FnOnce(&mut Store, Call<'_>) -> Result<Value, ApiError>,
+        operation: impl FnOnce(&mut Store, Call<'_>) -> Result<Vec<u8>, ApiError>,
     ) -> Response {
         let (parts, body) = request.into_parts();
         let trace_id = self.next_trace_id();
@@ -132,13 +133,19 @@ impl App {
         }
     }
 
+    /// An error answer outside the pipeline (no fault, auth or rate limit applies).
+    pub(crate) fn reject(&self, error: ApiError) -> Response {
+        let trace_id = self.next_trace_id();
+        render(error_reply(error, &trace_id), &trace_id, None)
+    }
+
     fn process(
         &self,
         route: Route,
         headers: &HeaderMap,
         body: &Bytes,
         query: Option<&str>,
-        operation: impl FnOnce(&mut Store, Call<'_>) -> Result<Value, ApiError>,
+        operation: impl FnOnce(&mut Store, Call<'_>) -> Result<Vec<u8>, ApiError>,
         trace_id: &str,
     ) -> Reply {
         if !self.is_authorized(headers) {
@@ -236,7 +243,7 @@ impl App {
 fn error_reply(error: ApiError, trace_id: &str) -> Reply {
     Reply {
         status: error.status,
-        body: error.body(trace_id),
+        body: serde_json::to_vec(&error.body(trace_id)).unwrap_or_default(),
         retry_after: None,
     }
 }
@@ -265,33 +272,33 @@ async fn drop_connection(abort: Option<ConnectionAbort>) -> Response {
 }
 
 fn render(reply: Reply, trace_id: &str, fault: Option<&Fault>) -> Response {
-    let mut body = reply.body;
-    let bytes = match fault {
-        Some(Fault::TruncatedJson) => {
-            let mut bytes = serde_json::to_vec(&body).unwrap_or_default();
-            bytes.truncate(bytes.len() / 2);
-            bytes
-        }
+    let mut bytes = reply.body;
+    match fault {
+        Some(Fault::TruncatedJson) => bytes.truncate(bytes.len() / 2),
         Some(Fault::MalformedJson) => {
-            b"{\"object\": \"organization_invitation\", \"id\": orginv_".to_vec()
+            bytes = b"{\"object\": \"organization_invitation\", \"id\": orginv_".to_vec();
         }
-        Some(Fault::UnknownFields) => {
-            add_unknown_fields(&mut body);
-            serde_json::to_vec(&body).unwrap_or_default()
-        }
-        Some(Fault::UnknownStatus) => {
-            for_each_invitation(&mut body, &mut |invitation| {
+        Some(Fault::UnknownFields) => rewrite_json(&mut bytes, add_unknown_fields),
+        Some(Fault::UnknownStatus) => rewrite_json(&mut bytes, |body| {
+            for_each_invitation(body, &mut |invitation| {
                 invitation.insert("status".into(), json!("on_hold"));
             });
-            serde_json::to_vec(&body).unwrap_or_default()
-        }
-        _ => serde_json::to_vec(&body).unwrap_or_default(),
-    };
+        }),
+        _ => {}
+    }
     let mut response = with_trace_id(reply.status, Body::from(bytes), reply.retry_after, trace_id);
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
+}
+
+/// Edits a serialized body; only faults need this, so the normal path never builds a tree.
+fn rewrite_json(bytes: &mut Vec<u8>, edit: impl FnOnce(&mut Value)) {
+    if let Ok(mut body) = serde_json::from_slice::<Value>(bytes) {
+        edit(&mut body);
+        *bytes = serde_json::to_vec(&body).unwrap_or_default();
+    }
 }
 
 fn with_trace_id(

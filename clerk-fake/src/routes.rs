@@ -4,7 +4,6 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use serde_json::Value;
 
 use crate::app::{Call, SharedApp};
 use crate::errors::ApiError;
@@ -43,7 +42,13 @@ pub(crate) fn router(app: SharedApp) -> Router {
             "/v1/users/{user_id}/organization_invitations",
             get(list_user_invitations),
         )
+        .fallback(unknown_route)
         .with_state(app)
+}
+
+/// Clerk answers unknown paths with its JSON 404, not an empty body.
+async fn unknown_route(State(app): State<SharedApp>) -> Response {
+    app.reject(ApiError::not_found("Resource"))
 }
 
 async fn create_invitation(
@@ -216,12 +221,12 @@ fn list(
     query: crate::state::ListQuery,
     call: &Call<'_>,
     shape: Shape,
-) -> Result<Value, ApiError> {
+) -> Result<Vec<u8>, ApiError> {
     let (page, total) = store.list_invitations(scope, &query, call.now_ms);
     Ok(wire::list(store, &page, total, shape))
 }
 
-fn single(store: &Store, invitation_id: &str, now_ms: i64) -> Result<Value, ApiError> {
+fn single(store: &Store, invitation_id: &str, now_ms: i64) -> Result<Vec<u8>, ApiError> {
     store
         .invitation(invitation_id, now_ms)
         .map(|invitation| wire::invitation(store, &invitation, Shape::Plain))
@@ -234,7 +239,7 @@ fn single_in(
     organization_id: &str,
     invitation_id: &str,
     now_ms: i64,
-) -> Result<Value, ApiError> {
+) -> Result<Vec<u8>, ApiError> {
     match store.invitation(invitation_id, now_ms) {
         Some(invitation) if invitation.organization_id == organization_id => {
             Ok(wire::invitation(store, &invitation, Shape::Plain))

@@ -514,10 +514,10 @@ impl Store {
             .get(invitation_id)
             .filter(|inv| inv.organization_id == organization_id)
             .ok_or_else(|| ApiError::not_found("Organization invitation"))?;
-        if let Some(user_id) = requesting_user_id {
-            if !self.is_admin(organization_id, user_id) {
-                return Err(ApiError::not_an_admin(user_id));
-            }
+        if let Some(user_id) = requesting_user_id
+            && !self.is_admin(organization_id, user_id)
+        {
+            return Err(ApiError::not_an_admin(user_id));
         }
         if invitation.status_at(now_ms) != InvitationStatus::Pending {
             return Err(ApiError::not_pending());
@@ -552,23 +552,51 @@ impl Store {
         };
         let wanted_email = query.email_address.as_ref().map(|e| e.to_lowercase());
         let contains = query.email_contains.as_ref().map(|e| e.to_lowercase());
-        let mut matches: Vec<&Invitation> = ids
-            .iter()
-            .filter_map(|id| self.invitations.get(id))
-            .filter(|inv| {
-                query.statuses.is_empty() || query.statuses.contains(&inv.status_at(now_ms))
-            })
-            .filter(|inv| {
-                let email = inv.email_address.to_lowercase();
-                wanted_email.as_ref().is_none_or(|w| *w == email)
-                    && contains.as_ref().is_none_or(|c| email.contains(c.as_str()))
-                    && user_email.as_ref().is_none_or(|u| *u == email)
-            })
-            .collect();
-        // Creation order is already ascending; a stable sort keeps it as the tie-breaker.
-        if query.order.by_email {
-            matches.sort_by_key(|inv| inv.email_address.to_lowercase());
+        let filters_email = wanted_email.is_some() || contains.is_some() || user_email.is_some();
+        let is_match = |inv: &Invitation| {
+            if !query.statuses.is_empty() && !query.statuses.contains(&inv.status_at(now_ms)) {
+                return false;
+            }
+            if !filters_email {
+                return true;
+            }
+            let email = inv.email_address.to_lowercase();
+            wanted_email.as_ref().is_none_or(|w| *w == email)
+                && contains.as_ref().is_none_or(|c| email.contains(c.as_str()))
+                && user_email.as_ref().is_none_or(|u| *u == email)
+        };
+        let snapshot = |inv: &Invitation| Invitation {
+            status: inv.status_at(now_ms),
+            ..inv.clone()
+        };
+        let in_scope = ids.iter().filter_map(|id| self.invitations.get(id));
+
+        if !query.order.by_email {
+            // Ids are kept in creation order, so this order needs no sort: one pass that counts
+            // every match and clones only the requested page.
+            let ordered: Box<dyn Iterator<Item = &Invitation>> = if query.order.descending {
+                Box::new(in_scope.rev())
+            } else {
+                Box::new(in_scope)
+            };
+            if query.statuses.is_empty() && !filters_email {
+                // Nothing to filter: the total is known, so only the page is visited.
+                let page = ordered.skip(query.offset).take(query.limit).map(snapshot);
+                return (page.collect(), ids.len());
+            }
+            let (mut page, mut total) = (Vec::new(), 0);
+            for inv in ordered.filter(|inv| is_match(inv)) {
+                if total >= query.offset && page.len() < query.limit {
+                    page.push(snapshot(inv));
+                }
+                total += 1;
+            }
+            return (page, total);
         }
+
+        let mut matches: Vec<&Invitation> = in_scope.filter(|inv| is_match(inv)).collect();
+        // A stable sort keeps creation order as the tie-breaker.
+        matches.sort_by_cached_key(|inv| inv.email_address.to_lowercase());
         if query.order.descending {
             matches.reverse();
         }
@@ -577,10 +605,7 @@ impl Store {
             .into_iter()
             .skip(query.offset)
             .take(query.limit)
-            .map(|inv| Invitation {
-                status: inv.status_at(now_ms),
-                ..inv.clone()
-            })
+            .map(snapshot)
             .collect();
         (page, total)
     }

@@ -53,7 +53,7 @@ fn nullable_to_json_schema(value: &mut Value) {
     }
 }
 
-fn resolve<'a>(mut value: &'a Value) -> &'a Value {
+fn resolve(mut value: &Value) -> &Value {
     while let Some(Value::String(target)) = value.get("$ref") {
         let pointer = target.strip_prefix('#').expect("local ref");
         value = spec().pointer(pointer).expect("ref resolves");
