@@ -121,7 +121,10 @@ fn without_a_key_or_arguments_it_invites_demo_people_into_an_embedded_fake() {
     assert!(stderr.contains("Nothing reaches Clerk"), "{stderr}");
     let invited = rows_with(&stdout, "invited");
     assert_eq!(invited.len(), 3, "{stdout}");
-    assert!(invited.iter().all(|row| row.contains("orginv_")), "{stdout}");
+    assert!(
+        invited.iter().all(|row| row.contains("orginv_")),
+        "{stdout}"
+    );
     assert!(
         invited
             .iter()
@@ -156,9 +159,15 @@ fn a_csv_with_bad_rows_names_their_lines_and_sends_nothing() {
         stderr.contains("line 6: ALICE@example.com is already listed at line 2"),
         "{stderr}"
     );
-    assert!(!stderr.contains("line 5"), "a valid row is not reported: {stderr}");
+    assert!(
+        !stderr.contains("line 5"),
+        "a valid row is not reported: {stderr}"
+    );
     assert!(stderr.contains("nothing was sent"), "{stderr}");
-    assert!(stdout.is_empty(), "no table when nothing was sent: {stdout}");
+    assert!(
+        stdout.is_empty(),
+        "no table when nothing was sent: {stdout}"
+    );
 }
 
 #[test]
@@ -198,7 +207,13 @@ async fn dry_run_checks_everyone_and_sends_nothing() {
     assert!(fake.invitations().is_empty());
 
     // The same dry run with an invalid row fails, still without a request.
-    let args = strings(&["--org", ORG, "--dry-run", "carol@example.com", "not-an-email"]);
+    let args = strings(&[
+        "--org",
+        ORG,
+        "--dry-run",
+        "carol@example.com",
+        "not-an-email",
+    ]);
     let output = run_async(args, key_env(&fake)).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("arg 2: not-an-email"));
@@ -230,7 +245,10 @@ async fn with_a_key_it_invites_through_the_api_url_with_every_option() {
     let output = run_async(args.clone(), key_env(&fake)).await;
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
     assert!(output.status.success(), "{stdout}\n{stderr}");
-    assert!(!stderr.contains("FAKE"), "with a key it does not start a fake: {stderr}");
+    assert!(
+        !stderr.contains("FAKE"),
+        "with a key it does not start a fake: {stderr}"
+    );
     assert_eq!(rows_with(&stdout, "invited").len(), 2, "{stdout}");
 
     let invitations = fake.invitations();
@@ -270,7 +288,12 @@ async fn with_a_key_it_invites_through_the_api_url_with_every_option() {
 async fn anyone_not_invited_makes_the_exit_code_non_zero() {
     let fake = instance().await;
     // No such organization: Clerk answers 404 and nobody can be invited.
-    let args = strings(&["--org", "org_missing", "alice@example.com", "bob@example.com"]);
+    let args = strings(&[
+        "--org",
+        "org_missing",
+        "alice@example.com",
+        "bob@example.com",
+    ]);
     let output = run_async(args, key_env(&fake)).await;
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
