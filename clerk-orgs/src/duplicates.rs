@@ -56,8 +56,11 @@ pub(crate) fn emails_named_by(error: &Error) -> Option<Vec<String>> {
 }
 
 /// Settles a failed create of `wanted` (email, role) invitations: the invitations themselves if
-/// the failure is a `duplicate_record` that an earlier, lost attempt of the same call caused,
-/// otherwise the error.
+/// an earlier, lost attempt of the same call created them, otherwise the error.
+///
+/// Looked up only after such an attempt, and only when the call then failed with a
+/// `duplicate_record` or for a reason that says nothing about the invitations (retries ran out on
+/// 429s, 5xx or timeouts): a lost answer must not turn an invitation that exists into a failure.
 pub(crate) async fn recover_lost_creates(
     client: &Client,
     organization_id: &str,
@@ -65,12 +68,16 @@ pub(crate) async fn recover_lost_creates(
     wanted: &[(&str, &Role)],
     failure: CallFailure,
 ) -> Result<Vec<OrganizationInvitation>, Error> {
-    if !(failure.earlier_attempt_may_have_landed && failure.error.is_duplicate_invitation()) {
+    let error = &failure.error;
+    let inconclusive =
+        error.is_duplicate_invitation() || error.is_retryable() || error.maybe_processed();
+    if !(failure.earlier_attempt_may_have_landed && inconclusive) {
         return Err(failure.error);
     }
     // All or nothing: a lost attempt that landed makes every email a duplicate. If Clerk names
     // only some, those were invited before this call, and the call itself never succeeded.
-    if let Some(named) = emails_named_by(&failure.error) {
+    if let Some(named) = emails_named_by(&failure.error).filter(|_| error.is_duplicate_invitation())
+    {
         let all_named = wanted
             .iter()
             .all(|(email, _)| named.contains(&email.to_lowercase()));

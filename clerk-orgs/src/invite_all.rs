@@ -13,7 +13,9 @@
 //! - Any other refusal that does not say which entry is at fault (an unknown role, a non-admin
 //!   inviter, the membership quota) sends that batch's entries as single creates, which draw from
 //!   the larger create budget and give each person their own answer.
-//! - An invalid key or a missing organization fails everyone left, without further requests.
+//! - An invalid key, a missing organization, or a single create that does not fit the
+//!   organization's membership quota fails everyone left ([`InviteResult::Failed`]), without
+//!   further requests.
 //!
 //! Outcomes carry the input's index and email, so a caller can persist them and resume: pass the
 //! people without a final outcome to a new run; anyone a lost answer had already invited comes
@@ -164,7 +166,7 @@ struct Run {
 
 impl Invitations {
     /// Invites everyone in `people`, in bulk calls of up to 10 paced under Clerk's limits, and
-    /// yields one [`InviteOutcome`] per person; see the [module docs](crate::invite_all).
+    /// yields one [`InviteOutcome`] per person; see [`crate::reliability`].
     ///
     /// Requests wait for the client-side rate limit even if the client is set to fail fast, and
     /// use the client's retry policy.
@@ -343,6 +345,11 @@ impl Run {
                 self.already_invited(&entry).await
             }
             Verdict::Refused if error.is_already_member() => InviteResult::AlreadyMember,
+            // Alone, this person does not fit either: nor will anyone after them. They all
+            // fail with Clerk's answer, to resume once seats are free.
+            Verdict::Refused if error.is_quota_exceeded() => {
+                return self.fail_run(vec![entry], error);
+            }
             Verdict::Refused => InviteResult::Rejected {
                 code: error.codes().next().cloned(),
                 reason: error.to_string(),

@@ -171,10 +171,12 @@
 //! timeouts, connection failures); for creates, which Clerk cannot deduplicate, also check
 //! [`Error::maybe_processed`].
 //!
-//! # Not covered
+//! # Retries, rate limits and bulk invitations
 //!
-//! Retries and client-side rate limiting are not done here yet; every call makes exactly one
-//! request.
+//! Requests are retried when that can help (429 after `Retry-After`, 5xx, timeouts, dropped
+//! connections), creates are never duplicated when an answer is lost, every client paces itself
+//! under Clerk's rate limits, and [`Invitations::invite_all`] invites any number of people at
+//! Clerk's limit. See [`reliability`] for the rules, the defaults and an example.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -192,6 +194,7 @@ mod models;
 mod operation;
 mod pagination;
 mod rate_limit;
+pub mod reliability;
 mod resilience;
 mod retry;
 mod retry_after;

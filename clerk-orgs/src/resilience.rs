@@ -117,17 +117,34 @@ impl Resilience {
         let mode = options.limit_mode.unwrap_or_else(|| self.limiter.mode());
         let budget = budget_of(operation);
         let started = self.clock.now();
+        // Time spent waiting for our own budgets is pacing, not retrying: it does not count
+        // against the policy's `max_elapsed` (a bulk retry may wait 72 s for its turn).
+        let mut waited_for_budget = Duration::ZERO;
         let mut previous_delay = None;
         let mut may_have_landed = false;
         let mut number = 1;
+        let mut previous_error: Option<Error> = None;
         loop {
-            let outcome = match self.limiter.acquire(budget, mode).await {
+            let before_budget = self.clock.now();
+            let admitted = self.limiter.acquire(budget, mode).await;
+            waited_for_budget += self.clock.now().saturating_sub(before_budget);
+            let outcome = match admitted {
                 Ok(()) => {
                     attempt(number)
                         .instrument(tracing::debug_span!("clerk_orgs.attempt", attempt = number))
                         .await
                 }
-                Err(exhausted) => Err(Error::BudgetExhausted(exhausted)),
+                Err(exhausted) => match previous_error.take() {
+                    // Failing fast is about not starting a call. A retry refused by the budget
+                    // ends the call with what its last attempt said (it may have landed).
+                    Some(last) => {
+                        return Err(CallFailure {
+                            error: last,
+                            earlier_attempt_may_have_landed: may_have_landed,
+                        });
+                    }
+                    None => Err(Error::BudgetExhausted(exhausted)),
+                },
             };
             let error = match outcome {
                 Ok(value) => return Ok(value),
@@ -139,7 +156,11 @@ impl Resilience {
             let reason = retry_reason(&error);
             let failed = FailedAttempt {
                 attempt: number,
-                elapsed: self.clock.now().saturating_sub(started),
+                elapsed: self
+                    .clock
+                    .now()
+                    .saturating_sub(started)
+                    .saturating_sub(waited_for_budget),
                 reason,
                 retry_after: error.retry_after(),
                 previous_delay,
@@ -156,6 +177,7 @@ impl Resilience {
                     );
                     may_have_landed |= error.maybe_processed();
                     previous_delay = Some(after);
+                    previous_error = Some(error);
                     self.clock.sleep(after).await;
                     number += 1;
                 }

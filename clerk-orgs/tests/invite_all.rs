@@ -6,7 +6,7 @@ mod support;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use clerk_fake::{Fault, Route};
+use clerk_fake::{Fault, Organization, Route};
 use clerk_orgs::{
     ErrorCode, InviteOutcome, InviteResult, NewInvitation, Progress, RetryPolicy, Role,
 };
@@ -255,4 +255,37 @@ async fn a_run_paces_itself_under_the_hourly_bulk_limit() {
     assert_eq!(world.bulk_creates(), 61, "60 calls and a single 429");
     assert_eq!(world.elapsed(), Duration::from_secs(3600 + 9 * 72));
     assert_eq!(world.assert_no_duplicates(), 600);
+}
+
+/// Clerk refuses a bulk call past the membership quota without naming anyone: the batch goes
+/// out one by one until one person does not fit, and then everyone left fails at once.
+#[tokio::test]
+async fn the_membership_quota_fills_up_then_stops_the_run() {
+    let world = World::new().await;
+    world
+        .fake
+        .add_organization(Organization::new("org_small", "Small").with_max_allowed_memberships(5));
+    let client = world.client();
+    let outcomes: Vec<InviteOutcome> = client
+        .organization("org_small")
+        .invitations()
+        .invite_all(people(0..12))
+        .collect()
+        .await;
+    let counts = count(&outcomes);
+    assert_eq!((counts["invited"], counts["failed"]), (5, 7));
+    for outcome in &outcomes {
+        if let InviteResult::Failed(error) = &outcome.result {
+            assert!(error.is_quota_exceeded(), "{error:?}");
+        }
+    }
+    let requests = world.requests();
+    let posts = |path: &str| {
+        requests
+            .iter()
+            .filter(|r| r.method == "POST" && r.path_and_query == path)
+            .count()
+    };
+    assert_eq!(posts("/v1/organizations/org_small/invitations/bulk"), 1);
+    assert_eq!(posts("/v1/organizations/org_small/invitations"), 6);
 }
