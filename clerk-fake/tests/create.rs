@@ -346,3 +346,25 @@ async fn faults_only_hit_their_route() {
         .next(Fault::server_error(500));
     assert_eq!(api.invite("fine@example.com").await.status, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_creates_for_one_email_yield_exactly_one_invitation() {
+    let api = std::sync::Arc::new(Api::new().await);
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let api = api.clone();
+            tokio::spawn(async move { api.invite("race@example.com").await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    let created = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let duplicates = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::BAD_REQUEST)
+        .count();
+    assert_eq!((created, duplicates), (1, 19));
+    assert_eq!(api.fake.invitations().len(), 1);
+}
