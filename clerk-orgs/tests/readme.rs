@@ -1,0 +1,244 @@
+//! The README's Rust snippets, compiled and run against clerk-fake.
+//!
+//! Each ```rust block of `README.md` must appear in this file verbatim (up to indentation) as
+//! the body of one of the functions below; `every_readme_snippet_is_here` checks that, so the
+//! README cannot drift from the API. The functions then run in order against a seeded fake and
+//! their effects are asserted.
+
+use std::path::Path;
+
+use clerk_fake::{ADMIN_ROLE, FakeClerk, Organization, User};
+use clerk_orgs::{Client, Error};
+
+// ---- the snippets -------------------------------------------------------------------------
+
+// Compiled, not run: it reads the environment and names a placeholder key.
+#[allow(dead_code, unused_variables)]
+fn client_snippet() -> Result<(), Error> {
+    use clerk_orgs::Client;
+    use std::time::Duration;
+
+    // CLERK_SECRET_KEY, and CLERK_API_URL if set (default https://api.clerk.com).
+    let client = Client::from_env()?;
+
+    // Or explicitly; http:// is only accepted for loopback hosts (e.g. clerk-fake).
+    let client = Client::builder()
+        .secret_key("sk_test_...")
+        .base_url("http://127.0.0.1:8787")
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let _ = client;
+    Ok(())
+}
+
+async fn create_snippet(client: &Client) -> Result<(), Error> {
+    use clerk_orgs::Role;
+    use serde_json::json;
+
+    let invitations = client.organization("org_123").invitations();
+    let invitation = invitations
+        .create("alice@example.com", Role::MEMBER) // or Role::ADMIN, or "org:billing"
+        .inviter_user_id("user_123")
+        .redirect_url("https://app.example.com/welcome")
+        .public_metadata(json!({"team": "core"}))
+        .expires_in_days(7)
+        .notify(false)
+        .send()
+        .await?;
+    println!("invited {} as {}", invitation.email_address, invitation.id);
+    Ok(())
+}
+
+async fn bulk_snippet(client: &Client) -> Result<(), Error> {
+    use clerk_orgs::{InviteResult, NewInvitation, Role};
+    use futures::StreamExt;
+
+    let invitations = client.organization("org_123").invitations();
+
+    // Up to ten in one request, all or none.
+    let created = invitations
+        .create_bulk([
+            NewInvitation::new("bob@example.com", Role::MEMBER),
+            NewInvitation::new("carol@example.com", Role::ADMIN).inviter_user_id("user_123"),
+        ])
+        .send()
+        .await?;
+    assert_eq!(created.len(), 2);
+
+    // Any number, paced under Clerk's rate limits, one outcome per person.
+    let people = (1..=25).map(|n| NewInvitation::new(format!("p{n}@example.com"), Role::MEMBER));
+    let mut run = invitations.invite_all(people);
+    while let Some(outcome) = run.next().await {
+        match outcome.result {
+            InviteResult::Invited(invitation) => {
+                println!("{}: {}", outcome.email_address, invitation.id)
+            }
+            other => println!("{}: {other:?}", outcome.email_address),
+        }
+    }
+    Ok(())
+}
+
+async fn list_snippet(client: &Client) -> Result<(), Error> {
+    use clerk_orgs::InvitationStatus;
+    use futures::TryStreamExt;
+
+    let invitations = client.organization("org_123").invitations();
+
+    // One page.
+    let page = invitations
+        .list()
+        .status(InvitationStatus::Pending)
+        .limit(100)
+        .send()
+        .await?;
+    println!("{} of {} pending", page.data.len(), page.total_count);
+
+    // Every page, fetched lazily as the stream is read.
+    let mut all = invitations
+        .list()
+        .status(InvitationStatus::Pending)
+        .stream();
+    while let Some(invitation) = all.try_next().await? {
+        println!("{} ({})", invitation.email_address, invitation.role);
+    }
+    Ok(())
+}
+
+async fn revoke_snippet(client: &Client) -> Result<(), Error> {
+    use clerk_orgs::InvitationStatus;
+
+    let invitations = client.organization("org_123").invitations();
+    let pending = invitations
+        .list()
+        .email_address("alice@example.com")
+        .status(InvitationStatus::Pending)
+        .send()
+        .await?;
+    for invitation in pending.data {
+        let revoked = invitations
+            .revoke(&invitation.id)
+            .requesting_user_id("user_123")
+            .send()
+            .await?;
+        println!("{} is now {}", revoked.email_address, revoked.status);
+    }
+    Ok(())
+}
+
+async fn errors_snippet(client: &Client) {
+    use clerk_orgs::{Delivery, Error, Role};
+
+    let invitations = client.organization("org_123").invitations();
+    match invitations
+        .create("alice@example.com", Role::MEMBER)
+        .send()
+        .await
+    {
+        Ok(invitation) => println!("invited: {}", invitation.id),
+        Err(e) if e.is_duplicate_invitation() => println!("already invited"),
+        Err(e) if e.is_already_member() => println!("already a member"),
+        // Checked before sending: nothing left the machine.
+        Err(Error::InvalidRequest(invalid)) => {
+            println!("fix `{}`: {}", invalid.field(), invalid.rule())
+        }
+        Err(e) if e.is_rate_limited() => println!("retry in {:?}", e.retry_after()),
+        // A create whose answer was lost may exist at Clerk: look before sending it again.
+        Err(e) if e.delivery() == Delivery::Unknown => println!("unknown outcome: {e}"),
+        Err(e) => eprintln!("{e} (status {:?}, trace id {:?})", e.status(), e.trace_id()),
+    }
+}
+
+async fn fake_snippet() -> Result<(), Error> {
+    let fake = clerk_fake::FakeClerk::start().await;
+    fake.add_organization(clerk_fake::Organization::new("org_123", "Acme"));
+    let client = clerk_orgs::Client::builder()
+        .secret_key(fake.secret_key().to_owned())
+        .base_url(fake.base_url())
+        .build()?;
+    let invitations = client.organization("org_123").invitations();
+    assert!(invitations.list().send().await?.data.is_empty());
+    Ok(())
+}
+
+// ---- the checks ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_readme_fake_snippet_runs() {
+    fake_snippet().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_readme_snippets_run_against_clerk_fake() {
+    let fake = FakeClerk::start().await;
+    fake.add_organization(Organization::new("org_123", "Acme"));
+    fake.add_user(User::new("user_123", "admin@example.com"));
+    fake.add_membership("org_123", "user_123", ADMIN_ROLE)
+        .unwrap();
+    let client = Client::builder()
+        .secret_key(fake.secret_key().to_owned())
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let email_of = |fake: &FakeClerk, email: &str| {
+        fake.invitations()
+            .into_iter()
+            .filter(|i| i.email_address == email)
+            .collect::<Vec<_>>()
+    };
+
+    create_snippet(&client).await.unwrap();
+    let alice = email_of(&fake, "alice@example.com");
+    assert_eq!(alice.len(), 1);
+    assert_eq!(alice[0].public_metadata["team"], "core");
+    assert!(!alice[0].notify);
+
+    bulk_snippet(&client).await.unwrap();
+    assert_eq!(fake.invitations().len(), 1 + 2 + 25);
+    assert_eq!(email_of(&fake, "carol@example.com")[0].role, "org:admin");
+
+    list_snippet(&client).await.unwrap();
+
+    // Alice is invited already: the error snippet takes its duplicate branch, creating nothing.
+    errors_snippet(&client).await;
+    assert_eq!(email_of(&fake, "alice@example.com").len(), 1);
+
+    revoke_snippet(&client).await.unwrap();
+    assert_eq!(
+        email_of(&fake, "alice@example.com")[0].status,
+        clerk_fake::InvitationStatus::Revoked
+    );
+}
+
+/// The lines of `text` with leading and trailing whitespace removed, blank lines dropped.
+fn normalized(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect()
+}
+
+#[test]
+fn every_readme_snippet_is_here() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(manifest.join("../README.md")).unwrap();
+    let this_file = normalized(include_str!("readme.rs"));
+    let mut snippets = 0;
+    let mut rest = readme.as_str();
+    while let Some(start) = rest.find("```rust\n") {
+        let block = &rest[start + "```rust\n".len()..];
+        let end = block.find("```").expect("a closed code block");
+        let snippet = normalized(&block[..end]);
+        let found = this_file
+            .windows(snippet.len())
+            .any(|window| window == snippet.as_slice());
+        assert!(
+            found,
+            "README snippet not found in tests/readme.rs (keep them identical):\n{}",
+            &block[..end]
+        );
+        snippets += 1;
+        rest = &block[end..];
+    }
+    assert!(snippets >= 7, "the README has {snippets} Rust snippets");
+}
