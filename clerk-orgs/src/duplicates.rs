@@ -11,11 +11,15 @@
 //! A bulk create is all or nothing, so the same holds per email: if every email of the batch
 //! now has a pending invitation with the role asked for, the lost attempt created them all.
 //!
+//! Revoking is the same: a revoke whose answer was lost is retried, and a retry that meets
+//! `organization_invitation_not_pending` fetches the invitation and returns it if it is revoked.
+//!
 //! The one case this cannot tell apart: someone else creating an invitation for the same email
 //! and role between the lost attempt and its retry. Without idempotency keys nothing can.
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::error_code::ErrorCode;
 use crate::models::{InvitationStatus, OrganizationInvitation, Role};
 use crate::operation::Operation;
 use crate::resilience::CallFailure;
@@ -99,4 +103,37 @@ pub(crate) async fn recover_lost_creates(
         "an earlier attempt whose answer was lost had created the invitations; returning them"
     );
     Ok(found)
+}
+
+/// Settles a failed revoke: the invitation if an earlier, lost attempt of the same call revoked
+/// it (its retry then met `organization_invitation_not_pending`), otherwise the error.
+pub(crate) async fn recover_lost_revoke(
+    client: &Client,
+    organization_id: &str,
+    invitation_id: &str,
+    failure: CallFailure,
+) -> Result<OrganizationInvitation, Error> {
+    let not_pending = failure
+        .error
+        .codes()
+        .any(|code| *code == ErrorCode::OrganizationInvitationNotPending);
+    if !(failure.earlier_attempt_may_have_landed && not_pending) {
+        return Err(failure.error);
+    }
+    match client
+        .organization(organization_id)
+        .invitations()
+        .get(invitation_id)
+        .send()
+        .await
+    {
+        Ok(invitation) if invitation.status == InvitationStatus::Revoked => {
+            tracing::info!(
+                operation = Operation::RevokeInvitation.id(),
+                "an earlier attempt whose answer was lost had revoked the invitation; returning it"
+            );
+            Ok(invitation)
+        }
+        _ => Err(failure.error),
+    }
 }

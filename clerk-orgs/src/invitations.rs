@@ -648,7 +648,7 @@ impl RevokeInvitation {
         if let Some(user_id) = &self.requesting_user_id {
             validate::id("requesting_user_id", user_id)?;
         }
-        let raw = self
+        let result = self
             .client
             .execute_with(Operation::RevokeInvitation, &self.options, |t| {
                 t.sys
@@ -660,7 +660,18 @@ impl RevokeInvitation {
                     })
                     .send()
             })
-            .await?;
-        Ok(OrganizationInvitation::from_raw(raw))
+            .await;
+        match result {
+            Ok(raw) => Ok(OrganizationInvitation::from_raw(raw)),
+            Err(failure) => {
+                duplicates::recover_lost_revoke(
+                    &self.client,
+                    &self.organization_id,
+                    &self.invitation_id,
+                    failure,
+                )
+                .await
+            }
+        }
     }
 }

@@ -200,3 +200,26 @@ impl Resilience {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_draw_from_their_own_budget_and_reads_only_from_the_global_one() {
+        let table = [
+            (Operation::CreateInvitation, Some(Budget::CreateInvitation)),
+            (
+                Operation::CreateInvitationsBulk,
+                Some(Budget::BulkCreateInvitations),
+            ),
+            (Operation::ListInvitations, None),
+            (Operation::GetInvitation, None),
+            (Operation::RevokeInvitation, None),
+            (Operation::ListInstanceInvitations, None),
+        ];
+        for (operation, budget) in table {
+            assert_eq!(budget_of(operation), budget, "{operation}");
+        }
+    }
+}

@@ -7,8 +7,8 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use clerk_fake::{Fault, Route};
-use clerk_orgs::{NewInvitation, RetryPolicy, Role};
+use clerk_fake::{Fault, RetryAfter, Route};
+use clerk_orgs::{InvitationStatus, NewInvitation, RetryPolicy, Role};
 use support::{ORG, World, email};
 
 /// Faults that make a create's answer lost or useless, processed or not.
@@ -181,4 +181,63 @@ async fn without_retries_a_lost_create_says_it_may_have_been_processed() {
     assert!(error.maybe_processed(), "{error:?}");
     assert_eq!(world.fake.invitations().len(), 1);
     assert_eq!(world.creates(), 1);
+}
+
+#[tokio::test]
+async fn a_lost_bulk_answer_then_a_long_429_still_returns_the_invitations() {
+    let world = World::new().await;
+    world
+        .fake
+        .faults()
+        .on(Route::BulkCreateInvitations)
+        .nth(1, Fault::ProcessedThenDropped)
+        .nth(2, Fault::TooManyRequests(RetryAfter::Seconds(3600)));
+    let created = world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .create_bulk((0..4).map(|n| NewInvitation::new(email(n), Role::MEMBER)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 4);
+    assert_eq!(world.assert_no_duplicates(), 4);
+    // No waiting out the hour: the lookups found what the lost attempt had created.
+    assert_eq!(world.bulk_creates(), 2);
+    assert_eq!(world.lists(), 4);
+    assert!(
+        world.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        world.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_revoke_whose_answer_was_lost_returns_the_revoked_invitation() {
+    let world = World::new().await;
+    let invitations = world.client().organization(ORG).invitations();
+    let invitation = invitations
+        .create(email(1), Role::MEMBER)
+        .send()
+        .await
+        .unwrap();
+    world
+        .fake
+        .faults()
+        .on(Route::RevokeInvitation)
+        .next(Fault::ProcessedThenDropped);
+    let revoked = invitations.revoke(&invitation.id).send().await.unwrap();
+    assert_eq!(revoked.id, invitation.id);
+    assert_eq!(revoked.status, InvitationStatus::Revoked);
+    let path = format!("/organizations/{ORG}/invitations/{}", invitation.id);
+    assert_eq!(world.count("POST", &format!("{path}/revoke")), 2);
+    assert_eq!(world.count("GET", &path), 1);
+
+    // Revoking it again for real is still an error.
+    let error = invitations.revoke(&invitation.id).send().await.unwrap_err();
+    assert!(
+        error
+            .codes()
+            .any(|c| c.as_str() == "organization_invitation_not_pending")
+    );
 }

@@ -208,3 +208,61 @@ async fn after_one_429_the_bulk_budget_stays_inside_the_servers_windows() {
     );
     assert_eq!(world.assert_no_duplicates(), 1_200);
 }
+
+/// Failing fast is about not starting a call: a retry the budget refuses ends the call with
+/// what its last attempt said, never with a budget error that would claim nothing was sent. For
+/// a create whose answer was lost, that means looking the invitation up.
+#[tokio::test]
+async fn fail_fast_never_hides_what_the_last_attempt_did() {
+    let world = World::new().await;
+    let client = world
+        .builder()
+        .rate_limits(
+            RateLimits::default()
+                .create_invitation(Limit::per_hour(1))
+                .mode(LimitMode::FailFast),
+        )
+        .build()
+        .unwrap();
+    let invitations = client.organization(ORG).invitations();
+    world
+        .fake
+        .faults()
+        .on(Route::CreateInvitation)
+        .next(Fault::ProcessedThenDropped);
+    let created = invitations
+        .create(email(1), Role::MEMBER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.id, world.fake.invitations()[0].id);
+    assert_eq!(
+        (world.creates(), world.lists()),
+        (1, 1),
+        "no resend, one lookup"
+    );
+
+    // A read whose retry the global budget refuses ends with the read's own error.
+    let client = world
+        .builder()
+        .rate_limits(
+            RateLimits::default()
+                .all_requests(Limit::new(1, Duration::from_secs(10)))
+                .mode(LimitMode::FailFast),
+        )
+        .build()
+        .unwrap();
+    world
+        .fake
+        .faults()
+        .on(Route::ListInvitations)
+        .next(Fault::server_error(503));
+    let error = client
+        .organization(ORG)
+        .invitations()
+        .list()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503), "{error:?}");
+}
