@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, DATE, HeaderValue, RETRY_AFTER};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -68,15 +68,32 @@ impl App {
     }
 
     /// Runs one request through the pipeline; `operation` is the route's own logic.
+    ///
+    /// The `Date` header comes from the virtual clock (hyper would write real time), so a
+    /// `Retry-After` HTTP date and `Date` agree the way they do on Clerk.
     pub(crate) async fn handle(
         &self,
         route: Route,
         request: Request,
         operation: impl FnOnce(&mut Store, Call<'_>) -> Result<Vec<u8>, ApiError>,
     ) -> Response {
+        let now_ms = self.clock.now_ms();
+        let mut response = self.handle_at(now_ms, route, request, operation).await;
+        if let Ok(date) = HeaderValue::from_str(&http_date(now_ms)) {
+            response.headers_mut().insert(DATE, date);
+        }
+        response
+    }
+
+    async fn handle_at(
+        &self,
+        now_ms: i64,
+        route: Route,
+        request: Request,
+        operation: impl FnOnce(&mut Store, Call<'_>) -> Result<Vec<u8>, ApiError>,
+    ) -> Response {
         let (parts, body) = request.into_parts();
         let trace_id = self.next_trace_id();
-        let now_ms = self.clock.now_ms();
         let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
         if self.log.is_enabled() {
             self.log.record(LoggedRequest {

@@ -128,6 +128,8 @@ async fn a_scripted_429_with_retry_after_in_seconds_or_as_a_date() {
         reply.headers["retry-after"],
         "Thu, 01 Jan 2026 00:01:30 GMT"
     );
+    // `Date` is on the same virtual clock, so a client can measure the wait against it.
+    assert_eq!(reply.headers["date"], "Thu, 01 Jan 2026 00:00:00 GMT");
 }
 
 #[tokio::test]
