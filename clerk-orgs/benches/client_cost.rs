@@ -100,16 +100,21 @@ fn main() {
     }
 }
 
-/// Reads criterion's median estimates and prints each contender against the baseline.
+/// Reads criterion's estimates and prints each contender against the baseline.
 fn print_ratios() {
     let root = criterion_dir();
-    let median = |group: &str, id: &str| -> Option<f64> {
+    let estimate = |group: &str, id: &str| -> Option<f64> {
         let path = root.join(group).join(id).join("new/estimates.json");
         let text = std::fs::read_to_string(path).ok()?;
         let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-        json["median"]["point_estimate"].as_f64()
+        // Criterion's headline figure: the slope of time over iterations (mean if absent).
+        json["slope"]["point_estimate"]
+            .as_f64()
+            .or_else(|| json["mean"]["point_estimate"].as_f64())
     };
-    println!("\nmedian per call, and ratio to plain serde_json (lower is cheaper):");
+    println!(
+        "\ntime per call (criterion's slope estimate), and ratio to plain serde_json (lower is cheaper):"
+    );
     for (group, ids) in [
         (
             CREATE,
@@ -117,13 +122,13 @@ fn print_ratios() {
         ),
         (DECODE, &["clerk_bapi_sys_invitation"][..]),
     ] {
-        let Some(base) = median(group, BASELINE) else {
+        let Some(base) = estimate(group, BASELINE) else {
             println!("{group}: no estimates under {}", root.display());
             continue;
         };
         println!("{group:<16} {BASELINE:<26} {base:>8.0} ns  x1.00");
         for id in ids {
-            if let Some(ns) = median(group, id) {
+            if let Some(ns) = estimate(group, id) {
                 println!("{group:<16} {id:<26} {ns:>8.0} ns  x{:.2}", ns / base);
             }
         }

@@ -3,6 +3,7 @@
 //!
 //! Run: `cargo bench -p clerk-orgs --bench end_to_end` (a plain binary, `harness = false`).
 //! Without `--bench` (as under `cargo test --benches`) it runs a few requests as a smoke test.
+//! `-- --only N` runs one client (0 clerk-orgs, 1 raw bindings, 2 plain), e.g. under `perf`.
 //!
 //! - The server is a minimal axum app answering every create with one canned invitation, so the
 //!   client's cost is not hidden behind a fake's bookkeeping. It runs in a child process (this
@@ -11,12 +12,16 @@
 //! - Both clients send the same bytes' worth of request (the same JSON body, bearer key,
 //!   `Clerk-API-Version`) over keep-alive HTTP/1.1 on loopback, and decode the whole answer:
 //!   clerk-orgs into its typed `OrganizationInvitation`, plain into a serde struct of the same
-//!   fields.
+//!   fields. A third contender calls the generated `clerk-bapi-sys` bindings directly (what
+//!   clerk-orgs sends through, without its validation, retry loop, limiter, span or model), to
+//!   show which layer any overhead comes from.
 //! - The clerk-orgs client has its client-side rate limits switched off (`RateLimits::none()`):
 //!   with Clerk's defaults it would, by design, send 250 creates an hour. Its retry policy is
 //!   the default (no request fails, so nothing is retried).
 //! - Sequential: one task, one request at a time. Concurrent: 32 tasks sharing one client.
-//!   Rounds alternate between the two clients; the table shows the median round.
+//!   Rounds rotate between the clients. The table shows each client's median round, and its
+//!   ratio to plain computed per round (the clients of a round ran back to back, under the same
+//!   load): the median and, in brackets, the lowest and highest of the rounds.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -41,9 +46,9 @@ struct Sizes {
 }
 
 const BENCH: Sizes = Sizes {
-    sequential: 4_000,
-    concurrent: 16_000,
-    rounds: 7,
+    sequential: 2_000,
+    concurrent: 8_000,
+    rounds: 15,
 };
 const SMOKE: Sizes = Sizes {
     sequential: 20,
@@ -62,13 +67,19 @@ fn main() {
     } else {
         SMOKE
     };
+    // `--only N` (0 clerk-orgs, 1 raw bindings, 2 plain) runs one contender, e.g. under perf.
+    let only: Option<usize> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok());
     let (mut server, base_url) = spawn_server();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        runtime.block_on(bench(&base_url, &sizes))
+        runtime.block_on(bench(&base_url, &sizes, only))
     }));
     let _ = server.kill();
     let _ = server.wait();
@@ -126,6 +137,9 @@ fn spawn_server() -> (Child, String) {
 #[derive(Clone)]
 enum Contender {
     ClerkOrgs(Client),
+    /// The generated bindings clerk-orgs sends through, called directly: no validation, retry
+    /// loop, rate limiter, span or typed model. Shows which layer any overhead comes from.
+    Sys(Arc<clerk_bapi_sys::Client>),
     Plain(Arc<Plain>),
 }
 
@@ -138,6 +152,7 @@ impl Contender {
     fn name(&self) -> &'static str {
         match self {
             Contender::ClerkOrgs(_) => "clerk-orgs",
+            Contender::Sys(_) => "clerk-bapi-sys (raw)",
             Contender::Plain(_) => "plain reqwest+serde_json",
         }
     }
@@ -157,6 +172,29 @@ impl Contender {
                     .await
                     .expect("clerk-orgs create");
                 std::hint::black_box(invitation);
+            }
+            Contender::Sys(sys) => {
+                let serde_json::Value::Object(metadata) = json!({"team": "core"}) else {
+                    unreachable!("an object literal")
+                };
+                let body = clerk_bapi_sys::types::CreateOrganizationInvitationBody {
+                    email_address: EMAIL.to_owned(),
+                    role: Role::MEMBER.as_str().to_owned(),
+                    inviter_user_id: Some(INVITER.to_owned()),
+                    redirect_url: None,
+                    public_metadata: Some(metadata),
+                    private_metadata: None,
+                    expires_in_days: std::num::NonZeroU64::new(7),
+                    notify: None,
+                };
+                let invitation = sys
+                    .create_organization_invitation()
+                    .organization_id(ORG)
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("raw bindings create");
+                std::hint::black_box(invitation.into_inner());
             }
             Contender::Plain(plain) => {
                 let response = plain
@@ -231,12 +269,18 @@ async fn concurrent(contender: &Contender, requests: usize) -> Sample {
     }
 }
 
-fn median(mut samples: Vec<Sample>) -> Sample {
-    samples.sort_by(|a, b| a.per_second().total_cmp(&b.per_second()));
-    samples[samples.len() / 2]
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
-async fn bench(base_url: &str, sizes: &Sizes) {
+fn range(values: &[f64]) -> (f64, f64) {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (min, max)
+}
+
+async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>) {
     // The plain client needs a process-wide rustls provider (reqwest is built without one);
     // clerk-orgs passes its own ring config and does not use it.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -248,6 +292,14 @@ async fn bench(base_url: &str, sizes: &Sizes) {
             .build()
             .expect("clerk-orgs client"),
     );
+    let sys = Contender::Sys(Arc::new(clerk_bapi_sys::Client::new_with_client(
+        &format!("{base_url}/v1"),
+        reqwest::Client::builder()
+            .default_headers(clerk_bapi_sys::auth_headers(KEY).expect("header"))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("reqwest client"),
+    )));
     let plain = Contender::Plain(Arc::new(Plain {
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -255,31 +307,42 @@ async fn bench(base_url: &str, sizes: &Sizes) {
             .expect("reqwest client"),
         url: format!("{base_url}/v1/organizations/{ORG}/invitations"),
     }));
-    let contenders = [ours, plain];
+    let contenders = [ours, sys, plain];
+    let selected: Vec<usize> = (0..contenders.len())
+        .filter(|i| only.is_none_or(|only| only == *i))
+        .collect();
 
-    // Warm up both: connections, allocator, branch predictors.
-    for contender in &contenders {
-        concurrent(contender, CONCURRENCY * 8).await;
+    // Warm up: connections, allocator, branch predictors.
+    for &i in &selected {
+        concurrent(&contenders[i], CONCURRENCY * 8).await;
     }
 
     println!(
         "create().send() against a canned local server (server in a child process), \
-         median of {} rounds",
+         {} rounds; per client: median round, then each round's ratio to plain",
         sizes.rounds
     );
     println!(
-        "{:<11} {:<26} {:>9} {:>12} {:>15}",
-        "mode", "client", "requests", "requests/s", "client CPU/req"
+        "{:<11} {:<24} {:>8} {:>11} {:>14} {:>26} {:>26}",
+        "mode",
+        "client",
+        "requests",
+        "requests/s",
+        "client CPU/req",
+        "throughput ratio: median",
+        "CPU/req ratio: median"
     );
-    let mut ratios = Vec::new();
     for (mode, requests) in [
         ("sequential", sizes.sequential),
         ("32 tasks", sizes.concurrent),
     ] {
-        let mut samples: [Vec<Sample>; 2] = [Vec::new(), Vec::new()];
+        let mut samples: [Vec<Sample>; 3] = [Vec::new(), Vec::new(), Vec::new()];
         for round in 0..sizes.rounds {
-            // Alternate who goes first, so drift in the machine's load hits both alike.
-            for i in [round % 2, 1 - round % 2] {
+            // Rotate who goes first, so drift in the machine's load hits all alike.
+            for i in (0..3).map(|k| (round + k) % 3) {
+                if !selected.contains(&i) {
+                    continue;
+                }
                 let sample = if mode == "sequential" {
                     sequential(&contenders[i], requests).await
                 } else {
@@ -288,26 +351,39 @@ async fn bench(base_url: &str, sizes: &Sizes) {
                 samples[i].push(sample);
             }
         }
-        let [ours, plain] = samples.map(median);
-        for (contender, sample) in contenders.iter().zip([ours, plain]) {
+        for &i in &selected {
+            let rates: Vec<f64> = samples[i].iter().map(Sample::per_second).collect();
+            let cpus: Vec<f64> = samples[i]
+                .iter()
+                .map(Sample::cpu_micros_per_request)
+                .collect();
+            // Paired by round: the contenders of one round ran back to back, under the same load.
+            let ratios = |f: fn(&Sample) -> f64| -> Option<Vec<f64>> {
+                (samples[2].len() == samples[i].len() && i != 2).then(|| {
+                    samples[i]
+                        .iter()
+                        .zip(&samples[2])
+                        .map(|(ours, plain)| f(ours) / f(plain))
+                        .collect()
+                })
+            };
+            let show = |ratios: Option<Vec<f64>>| match ratios {
+                Some(ratios) => {
+                    let (min, max) = range(&ratios);
+                    format!("x{:.3} ({min:.2}-{max:.2})", median(ratios))
+                }
+                None => "-".to_owned(),
+            };
             println!(
-                "{:<11} {:<26} {:>9} {:>12.0} {:>12.1} µs",
+                "{:<11} {:<24} {:>8} {:>11.0} {:>11.1} µs {:>26} {:>26}",
                 mode,
-                contender.name(),
-                sample.requests,
-                sample.per_second(),
-                sample.cpu_micros_per_request()
+                contenders[i].name(),
+                requests,
+                median(rates),
+                median(cpus),
+                show(ratios(Sample::per_second)),
+                show(ratios(Sample::cpu_micros_per_request)),
             );
         }
-        ratios.push((
-            mode,
-            ours.per_second() / plain.per_second(),
-            ours.cpu_micros_per_request() / plain.cpu_micros_per_request(),
-        ));
-    }
-    println!();
-    println!("clerk-orgs / plain: throughput ratio (goal >= 0.95), client CPU per request ratio");
-    for (mode, throughput, cpu) in ratios {
-        println!("{mode:<11} throughput x{throughput:.3}   CPU/request x{cpu:.3}");
     }
 }
