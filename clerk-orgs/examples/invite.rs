@@ -319,7 +319,7 @@ async fn run(args: Args) -> Result<ExitCode, Vec<Problem>> {
     }
 
     // 3. Connect: Clerk with a key, otherwise an embedded fake.
-    let (client, _fake) = if fake_mode {
+    let (client, fake) = if fake_mode {
         let (client, fake) = start_fake(&organization_id, &options, &people)
             .await
             .map_err(|message| vec![problem(None, message)])?;
@@ -329,6 +329,8 @@ async fn run(args: Args) -> Result<ExitCode, Vec<Problem>> {
         eprintln!("Talking to Clerk at {}.", client.base_url());
         (client, None)
     };
+
+    let fake_started_ms = fake.as_ref().map_or(0, |fake| fake.clock().now_ms());
 
     // 4. Invite, with a progress bar on long runs.
     let invitations = client.organization(organization_id.as_str()).invitations();
@@ -345,6 +347,7 @@ async fn run(args: Args) -> Result<ExitCode, Vec<Problem>> {
 
     // 5. Report.
     let mut not_invited = 0;
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
     let rows: Vec<Row<'_>> = people
         .iter()
         .zip(&outcomes)
@@ -352,6 +355,10 @@ async fn run(args: Args) -> Result<ExitCode, Vec<Problem>> {
             let (outcome, detail, ok) = describe(result.as_ref());
             if !ok {
                 not_invited += 1;
+            }
+            match counts.iter_mut().find(|(name, _)| *name == outcome) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((outcome, 1)),
             }
             Row {
                 person,
@@ -361,6 +368,21 @@ async fn run(args: Args) -> Result<ExitCode, Vec<Problem>> {
         })
         .collect();
     print_table(rows.into_iter());
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|(outcome, count)| format!("{count} {outcome}"))
+        .collect();
+    eprintln!("{}", summary.join(", "));
+    if let Some(fake) = &fake {
+        let paced = fake.clock().now_ms().saturating_sub(fake_started_ms);
+        if paced >= 1_000 {
+            eprintln!(
+                "rate-limit pacing took {} on the fake's virtual clock; against Clerk that is \
+                 real time",
+                duration_text(paced / 1_000)
+            );
+        }
+    }
     if not_invited > 0 {
         eprintln!(
             "{not_invited} of {} not invited; fix or retry them and run again \
@@ -369,7 +391,7 @@ async fn run(args: Args) -> Result<ExitCode, Vec<Problem>> {
         );
         Ok(ExitCode::from(EXIT_NOT_ALL_INVITED))
     } else {
-        eprintln!("done: {} of {} handled", people.len(), people.len());
+        eprintln!("done: everyone is invited");
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -730,5 +752,15 @@ fn print_table<'a>(rows: impl Iterator<Item = Row<'a>>) {
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
         println!("{}", line.join("  ").trim_end());
+    }
+}
+
+/// `2h 05m 10s`, `4m 00s`, `12s`.
+fn duration_text(seconds: i64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m {s:02}s"),
+        _ => format!("{h}h {m:02}m {s:02}s"),
     }
 }
