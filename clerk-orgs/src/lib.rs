@@ -177,6 +177,43 @@
 //! connections), creates are never duplicated when an answer is lost, every client paces itself
 //! under Clerk's rate limits, and [`Invitations::invite_all`] invites any number of people at
 //! Clerk's limit. See [`reliability`] for the rules, the defaults and an example.
+//!
+//! # Testing with `clerk-fake`
+//!
+//! The workspace's `clerk-fake` crate (a dev-dependency) serves Clerk's organization-invitation
+//! routes on 127.0.0.1 with Clerk's shapes, error envelope and rate limits, plus scripted faults
+//! and a request log, so code built on this crate can be tested over real HTTP without Clerk:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use clerk_fake::{ADMIN_ROLE, FakeClerk, Organization, User};
+//! use clerk_orgs::{Client, Role};
+//!
+//! let fake = FakeClerk::start().await;
+//! fake.add_organization(Organization::new("org_123", "Acme"));
+//! fake.add_user(User::new("user_123", "admin@acme.test"));
+//! fake.add_membership("org_123", "user_123", ADMIN_ROLE)?;
+//!
+//! let client = Client::builder()
+//!     .secret_key(fake.secret_key().to_owned())
+//!     .base_url(fake.base_url())
+//!     .build()?;
+//! client
+//!     .organization("org_123")
+//!     .invitations()
+//!     .create("alice@example.com", Role::MEMBER)
+//!     .inviter_user_id("user_123")
+//!     .send()
+//!     .await?;
+//!
+//! assert_eq!(fake.invitations().len(), 1);
+//! assert_eq!(fake.request_log().requests().len(), 1);
+//! # Ok(()) }
+//! ```
+//!
+//! `fake.faults()` scripts 5xx answers, 429s, dropped connections and lost answers per route.
+//! Giving the client a [`clock::Clock`] that advances the fake's virtual clock plays hours of
+//! rate-limit windows and backoff in milliseconds, with no sleeps in tests.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
