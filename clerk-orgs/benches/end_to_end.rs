@@ -22,13 +22,17 @@
 //!   Rounds rotate between the clients. The table shows each client's median round, and its
 //!   ratio to plain computed per round (the clients of a round ran back to back, under the same
 //!   load): the median and, in brackets, the lowest and highest of the rounds.
+//! - Last, heap allocations per create on the client (a counting global allocator, on only for
+//!   that phase): unlike times, they do not depend on the machine's load.
 
 #[path = "common/mod.rs"]
 mod common;
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use clerk_orgs::{Client, RateLimits, Role};
@@ -37,6 +41,66 @@ use cpu_time::ProcessTime;
 use serde_json::json;
 
 const CONCURRENCY: usize = 32;
+
+/// Counts heap allocations while `COUNTING` is on (one relaxed load per allocation otherwise),
+/// for the allocations-per-request table, which unlike times does not depend on the load.
+struct CountingAllocator;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static ALLOCATED_BYTES: AtomicU64 = AtomicU64::new(0);
+
+fn count(size: usize) {
+    if COUNTING.load(Ordering::Relaxed) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        ALLOCATED_BYTES.fetch_add(size as u64, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is forwarded to `System` unchanged; only counted.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count(new_size);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Allocations (and reallocations) and bytes per request over `requests` sequential creates.
+async fn allocations(contender: &Contender, requests: usize) -> (f64, f64) {
+    ALLOCATIONS.store(0, Ordering::Relaxed);
+    ALLOCATED_BYTES.store(0, Ordering::Relaxed);
+    COUNTING.store(true, Ordering::Relaxed);
+    for _ in 0..requests {
+        contender.create().await;
+    }
+    COUNTING.store(false, Ordering::Relaxed);
+    let n = requests as f64;
+    (
+        ALLOCATIONS.load(Ordering::Relaxed) as f64 / n,
+        ALLOCATED_BYTES.load(Ordering::Relaxed) as f64 / n,
+    )
+}
 const KEY: &str = "sk_live_BenchmarkKeyThatIsNotASecret0000";
 
 struct Sizes {
@@ -385,5 +449,17 @@ async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>) {
                 show(ratios(Sample::cpu_micros_per_request)),
             );
         }
+    }
+
+    println!();
+    println!("heap allocations per create on the client (1,000 sequential, after the rounds)");
+    for &i in &selected {
+        let (count, bytes) = allocations(&contenders[i], 1_000).await;
+        println!(
+            "{:<24} {:>7.1} allocations {:>9.0} bytes",
+            contenders[i].name(),
+            count,
+            bytes
+        );
     }
 }
