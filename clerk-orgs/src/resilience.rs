@@ -165,7 +165,7 @@ impl Resilience {
                 retry_after: error.retry_after(),
                 previous_delay,
             };
-            match policy.decide(&failed, rand::random::<f64>()) {
+            match policy.decide(&failed, fastrand::f64()) {
                 RetryDecision::Retry { after } => {
                     tracing::info!(
                         operation = operation.id(),
