@@ -20,7 +20,6 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io::IsTerminal;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,9 +28,7 @@ use std::time::Duration;
 use clap::Parser;
 use clerk_fake::{ADMIN_ROLE, FakeClerk, Organization, User};
 use clerk_orgs::clock::{Clock, Sleep};
-use clerk_orgs::{
-    Client, CreateInvitation, Error, InviteResult, NewInvitation, RateLimits, RetryPolicy,
-};
+use clerk_orgs::{Client, CreateInvitation, Error, InviteResult, NewInvitation};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Map, Value};
@@ -295,7 +292,7 @@ async fn run(args: Args) -> Result<ExitCode, Vec<Problem>> {
     } else {
         &organization_id
     };
-    problems.extend(preflight(checked_org, &options, &people).await);
+    problems.extend(preflight(checked_org, &options, &people));
     if !problems.is_empty() {
         problems.sort_by_key(|p| match p.source {
             None => (0, 0),
@@ -566,22 +563,13 @@ fn repeated_emails(people: &[Person]) -> Vec<Problem> {
     problems
 }
 
-/// Runs clerk-orgs' own pre-send checks on every person, sending nothing to Clerk or the fake.
-///
-/// `CreateInvitation::send()` validates every field before it opens a connection, and the crate
-/// has no public "validate only" call yet. So each create is sent to a loopback socket that
-/// closes every connection unread: a validation failure comes back as
-/// [`Error::InvalidRequest`]; anything else means the checks passed.
-async fn preflight(organization_id: &str, options: &Options, people: &[Person]) -> Vec<Problem> {
-    let sink = match ClosedSink::start() {
-        Ok(sink) => sink,
-        Err(e) => return vec![problem(None, format!("cannot run the checks: {e}"))],
-    };
+/// Runs clerk-orgs' own pre-send checks on every person (`CreateInvitation::validate`, the very
+/// checks `send()` runs), sending nothing to Clerk or the fake.
+fn preflight(organization_id: &str, options: &Options, people: &[Person]) -> Vec<Problem> {
+    // Only the builders are needed; this client never sends a request.
     let client = match Client::builder()
         .secret_key("sk_test_preflight")
-        .base_url(sink.base_url())
-        .retry(RetryPolicy::none())
-        .rate_limits(RateLimits::none())
+        .base_url("http://127.0.0.1:1")
         .build()
     {
         Ok(client) => client,
@@ -595,7 +583,7 @@ async fn preflight(organization_id: &str, options: &Options, people: &[Person]) 
             person,
             options
         );
-        if let Err(Error::InvalidRequest(invalid)) = create.send().await {
+        if let Err(Error::InvalidRequest(invalid)) = create.validate() {
             let message = format!("{}: {}", person.email, invalid);
             // The organization and the shared options are wrong for everyone: say it once.
             let shared = !matches!(
@@ -609,28 +597,6 @@ async fn preflight(organization_id: &str, options: &Options, people: &[Person]) 
         }
     }
     problems
-}
-
-/// A loopback listener that accepts connections and closes them without reading.
-struct ClosedSink {
-    port: u16,
-}
-
-impl ClosedSink {
-    fn start() -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let port = listener.local_addr()?.port();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                drop(stream);
-            }
-        });
-        Ok(Self { port })
-    }
-
-    fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
 }
 
 /// clerk-fake's virtual clock as the client's: a rate-limit wait moves it forward instead of

@@ -244,6 +244,13 @@ impl NewInvitation {
         &self.role
     }
 
+    /// Checks every rule that sending checks, and sends nothing: for a dry run, or to report
+    /// every bad row of an import before inviting anyone.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.clone().into_wire("")?;
+        Ok(())
+    }
+
     /// Checks every rule and builds the wire body; `prefix` locates the item in a bulk request
     /// (`invitations[3].`) so the error names the exact field.
     pub(crate) fn into_wire(
@@ -303,6 +310,13 @@ impl CreateInvitation {
 
     fn new_invitation(&mut self) -> &mut NewInvitation {
         &mut self.invitation
+    }
+
+    /// Checks every rule [`send`](Self::send) checks, including the organization ID, and sends
+    /// nothing.
+    pub fn validate(&self) -> Result<(), Error> {
+        validate::id("organization_id", &self.organization_id)?;
+        self.invitation.validate()
     }
 
     /// Validates and sends the request. If an attempt's answer is lost and a retry then meets

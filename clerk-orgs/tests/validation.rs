@@ -77,7 +77,10 @@ async fn create_rules() {
         ),
     ];
     for (request, field) in cases {
+        // `validate()` alone reports exactly what `send()` reports.
+        let checked = invalid(request.validate(), field);
         shown.push(invalid(request.send().await, field));
+        assert_eq!(&checked, shown.last().unwrap());
     }
     for id in ["", ".", "..", "org 1", "org\n1"] {
         let request = env
@@ -85,10 +88,34 @@ async fn create_rules() {
             .organization(id)
             .invitations()
             .create("a@example.com", Role::MEMBER);
+        let checked = invalid(request.validate(), "organization_id");
         shown.push(invalid(request.send().await, "organization_id"));
+        assert_eq!(&checked, shown.last().unwrap());
     }
     insta::assert_snapshot!("create_rules", shown.join("\n"));
     assert!(env.sent().is_empty(), "{:#?}", env.sent());
+}
+
+#[tokio::test]
+async fn validate_accepts_a_valid_request_with_every_option() {
+    let env = Env::new().await;
+    let request = env
+        .client
+        .organization(ORG)
+        .invitations()
+        .create("a@example.com", "org:billing")
+        .inviter_user_id("user_1")
+        .redirect_url("https://app.example.com/accept")
+        .public_metadata(json!({"team": "core"}))
+        .private_metadata(json!({"plan": "pro"}))
+        .expires_in_days(365)
+        .notify(false);
+    request.validate().unwrap();
+    NewInvitation::new("b@example.com", Role::ADMIN)
+        .expires_in_days(1)
+        .validate()
+        .unwrap();
+    assert!(env.sent().is_empty());
 }
 
 #[tokio::test]
