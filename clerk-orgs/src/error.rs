@@ -244,6 +244,15 @@ impl ValidationError {
         }
     }
 
+    /// The same error with `prefix` (say `invitations[3].`) before the field name; allocates
+    /// only when there is a prefix, so the valid path never pays for it.
+    pub(crate) fn prefixed(mut self, prefix: &str) -> Self {
+        if !prefix.is_empty() {
+            self.field = Cow::Owned(format!("{prefix}{}", self.field));
+        }
+        self
+    }
+
     /// The offending field, e.g. `email_address` or `invitations[3].role`.
     pub fn field(&self) -> &str {
         &self.field

@@ -257,26 +257,28 @@ impl NewInvitation {
         self,
         prefix: &str,
     ) -> Result<types::CreateOrganizationInvitationBody, ValidationError> {
-        let field = |name: &str| format!("{prefix}{name}");
-        validate::email(field("email_address"), &self.email_address)?;
-        validate::role(field("role"), self.role.as_str())?;
+        // Field names are static and only get the bulk item's prefix on failure: a `format!`
+        // per field would cost five allocations on every valid create.
+        let located = |error: ValidationError| error.prefixed(prefix);
+        validate::email("email_address", &self.email_address).map_err(located)?;
+        validate::role("role", self.role.as_str()).map_err(located)?;
         if let Some(user_id) = &self.inviter_user_id {
-            validate::id(field("inviter_user_id"), user_id)?;
+            validate::id("inviter_user_id", user_id).map_err(located)?;
         }
         if let Some(url) = &self.redirect_url {
-            validate::redirect_url(field("redirect_url"), url)?;
+            validate::redirect_url("redirect_url", url).map_err(located)?;
         }
         let public_metadata = self
             .public_metadata
-            .map(|m| validate::metadata(field("public_metadata"), m))
+            .map(|m| validate::metadata("public_metadata", m).map_err(located))
             .transpose()?;
         let private_metadata = self
             .private_metadata
-            .map(|m| validate::metadata(field("private_metadata"), m))
+            .map(|m| validate::metadata("private_metadata", m).map_err(located))
             .transpose()?;
         let expires_in_days = match self.expires_in_days {
             Some(days) => {
-                validate::expires_in_days(field("expires_in_days"), days)?;
+                validate::expires_in_days("expires_in_days", days).map_err(located)?;
                 NonZeroU64::new(u64::from(days))
             }
             None => None,
