@@ -374,6 +374,12 @@ impl ClientLimiter {
         }
     }
 
+    /// Whether a request drawing from `route` has any budget to take from; with
+    /// `RateLimits::none()` it has not, and [`acquire`](Self::acquire) would return at once.
+    pub(crate) fn limits(&self, route: Option<Budget>) -> bool {
+        self.route_bucket(route).is_some() || self.all_requests.is_some()
+    }
+
     /// Takes one request from the route's budget (if any) and the global one, waiting or failing
     /// as `mode` says. The route's budget goes first: it is the scarce one, and a request that
     /// got it will not wait long for the global one.

@@ -124,10 +124,18 @@ impl Resilience {
         let mut may_have_landed = false;
         let mut number = 1;
         let mut previous_error: Option<Error> = None;
+        // Without budgets there is nothing to wait for: skip the limiter and the two clock reads
+        // around it, which every request would otherwise pay for (`RateLimits::none()`).
+        let limited = self.limiter.limits(budget);
         loop {
-            let before_budget = self.clock.now();
-            let admitted = self.limiter.acquire(budget, mode).await;
-            waited_for_budget += self.clock.now().saturating_sub(before_budget);
+            let admitted = if limited {
+                let before_budget = self.clock.now();
+                let admitted = self.limiter.acquire(budget, mode).await;
+                waited_for_budget += self.clock.now().saturating_sub(before_budget);
+                admitted
+            } else {
+                Ok(())
+            };
             let outcome = match admitted {
                 Ok(()) => {
                     attempt(number)
