@@ -342,13 +342,15 @@ impl CreateInvitation {
             Err(failure) => {
                 let role = Role::new(body.role.clone());
                 let wanted = [(body.email_address.as_str(), &role)];
-                let recovered = duplicates::recover_lost_creates(
+                // Boxed: this path runs only after a failure, and inline its future would make
+                // every create's future larger, to be moved around on every successful call.
+                let recovered = Box::pin(duplicates::recover_lost_creates(
                     &self.client,
                     &organization_id,
                     Operation::CreateInvitation,
                     &wanted,
                     failure,
-                )
+                ))
                 .await?;
                 recovered.into_iter().next().ok_or_else(|| {
                     Error::InvalidRequest(ValidationError::new("invitation", "was not returned"))
@@ -421,13 +423,14 @@ impl CreateInvitationsBulk {
                     .zip(&roles)
                     .map(|(item, role)| (item.email_address.as_str(), role))
                     .collect();
-                duplicates::recover_lost_creates(
+                // Boxed for the same reason as in `CreateInvitation::send`.
+                Box::pin(duplicates::recover_lost_creates(
                     &self.client,
                     &organization_id,
                     Operation::CreateInvitationsBulk,
                     &wanted,
                     failure,
-                )
+                ))
                 .await
             }
         }
