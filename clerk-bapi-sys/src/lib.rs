@@ -19,6 +19,9 @@
 //!   a decoding failure there would lose the status.
 //! - A success body that does not decode arrives as [`Error::InvalidResponsePayload`] with the raw
 //!   bytes; every operation here documents exactly one success status.
+//! - No response body is read past [`MAX_RESPONSE_BODY`]: reading a longer one fails with a body
+//!   error whose source chain holds a [`BodyTooLarge`], and the connection is dropped rather than
+//!   drained (a proxy's endless page must not grow memory without bound).
 //! - Unknown response fields are ignored and string enums are plain `String`s, so a newer Clerk
 //!   API never fails a call (see the `open_string_enums` and `allow_unknown_fields` transforms in
 //!   `spec/clerk-bapi.meta.json`).
@@ -82,7 +85,34 @@ pub const CLERK_API_VERSION: &str = include_str!(concat!(env!("OUT_DIR"), "/api_
 /// The header Clerk reads the API version from.
 pub const CLERK_API_VERSION_HEADER: &str = "clerk-api-version";
 
+/// The most bytes of one response body the bindings read (16 MiB): a page of 500 invitations
+/// with large metadata stays well under it, and a runaway body stops there.
+pub const MAX_RESPONSE_BODY: usize = 16 * 1024 * 1024;
+
+/// The error a body read fails with past [`MAX_RESPONSE_BODY`] (or another cap given to
+/// [`limit_body`]); find it in the source chain of the `reqwest::Error`.
+pub type BodyTooLarge = http_body_util::LengthLimitError;
+
+/// `response` with its body capped at `max` bytes: reading further fails with [`BodyTooLarge`].
+/// The bindings apply it with [`MAX_RESPONSE_BODY`] to every response; it is public for
+/// hand-written requests that want the same guarantee.
+pub fn limit_body(response: reqwest::Response, max: usize) -> reqwest::Response {
+    let response = http::Response::<reqwest::Body>::from(response);
+    reqwest::Response::from(
+        response.map(|body| reqwest::Body::wrap(http_body_util::Limited::new(body, max))),
+    )
+}
+
 impl ClientHooks<()> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = ClientInfo::client(self).execute(request).await?;
+        Ok(limit_body(response, MAX_RESPONSE_BODY))
+    }
+
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,

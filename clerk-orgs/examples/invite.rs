@@ -79,7 +79,8 @@ ROLES
 
 EXIT CODES
   0  everyone is invited (or was already invited, or is already a member)
-  1  someone was not invited: rejected by Clerk, or failed (run again with those people)
+  1  someone was not invited: rejected by Clerk, may have been invited (an answer was lost),
+     rate limited, not sent, or failed (run again with those people: it is safe)
   2  invalid input or configuration: nothing was sent"
 )]
 struct Args {
@@ -262,8 +263,18 @@ async fn run(args: Args) -> Result<ExitCode, Vec<Problem>> {
         read_csv(path, &default_role, &mut people, &mut problems);
     }
     problems.extend(repeated_emails(&people));
+    if people.is_empty() && problems.is_empty() {
+        problems.push(problem(
+            None,
+            "nobody to invite: the CSV file has a header but no people",
+        ));
+    }
 
     let organization_id = match (&args.org, fake_mode) {
+        (Some(org), _) if org.trim().is_empty() => {
+            problems.push(problem(None, "--org must not be empty"));
+            String::new()
+        }
         (Some(org), _) => org.clone(),
         (None, true) => FAKE_ORG.to_owned(),
         (None, false) => {
@@ -680,6 +691,11 @@ fn describe(result: Option<&InviteResult>) -> (&'static str, String, bool) {
         ),
         Some(InviteResult::AlreadyMember) => ("already a member", String::new(), true),
         Some(InviteResult::Rejected { reason, .. }) => ("rejected", reason.clone(), false),
+        Some(InviteResult::MaybeInvited(error)) => {
+            ("may have been invited", error.to_string(), false)
+        }
+        Some(InviteResult::RateLimited(error)) => ("rate limited", error.to_string(), false),
+        Some(InviteResult::NotSent(error)) => ("not sent", error.to_string(), false),
         Some(InviteResult::Failed(error)) => ("failed", error.to_string(), false),
         Some(other) => ("unknown", format!("{other:?}"), false),
         None => ("no outcome", "the run ended early".to_owned(), false),

@@ -136,6 +136,24 @@ impl Client {
         F: Fn(&'a Transport) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, SysError>> + 'a,
     {
+        self.execute_raw(operation, options, call)
+            .await
+            .map(ResponseValue::into_inner)
+    }
+
+    /// [`Client::execute_with`] keeping the answer's status and headers (the lookups that
+    /// settle lost answers date what they find by Clerk's `Date`).
+    pub(crate) async fn execute_raw<'a, T, F, Fut>(
+        &'a self,
+        operation: Operation,
+        options: &RequestOptions,
+        call: F,
+    ) -> Result<ResponseValue<T>, CallFailure>
+    where
+        T: DeserializeOwned,
+        F: Fn(&'a Transport) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, SysError>> + 'a,
+    {
         let span = tracing::info_span!(
             "clerk_orgs.request",
             operation = operation.id(),
@@ -144,8 +162,7 @@ impl Client {
             attempts = Empty,
         );
         let call = &call;
-        let result = self
-            .inner
+        self.inner
             .resilience
             .run(operation, options, |attempt| {
                 let span = span.clone();
@@ -160,8 +177,17 @@ impl Client {
                 }
             })
             .instrument(span.clone())
-            .await;
-        result.map(ResponseValue::into_inner)
+            .await
+    }
+
+    /// The clock retries and budgets run on.
+    pub(crate) fn clock(&self) -> &crate::clock::SharedClock {
+        &self.inner.resilience.clock
+    }
+
+    /// The longest any budget makes a call wait ([`crate::RateLimits::max_wait`]).
+    pub(crate) fn max_wait(&self) -> Duration {
+        self.inner.resilience.limiter.max_wait()
     }
 }
 
@@ -209,6 +235,8 @@ fn error_kind(error: &Error) -> &'static str {
         Error::Transport(_) => "transport",
         Error::Decode(_) => "decode",
         Error::BudgetExhausted(_) => "budget_exhausted",
+        Error::Unresolved(_) => "unresolved",
+        Error::Internal(_) => "internal",
     }
 }
 

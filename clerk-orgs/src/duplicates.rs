@@ -1,47 +1,148 @@
-//! Duplicate-free creates without idempotency keys.
+//! Settling lost answers without idempotency keys: what a create or revoke whose answer was lost
+//! really did, decided on evidence.
 //!
-//! Clerk has no idempotency keys, so when a create's answer is lost (a timeout after sending, a
-//! dropped connection, a 500, a garbled body) the client cannot know whether the invitation
-//! exists. Not retrying would report a failure for an invitation that may exist; blindly retrying
-//! could invite twice. What makes retrying safe is Clerk itself: it refuses a second pending
-//! invitation for the same email with `duplicate_record`. So a create is retried, and if a retry
-//! meets `duplicate_record` after an attempt that may have landed, the pending invitation for
-//! that email is fetched and returned as the one created, reported once.
+//! Clerk has no idempotency keys, so when an attempt's answer is lost (a timeout after sending, a
+//! dropped connection, a 5xx, a success whose body did not arrive whole) the client cannot know
+//! whether Clerk acted. Retrying is still safe for creates, because Clerk refuses a second pending
+//! invitation for one email (`duplicate_record`); a success answer is never sent again. When such
+//! a call ends without a usable answer, the pending invitation for each email is looked up and
+//! the call's outcome decided by these rules:
 //!
-//! A bulk create is all or nothing, so the same holds per email: if every email of the batch
-//! now has a pending invitation with the role asked for, the lost attempt created them all.
+//! 1. **Ours**: the invitation was created no earlier than the call's first attempt, on Clerk's
+//!    clock, and has the role, inviter and metadata asked for. The call returns it as created.
+//!    Clerk's clock is read from the lookup's `Date` header, minus the time the client's clock
+//!    says passed since the first attempt began, minus [`CLOCK_MARGIN`] for skew between Clerk's
+//!    servers.
+//! 2. **Not ours**: a pending invitation that is older, or differs from what was asked, was there
+//!    before (or came from someone else): this call created nothing, and it returns its last
+//!    answer (for `duplicate_record`, "already invited", which is then true).
+//! 3. **Nothing pending**: no invitation exists for the email, so none was created (one accepted
+//!    or revoked within the same moment would look the same). The call returns its last answer,
+//!    whose [`Error::delivery`] still says what that answer alone showed. If that answer was
+//!    `duplicate_record`, which says one exists, the two contradict each other: unknown.
+//! 4. **Unknown**: the lookup failed, or Clerk sent no usable `Date`. The call fails with
+//!    [`Error::Unresolved`] (delivery unknown), never with a certainty it does not have. A success
+//!    whose body was lost stays [`Delivery::Processed`](crate::Delivery).
 //!
-//! Revoking is the same: a revoke whose answer was lost is retried, and a retry that meets
-//! `organization_invitation_not_pending` fetches the invitation and returns it if it is revoked.
+//! A bulk create is all or nothing: it is ours only if every email's invitation is ours; one that
+//! is not ours shows the batch was refused.
 //!
-//! The one case this cannot tell apart: someone else creating an invitation for the same email
-//! and role between the lost attempt and its retry. Without idempotency keys nothing can.
+//! What cannot be told apart without idempotency keys: someone else inviting the same email with
+//! the same role, inviter and metadata within the same few seconds as this call.
+
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use clerk_bapi_sys::types;
+use serde_json::{Map, Value};
 
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{Error, UnresolvedError, Unsettled};
 use crate::error_code::ErrorCode;
-use crate::models::{InvitationStatus, OrganizationInvitation, Role};
+use crate::models::{InvitationStatus, OrganizationInvitation};
 use crate::operation::Operation;
-use crate::resilience::CallFailure;
+use crate::resilience::{CallFailure, RequestOptions};
+
+/// Allowance for skew between the Clerk servers that stamped `created_at` and the `Date` of the
+/// lookup's answer. `Date` itself is truncated to the second, which only makes the rule stricter
+/// against old invitations, never looser.
+pub const CLOCK_MARGIN: Duration = Duration::from_secs(2);
+
+/// What one create asked for, as far as Clerk's invitation shows it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Asked<'a> {
+    pub(crate) email_address: &'a str,
+    pub(crate) role: &'a str,
+    pub(crate) inviter_user_id: Option<&'a str>,
+    pub(crate) public_metadata: Option<&'a Map<String, Value>>,
+    pub(crate) private_metadata: Option<&'a Map<String, Value>>,
+}
+
+/// The body fields a create and a bulk item share, as `Asked`.
+macro_rules! asked_from {
+    ($body:expr) => {
+        Asked {
+            email_address: &$body.email_address,
+            role: &$body.role,
+            inviter_user_id: $body.inviter_user_id.as_deref(),
+            public_metadata: $body.public_metadata.as_ref(),
+            private_metadata: $body.private_metadata.as_ref(),
+        }
+    };
+}
+
+impl<'a> Asked<'a> {
+    /// What a single create's body asks for.
+    pub(crate) fn of(body: &'a types::CreateOrganizationInvitationBody) -> Self {
+        asked_from!(body)
+    }
+
+    /// What one item of a bulk create's body asks for.
+    pub(crate) fn of_item(item: &'a types::CreateOrganizationInvitationBulkBodyItem) -> Self {
+        asked_from!(item)
+    }
+}
+
+impl Asked<'_> {
+    /// Whether `invitation` carries exactly what was asked (Clerk stores an unset metadata as an
+    /// empty object).
+    pub(crate) fn matches(&self, invitation: &OrganizationInvitation) -> bool {
+        let same_metadata = |asked: Option<&Map<String, Value>>, stored: &Map<String, Value>| {
+            asked.map_or(stored.is_empty(), |asked| asked == stored)
+        };
+        invitation.role.as_str() == self.role
+            && invitation.inviter_id.as_deref() == self.inviter_user_id
+            && same_metadata(self.public_metadata, &invitation.public_metadata)
+            && same_metadata(self.private_metadata, &invitation.private_metadata)
+    }
+}
+
+/// The pending invitation for an email, and Clerk's clock when it was looked up.
+pub(crate) struct Lookup {
+    pub(crate) invitation: Option<OrganizationInvitation>,
+    /// Clerk's `Date` on the answer, if it had a valid one.
+    clerk_now: Option<SystemTime>,
+    /// The client's clock when the answer arrived.
+    local_now: Duration,
+}
 
 /// The pending invitation for `email_address` in the organization, if there is one.
-pub(crate) async fn pending_invitation(
+pub(crate) async fn lookup_pending(
     client: &Client,
     organization_id: &str,
     email_address: &str,
-) -> Result<Option<OrganizationInvitation>, Error> {
-    let page = client
-        .organization(organization_id)
-        .invitations()
-        .list()
-        .email_address(email_address)
-        .status(InvitationStatus::Pending)
-        .send()
+    options: &RequestOptions,
+) -> Result<Lookup, Error> {
+    let answer = client
+        .execute_raw(Operation::ListInvitations, options, |t| {
+            t.sys
+                .list_organization_invitations()
+                .organization_id(organization_id)
+                .email_address(email_address)
+                .status(InvitationStatus::Pending.as_str())
+                .send()
+        })
         .await?;
-    Ok(page.data.into_iter().find(|invitation| {
-        invitation.email_address.eq_ignore_ascii_case(email_address)
-            && invitation.status == InvitationStatus::Pending
-    }))
+    let local_now = client.clock().now();
+    let clerk_now = answer
+        .headers()
+        .get(reqwest::header::DATE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| httpdate::parse_http_date(value).ok());
+    let invitation = answer
+        .into_inner()
+        .data
+        .into_iter()
+        .map(OrganizationInvitation::from_raw)
+        .find(|invitation| {
+            invitation.email_address.eq_ignore_ascii_case(email_address)
+                && invitation.status == InvitationStatus::Pending
+        });
+    Ok(Lookup {
+        invitation,
+        clerk_now,
+        local_now,
+    })
 }
 
 /// The email addresses a `duplicate_record` or `already_a_member_in_organization` error names in
@@ -59,78 +160,141 @@ pub(crate) fn emails_named_by(error: &Error) -> Option<Vec<String>> {
     (!emails.is_empty()).then_some(emails)
 }
 
-/// Settles a failed create of `wanted` (email, role) invitations: the invitations themselves if
-/// an earlier, lost attempt of the same call created them, otherwise the error.
-///
-/// Looked up only after such an attempt, and only when the call then failed with a
-/// `duplicate_record` or for a reason that says nothing about the invitations (retries ran out on
-/// 429s, 5xx or timeouts): a lost answer must not turn an invitation that exists into a failure.
+/// What the lookup of one email says about the call.
+enum Finding {
+    Ours(Box<OrganizationInvitation>),
+    /// Someone else's, older, or none at all: this call created nothing.
+    NotOurs,
+    Unknown(Unsettled, Option<Error>),
+}
+
+/// Applies the rules of this module to one email.
+async fn find(
+    client: &Client,
+    organization_id: &str,
+    asked: &Asked<'_>,
+    failure: &CallFailure,
+    options: &RequestOptions,
+) -> Finding {
+    let lookup = match lookup_pending(client, organization_id, asked.email_address, options).await {
+        Ok(lookup) => lookup,
+        Err(error) => return Finding::Unknown(Unsettled::LookupFailed, Some(error)),
+    };
+    let Some(invitation) = lookup.invitation else {
+        return if failure.error.is_duplicate_invitation() {
+            Finding::Unknown(Unsettled::NotFound, None)
+        } else {
+            Finding::NotOurs
+        };
+    };
+    let Some(clerk_now) = lookup.clerk_now else {
+        return Finding::Unknown(Unsettled::NoClockEvidence, None);
+    };
+    let since_first_attempt = lookup.local_now.saturating_sub(failure.started);
+    let earliest_ours = DateTime::<Utc>::from(clerk_now)
+        - chrono::Duration::from_std(since_first_attempt + CLOCK_MARGIN)
+            .unwrap_or(chrono::Duration::MAX);
+    if invitation.created_at >= earliest_ours && asked.matches(&invitation) {
+        Finding::Ours(Box::new(invitation))
+    } else {
+        Finding::NotOurs
+    }
+}
+
+/// Settles a failed create of the `asked` invitations (one, or a bulk batch): the invitations if
+/// this call created them, otherwise the truthful error; see the module's rules. The lookups run
+/// under the call's own `options` (its retry policy and rate-limit mode).
 pub(crate) async fn recover_lost_creates(
     client: &Client,
     organization_id: &str,
     operation: Operation,
-    wanted: &[(&str, &Role)],
+    asked: &[Asked<'_>],
     failure: CallFailure,
+    options: &RequestOptions,
 ) -> Result<Vec<OrganizationInvitation>, Error> {
     let error = &failure.error;
+    // A 4xx other than duplicate_record refused the request itself; an earlier attempt that
+    // landed would have made it a duplicate instead.
     let inconclusive =
         error.is_duplicate_invitation() || error.is_retryable() || error.maybe_processed();
-    if !(failure.earlier_attempt_may_have_landed && inconclusive) {
+    if !(failure.may_have_landed() && inconclusive) {
         return Err(failure.error);
     }
-    // All or nothing: a lost attempt that landed makes every email a duplicate. If Clerk names
-    // only some, those were invited before this call, and the call itself never succeeded.
-    if let Some(named) = emails_named_by(&failure.error).filter(|_| error.is_duplicate_invitation())
-    {
-        let all_named = wanted
+    // All or nothing: if Clerk names only some emails as duplicates, the others were free, so no
+    // attempt of this batch landed.
+    if let Some(named) = emails_named_by(error).filter(|_| error.is_duplicate_invitation()) {
+        let all_named = asked
             .iter()
-            .all(|(email, _)| named.contains(&email.to_lowercase()));
+            .all(|asked| named.contains(&asked.email_address.to_lowercase()));
         if !all_named {
             return Err(failure.error);
         }
     }
-    let mut found = Vec::with_capacity(wanted.len());
-    for (email, role) in wanted {
-        match pending_invitation(client, organization_id, email).await {
-            Ok(Some(invitation)) if invitation.role == **role => found.push(invitation),
-            // Gone, different, or not fetchable: Clerk's answer is all we can truthfully report.
-            _ => return Err(failure.error),
+    let mut found = Vec::with_capacity(asked.len());
+    for one in asked {
+        match find(client, organization_id, one, &failure, options).await {
+            Finding::Ours(invitation) => found.push(*invitation),
+            Finding::NotOurs => return Err(failure.error),
+            // Clerk acted on a success whose body was lost: that certainty is worth keeping.
+            Finding::Unknown(..) if failure.error.delivery() == crate::Delivery::Processed => {
+                return Err(failure.error);
+            }
+            Finding::Unknown(why, lookup_error) => {
+                tracing::warn!(
+                    operation = operation.id(),
+                    why = ?why,
+                    "an answer was lost and the lookup could not settle it"
+                );
+                return Err(Error::Unresolved(Box::new(UnresolvedError {
+                    operation,
+                    why,
+                    last_attempt: failure.error,
+                    lookup_error,
+                })));
+            }
         }
     }
     tracing::info!(
         operation = operation.id(),
         invitations = found.len(),
-        "an earlier attempt whose answer was lost had created the invitations; returning them"
+        "an attempt whose answer was lost had created the invitations; returning them"
     );
     Ok(found)
 }
 
-/// Settles a failed revoke: the invitation if an earlier, lost attempt of the same call revoked
-/// it (its retry then met `organization_invitation_not_pending`), otherwise the error.
+/// Settles a failed revoke: the invitation if this call revoked it (an attempt's answer was
+/// lost, and the invitation is now revoked), otherwise the error.
 pub(crate) async fn recover_lost_revoke(
     client: &Client,
     organization_id: &str,
     invitation_id: &str,
     failure: CallFailure,
+    options: &RequestOptions,
 ) -> Result<OrganizationInvitation, Error> {
     let not_pending = failure
         .error
         .codes()
         .any(|code| *code == ErrorCode::OrganizationInvitationNotPending);
-    if !(failure.earlier_attempt_may_have_landed && not_pending) {
+    let settles = (failure.earlier_attempt_may_have_landed && not_pending)
+        || failure.error.delivery() == crate::Delivery::Processed;
+    if !settles {
         return Err(failure.error);
     }
-    match client
-        .organization(organization_id)
-        .invitations()
-        .get(invitation_id)
-        .send()
+    let fetched = client
+        .execute_with(Operation::GetInvitation, options, |t| {
+            t.sys
+                .get_organization_invitation()
+                .organization_id(organization_id)
+                .invitation_id(invitation_id)
+                .send()
+        })
         .await
-    {
+        .map(OrganizationInvitation::from_raw);
+    match fetched {
         Ok(invitation) if invitation.status == InvitationStatus::Revoked => {
             tracing::info!(
                 operation = Operation::RevokeInvitation.id(),
-                "an earlier attempt whose answer was lost had revoked the invitation; returning it"
+                "an attempt whose answer was lost had revoked the invitation; returning it"
             );
             Ok(invitation)
         }

@@ -24,6 +24,10 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// memory in an error that is logged and stored.
 pub(crate) const MAX_RAW_BODY: usize = 64 * 1024;
 
+/// An error answer is read up to this size and no further (Clerk's own are a few hundred
+/// bytes), so a proxy's endless page costs neither memory nor time.
+pub(crate) const MAX_ERROR_BODY: usize = 1024 * 1024;
+
 /// Any failure of this crate.
 ///
 /// `Display` is one line meant for people (Clerk's long message and trace id where there is
@@ -56,6 +60,51 @@ pub enum Error {
     /// was sent. [`Error::retry_after`] says when the budget allows it.
     #[error(transparent)]
     BudgetExhausted(crate::rate_limit::BudgetExhausted),
+    /// An attempt's answer was lost and looking the result up could not settle whether Clerk
+    /// acted on it: the request may or may not have been processed. What the last attempt said
+    /// and why the lookup did not settle it are on the [`UnresolvedError`].
+    #[error(transparent)]
+    Unresolved(Box<UnresolvedError>),
+    /// A bug in this crate: an invariant broke after the request was sent, so whether Clerk
+    /// acted is unknown. Please report it.
+    #[error("internal error in clerk-orgs after sending (a bug; please report it): {0}")]
+    Internal(&'static str),
+}
+
+/// Why a failed attempt is worth another one; derived from the error alone by
+/// [`Error::retry_reason`], which both [`Error::is_retryable`] and the retry loop use.
+/// Also the `reason` field of the retry events in `tracing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryReason {
+    /// 429 Too Many Requests.
+    RateLimited,
+    /// 502, 503 or 504: a gateway or an overloaded Clerk.
+    Unavailable,
+    /// 500: Clerk failed, possibly after acting on the request.
+    ServerError,
+    /// No answer in time.
+    Timeout,
+    /// The connection failed or was dropped before a success status arrived.
+    Connection,
+    /// A read answered with a success status whose body was cut or garbled.
+    MalformedResponse,
+    /// The client's own budget is spent: later, it will not be.
+    ClientBudget,
+}
+
+impl RetryReason {
+    /// The name used in `tracing` fields.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            RetryReason::RateLimited => "rate_limited",
+            RetryReason::Unavailable => "unavailable",
+            RetryReason::ServerError => "server_error",
+            RetryReason::Timeout => "timeout",
+            RetryReason::Connection => "connection",
+            RetryReason::MalformedResponse => "malformed_response",
+            RetryReason::ClientBudget => "client_budget",
+        }
+    }
 }
 
 /// Whether a failed request could have taken effect at Clerk.
@@ -82,7 +131,11 @@ impl Error {
             Error::Api(api) | Error::RateLimited(api) => Some(api.status),
             Error::Decode(decode) => Some(decode.status),
             Error::Timeout(transport) | Error::Transport(transport) => transport.status,
-            Error::InvalidRequest(_) | Error::Config(_) | Error::BudgetExhausted(_) => None,
+            Error::InvalidRequest(_)
+            | Error::Config(_)
+            | Error::BudgetExhausted(_)
+            | Error::Unresolved(_)
+            | Error::Internal(_) => None,
         }
     }
 
@@ -92,6 +145,7 @@ impl Error {
         match self {
             Error::Api(api) | Error::RateLimited(api) => api.trace_id(),
             Error::Decode(decode) => decode.trace_id.as_deref(),
+            Error::Unresolved(unresolved) => unresolved.last_attempt().trace_id(),
             _ => None,
         }
     }
@@ -134,7 +188,11 @@ impl Error {
             Error::Api(api) | Error::RateLimited(api) => Some(api.operation),
             Error::Decode(decode) => Some(decode.operation),
             Error::Timeout(transport) | Error::Transport(transport) => Some(transport.operation),
-            Error::InvalidRequest(_) | Error::Config(_) | Error::BudgetExhausted(_) => None,
+            Error::Unresolved(unresolved) => Some(unresolved.operation),
+            Error::InvalidRequest(_)
+            | Error::Config(_)
+            | Error::BudgetExhausted(_)
+            | Error::Internal(_) => None,
         }
     }
 
@@ -189,20 +247,66 @@ impl Error {
         ])
     }
 
-    /// Whether the same request may succeed later: 429, 502, 503, 504, timeouts, connection
-    /// failures and the client's own rate limit.
+    /// Why another attempt of the same request may succeed, or `None` when it cannot or must
+    /// not be sent again. The one classification: [`Error::is_retryable`] is this being `Some`,
+    /// and the retry loop retries exactly these errors (within its policy).
+    ///
+    /// | Error | Retried |
+    /// | --- | --- |
+    /// | 429 | yes, after `Retry-After` |
+    /// | 500, 502, 503, 504 | yes |
+    /// | timeout, refused or dropped connection before a success status | yes |
+    /// | a read (list, get) answered with a success status whose body was cut or garbled | yes |
+    /// | a create or revoke answered with a success status whose body was cut or garbled | never: Clerk acted |
+    /// | a body over the size cap | never: it would be as large again |
+    /// | any other 4xx, invalid requests, configuration | never |
+    /// | the client's own budget ([`Error::BudgetExhausted`]) | later; the loop does not wait for it in `FailFast` mode |
+    /// | [`Error::Unresolved`] | never: the outcome must be looked at first |
+    pub(crate) fn retry_reason(&self) -> Option<RetryReason> {
+        match self {
+            Error::RateLimited(_) => Some(RetryReason::RateLimited),
+            Error::Api(api) => match api.status.as_u16() {
+                500 => Some(RetryReason::ServerError),
+                502..=504 => Some(RetryReason::Unavailable),
+                _ => None,
+            },
+            Error::Timeout(transport) | Error::Transport(transport)
+                if transport.is_body_too_large() =>
+            {
+                None
+            }
+            // A 2xx means Clerk acted: asking again is harmless for a read, and can only do harm
+            // for a create or a revoke.
+            Error::Timeout(transport) | Error::Transport(transport)
+                if transport.delivery() == Delivery::Processed =>
+            {
+                transport
+                    .operation
+                    .is_idempotent()
+                    .then_some(RetryReason::MalformedResponse)
+            }
+            Error::Decode(decode) => decode
+                .operation
+                .is_idempotent()
+                .then_some(RetryReason::MalformedResponse),
+            Error::Timeout(_) => Some(RetryReason::Timeout),
+            Error::Transport(_) => Some(RetryReason::Connection),
+            Error::BudgetExhausted(_) => Some(RetryReason::ClientBudget),
+            Error::InvalidRequest(_)
+            | Error::Config(_)
+            | Error::Unresolved(_)
+            | Error::Internal(_) => None,
+        }
+    }
+
+    /// Whether the same request may succeed later: 429, 500, 502, 503, 504, timeouts and
+    /// connection failures before a success status, and the client's own rate limit. The retry
+    /// layer retries exactly these (see the [reliability guide](crate::reliability)).
     ///
     /// This says nothing about safety: a create that timed out is retryable *and* may already
     /// exist at Clerk. Check [`Error::delivery`] before resending non-idempotent calls.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::RateLimited(_)
-            | Error::Timeout(_)
-            | Error::Transport(_)
-            | Error::BudgetExhausted(_) => true,
-            Error::Api(api) => matches!(api.status.as_u16(), 502..=504),
-            Error::InvalidRequest(_) | Error::Config(_) | Error::Decode(_) => false,
-        }
+        self.retry_reason().is_some()
     }
 
     /// Whether Clerk could have acted on the request; see [`Delivery`].
@@ -216,6 +320,7 @@ impl Error {
             Error::Api(_) => Delivery::Rejected,
             Error::Decode(_) => Delivery::Processed,
             Error::Timeout(transport) | Error::Transport(transport) => transport.delivery(),
+            Error::Unresolved(_) | Error::Internal(_) => Delivery::Unknown,
         }
     }
 
@@ -223,6 +328,97 @@ impl Error {
     /// [`Delivery::Processed`]): a create failing this way must not be blindly resent.
     pub fn maybe_processed(&self) -> bool {
         matches!(self.delivery(), Delivery::Unknown | Delivery::Processed)
+    }
+
+    /// What settling a lost answer found, for [`Error::Unresolved`].
+    pub fn unresolved(&self) -> Option<&UnresolvedError> {
+        match self {
+            Error::Unresolved(unresolved) => Some(unresolved),
+            _ => None,
+        }
+    }
+}
+
+/// Why a lost answer could not be settled; see [`UnresolvedError::why`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Unsettled {
+    /// The lookup itself failed (its error is [`UnresolvedError::lookup_error`]).
+    LookupFailed,
+    /// Clerk's answers say an invitation exists, but the lookup found none pending: it may have
+    /// been this call's, accepted or revoked since.
+    NotFound,
+    /// Clerk's answers carried no usable `Date`, so the invitation found cannot be dated
+    /// against this call.
+    NoClockEvidence,
+}
+
+impl Unsettled {
+    fn as_str(self) -> &'static str {
+        match self {
+            Unsettled::LookupFailed => "the lookup failed",
+            Unsettled::NotFound => "no pending invitation was found",
+            Unsettled::NoClockEvidence => "Clerk's answer had no usable Date to date it by",
+        }
+    }
+}
+
+/// A call whose answer was lost, and why looking up the result did not settle it.
+///
+/// The request may or may not have been processed: [`Error::delivery`] is
+/// [`Delivery::Unknown`]. Running the same create again is safe: Clerk refuses a second pending
+/// invitation for an email, so it either creates it or says it exists.
+#[derive(Debug)]
+pub struct UnresolvedError {
+    pub(crate) operation: Operation,
+    pub(crate) why: Unsettled,
+    pub(crate) last_attempt: Error,
+    pub(crate) lookup_error: Option<Error>,
+}
+
+impl UnresolvedError {
+    /// The operation whose outcome is unknown.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// Why the lookup did not settle it.
+    pub fn why(&self) -> Unsettled {
+        self.why
+    }
+
+    /// What the call's last attempt said (for example `duplicate_record`, which alone would
+    /// wrongly read as "invited before").
+    pub fn last_attempt(&self) -> &Error {
+        &self.last_attempt
+    }
+
+    /// The lookup's own failure, for [`Unsettled::LookupFailed`].
+    pub fn lookup_error(&self) -> Option<&Error> {
+        self.lookup_error.as_ref()
+    }
+}
+
+impl fmt::Display for UnresolvedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: an answer was lost and {}, so the request may or may not have been processed \
+             (last attempt: {})",
+            self.operation,
+            self.why.as_str(),
+            self.last_attempt
+        )?;
+        if let Some(lookup) = &self.lookup_error {
+            write!(f, " (lookup: {lookup})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for UnresolvedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.last_attempt)
     }
 }
 
@@ -358,6 +554,9 @@ pub struct ApiError {
     pub(crate) trace_id: Option<String>,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) raw_body: Option<String>,
+    /// The body went past [`MAX_ERROR_BODY`]: reading stopped there and the connection was
+    /// dropped.
+    pub(crate) body_cut: bool,
 }
 
 impl ApiError {
@@ -396,6 +595,12 @@ impl ApiError {
     pub fn raw_body(&self) -> Option<&str> {
         self.raw_body.as_deref()
     }
+
+    /// Whether the body was longer than this client reads of an error answer (1 MiB): reading
+    /// stopped there, the connection was dropped, and only its start is in [`Self::raw_body`].
+    pub fn is_body_cut(&self) -> bool {
+        self.body_cut
+    }
 }
 
 /// Clerk's messages are sentences, but nothing guarantees a single line; `Display` must be one.
@@ -424,6 +629,9 @@ impl fmt::Display for ApiError {
                 Some(_) => "a body that is not Clerk's error JSON",
             };
             write!(f, "Clerk answered HTTP {} with {body}", self.status)?;
+            if self.body_cut {
+                f.write_str(" (over 1 MiB; cut)")?;
+            }
         } else {
             for (n, detail) in self.errors.iter().enumerate() {
                 if n > 0 {
@@ -480,6 +688,20 @@ impl TransportError {
         self.phase
     }
 
+    /// Whether the answer's body was longer than the client reads (16 MiB for a success,
+    /// see `clerk_bapi_sys::MAX_RESPONSE_BODY`): reading stopped there and the connection was
+    /// dropped.
+    pub fn is_body_too_large(&self) -> bool {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&self.source);
+        while let Some(error) = source {
+            if error.is::<clerk_bapi_sys::BodyTooLarge>() {
+                return true;
+            }
+            source = error.source();
+        }
+        false
+    }
+
     /// Whether Clerk could have acted on the request.
     pub fn delivery(&self) -> Delivery {
         match (self.phase, self.status) {
@@ -504,6 +726,9 @@ impl fmt::Display for TransportError {
                 "the connection to Clerk failed before an answer; the request may have been processed"
             }
             (Phase::ResponseBody, true) => "timed out reading Clerk's answer",
+            (Phase::ResponseBody, false) if self.is_body_too_large() => {
+                "Clerk's answer was too large to read; it was cut and the connection dropped"
+            }
             (Phase::ResponseBody, false) => "the connection broke while reading Clerk's answer",
         };
         write!(f, "{}: {what}", self.operation)?;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::client::Client;
-use crate::duplicates;
+use crate::duplicates::{self, Asked};
 use crate::error::{Error, ValidationError};
 use crate::models::{InvitationStatus, OrganizationInvitation, Role};
 use crate::operation::Operation;
@@ -321,8 +321,9 @@ impl CreateInvitation {
         self.invitation.validate()
     }
 
-    /// Validates and sends the request. If an attempt's answer is lost and a retry then meets
-    /// `duplicate_record`, the pending invitation that attempt created is returned instead.
+    /// Validates and sends the request. If an attempt's answer is lost, the invitation it
+    /// created is returned when the evidence shows it is this call's; see the
+    /// [reliability guide](crate::reliability).
     pub async fn send(self) -> Result<OrganizationInvitation, Error> {
         validate::id("organization_id", &self.organization_id)?;
         let body = self.invitation.into_wire("")?;
@@ -340,21 +341,23 @@ impl CreateInvitation {
         match result {
             Ok(raw) => Ok(OrganizationInvitation::from_raw(raw)),
             Err(failure) => {
-                let role = Role::new(body.role.clone());
-                let wanted = [(body.email_address.as_str(), &role)];
+                let asked = [Asked::of(&body)];
                 // Boxed: this path runs only after a failure, and inline its future would make
                 // every create's future larger, to be moved around on every successful call.
                 let recovered = Box::pin(duplicates::recover_lost_creates(
                     &self.client,
                     &organization_id,
                     Operation::CreateInvitation,
-                    &wanted,
+                    &asked,
                     failure,
+                    &self.options,
                 ))
                 .await?;
-                recovered.into_iter().next().ok_or_else(|| {
-                    Error::InvalidRequest(ValidationError::new("invitation", "was not returned"))
-                })
+                // One asked, so one found; anything else is a bug here, after sending.
+                recovered
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| Error::Internal("settling a lost create returned no invitation"))
             }
         }
     }
@@ -414,22 +417,15 @@ impl CreateInvitationsBulk {
                 .collect()),
             // All or nothing: if a lost attempt landed, every email of the batch is ours.
             Err(failure) => {
-                let roles: Vec<Role> = body
-                    .iter()
-                    .map(|item| Role::new(item.role.clone()))
-                    .collect();
-                let wanted: Vec<(&str, &Role)> = body
-                    .iter()
-                    .zip(&roles)
-                    .map(|(item, role)| (item.email_address.as_str(), role))
-                    .collect();
+                let asked: Vec<Asked<'_>> = body.iter().map(Asked::of_item).collect();
                 // Boxed for the same reason as in `CreateInvitation::send`.
                 Box::pin(duplicates::recover_lost_creates(
                     &self.client,
                     &organization_id,
                     Operation::CreateInvitationsBulk,
-                    &wanted,
+                    &asked,
                     failure,
+                    &self.options,
                 ))
                 .await
             }
@@ -688,6 +684,7 @@ impl RevokeInvitation {
                     &self.organization_id,
                     &self.invitation_id,
                     failure,
+                    &self.options,
                 )
                 .await
             }

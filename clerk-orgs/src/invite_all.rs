@@ -25,16 +25,18 @@ use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 use tokio::sync::watch;
 
-use crate::duplicates::{emails_named_by, pending_invitation};
+use crate::duplicates::{Asked, Lookup, emails_named_by, lookup_pending};
 use crate::error::Error;
 use crate::error_code::ErrorCode;
 use crate::invitations::{Invitations, NewInvitation};
 use crate::models::OrganizationInvitation;
 use crate::rate_limit::LimitMode;
+use crate::resilience::RequestOptions;
 
 /// Clerk's maximum number of invitations in one bulk create.
 pub const MAX_BULK_SIZE: usize = 10;
@@ -74,16 +76,47 @@ pub enum InviteResult {
         /// Why, for people.
         reason: String,
     },
-    /// The request failed for a reason that may pass (Clerk unavailable, network, timeouts, a
-    /// 429 that would not end): try this person again later. Shared by the people of one
-    /// request.
+    /// The request was sent and its answer lost, and looking it up could not settle whether
+    /// Clerk created the invitation: it may exist. A later run settles it safely (Clerk refuses
+    /// a second pending invitation, so the person comes back invited or already invited).
+    MaybeInvited(Arc<Error>),
+    /// Clerk kept refusing with 429, or asked to wait longer than the client's cap
+    /// ([`crate::RateLimits::max_wait`]), so this person was not invited; nothing was created.
+    /// The error's [`Error::retry_after`] says when to come back.
+    RateLimited(Arc<Error>),
+    /// Never sent: the run stopped before this person's turn because Clerk was unreachable or
+    /// refused every request (the error says why). Nothing was created.
+    NotSent(Arc<Error>),
+    /// Clerk refused the request for a reason about the whole run rather than this person (an
+    /// invalid key, a missing organization, the membership quota); nothing was created. Shared
+    /// by the people of one request.
     Failed(Arc<Error>),
 }
 
 impl InviteResult {
-    /// Whether this person needs nothing more: anything but [`InviteResult::Failed`].
+    /// Whether this person needs nothing more: invited, already invited, already a member, or
+    /// rejected. The others ([`MaybeInvited`](Self::MaybeInvited),
+    /// [`RateLimited`](Self::RateLimited), [`NotSent`](Self::NotSent),
+    /// [`Failed`](Self::Failed)) are worth another run.
     pub fn is_final(&self) -> bool {
-        !matches!(self, InviteResult::Failed(_))
+        matches!(
+            self,
+            InviteResult::Invited(_)
+                | InviteResult::AlreadyInvited(_)
+                | InviteResult::AlreadyMember
+                | InviteResult::Rejected { .. }
+        )
+    }
+
+    /// The error behind a result that is not final.
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            InviteResult::MaybeInvited(error)
+            | InviteResult::RateLimited(error)
+            | InviteResult::NotSent(error)
+            | InviteResult::Failed(error) => Some(error),
+            _ => None,
+        }
     }
 }
 
@@ -160,8 +193,28 @@ struct Run {
     bulk: VecDeque<Entry>,
     /// People to send one by one, after a bulk refusal that named nobody.
     single: VecDeque<Entry>,
-    /// An error that dooms every request of the run (bad key, no such organization).
-    fatal: Option<Arc<Error>>,
+    /// Why the run stopped sending, and what everyone not yet sent gets.
+    stopped: Option<Stop>,
+}
+
+/// Why a run stops sending before everyone had a turn.
+#[derive(Clone)]
+enum Stop {
+    /// Clerk is unreachable, or every request is doomed (bad key, no such organization):
+    /// everyone left is [`InviteResult::NotSent`].
+    NotSent(Arc<Error>),
+    /// Clerk closed the budget for longer than the client waits: everyone left is
+    /// [`InviteResult::RateLimited`].
+    RateLimited(Arc<Error>),
+}
+
+impl Stop {
+    fn result(&self) -> InviteResult {
+        match self {
+            Stop::NotSent(error) => InviteResult::NotSent(error.clone()),
+            Stop::RateLimited(error) => InviteResult::RateLimited(error.clone()),
+        }
+    }
 }
 
 impl Invitations {
@@ -206,7 +259,7 @@ impl Invitations {
             ready,
             bulk,
             single: VecDeque::new(),
-            fatal: None,
+            stopped: None,
         };
         let outcomes = stream::unfold(run, |mut run| async move {
             let outcomes = run.step().await?;
@@ -225,19 +278,52 @@ impl Invitations {
 
 /// How a failed request bears on the people in it.
 enum Verdict {
-    /// Turned away by a rate limit: send again (the limiter now waits for Clerk's window).
+    /// Turned away by a rate limit Clerk will lift within the client's cap: send again (the
+    /// budget now waits for Clerk's window).
     RateLimited,
-    /// No request of this run can succeed.
+    /// Turned away for longer than the client waits: nobody else gets through either.
+    RateLimitedPastCap,
+    /// No request of this run can succeed (bad key, no such organization).
     Fatal,
     /// Clerk refused the invitation itself.
     Refused,
-    /// Might pass later.
+    /// The answer is lost and could not be settled: the people may be invited. When Clerk is
+    /// unreachable, the run stops too.
+    MaybeInvited { unreachable: bool },
+    /// Clerk could not be reached; nothing was sent.
+    Unreachable,
+    /// Anything else, with nothing created.
     Failed,
 }
 
-fn verdict(error: &Error) -> Verdict {
+/// Whether the error (or, for a lost answer, the last attempt's) says Clerk is not answering:
+/// timeouts, broken connections, and gateways or Clerk saying it is unavailable.
+fn unreachable(error: &Error) -> bool {
+    let error = error
+        .unresolved()
+        .map_or(error, |unresolved| unresolved.last_attempt());
+    matches!(error, Error::Timeout(_) | Error::Transport(_))
+        || error
+            .status()
+            .is_some_and(|status| matches!(status.as_u16(), 502..=504))
+}
+
+fn verdict(error: &Error, max_wait: Duration) -> Verdict {
     if error.is_rate_limited() || matches!(error, Error::BudgetExhausted(_)) {
-        Verdict::RateLimited
+        // A budget refusal in `Wait` mode means the wait is past the cap.
+        let past_cap = matches!(error, Error::BudgetExhausted(_))
+            || error.retry_after().is_some_and(|wait| wait > max_wait);
+        if past_cap {
+            Verdict::RateLimitedPastCap
+        } else {
+            Verdict::RateLimited
+        }
+    } else if error.maybe_processed() {
+        Verdict::MaybeInvited {
+            unreachable: unreachable(error),
+        }
+    } else if unreachable(error) {
+        Verdict::Unreachable
     } else if error.is_authentication()
         || (error.is_not_found() && !error.is_duplicate_invitation())
     {
@@ -259,11 +345,9 @@ impl Run {
         if !self.ready.is_empty() {
             return Some(std::mem::take(&mut self.ready));
         }
-        if let Some(error) = &self.fatal {
+        if let Some(stop) = &self.stopped {
             let everyone = self.single.drain(..).chain(self.bulk.drain(..));
-            let outcomes: Vec<_> = everyone
-                .map(|entry| entry.outcome(InviteResult::Failed(error.clone())))
-                .collect();
+            let outcomes: Vec<_> = everyone.map(|entry| entry.outcome(stop.result())).collect();
             return (!outcomes.is_empty()).then_some(outcomes);
         }
         if let Some(entry) = self.single.pop_front() {
@@ -285,14 +369,53 @@ impl Run {
             .send()
             .await;
         let error = match result {
-            Ok(created) => return self.invited(batch, created),
+            Ok(created) => return self.invited(batch, created).await,
             Err(error) => error,
         };
-        match verdict(&error) {
+        match verdict(&error, self.invitations.client().max_wait()) {
             Verdict::RateLimited => self.requeue(batch, error, Queue::Bulk),
-            Verdict::Fatal => self.fail_run(batch, error),
             Verdict::Refused => self.isolate(batch, error).await,
-            Verdict::Failed => failed(batch, error),
+            other => self.settle(batch, error, other),
+        }
+    }
+
+    /// The outcomes every verdict but a retry or an isolation gives the people of one request,
+    /// stopping the run where nobody after them can get through.
+    fn settle(&mut self, batch: Vec<Entry>, error: Error, verdict: Verdict) -> Vec<InviteOutcome> {
+        let error = Arc::new(error);
+        let result = match verdict {
+            Verdict::RateLimitedPastCap => {
+                self.stop(Stop::RateLimited(error.clone()));
+                InviteResult::RateLimited(error)
+            }
+            Verdict::Fatal => {
+                self.stop(Stop::NotSent(error.clone()));
+                InviteResult::Failed(error)
+            }
+            Verdict::MaybeInvited { unreachable } => {
+                if unreachable {
+                    self.stop(Stop::NotSent(error.clone()));
+                }
+                InviteResult::MaybeInvited(error)
+            }
+            Verdict::Unreachable => {
+                self.stop(Stop::NotSent(error.clone()));
+                InviteResult::NotSent(error)
+            }
+            // `RateLimited` past its tries, and whatever else nothing was created by.
+            Verdict::RateLimited => InviteResult::RateLimited(error),
+            Verdict::Refused | Verdict::Failed => InviteResult::Failed(error),
+        };
+        batch
+            .into_iter()
+            .map(|entry| entry.outcome(result.clone()))
+            .collect()
+    }
+
+    fn stop(&mut self, stop: Stop) {
+        if self.stopped.is_none() {
+            tracing::warn!("invite_all stops sending; everyone not yet sent gets an outcome now");
+            self.stopped = Some(stop);
         }
     }
 
@@ -338,9 +461,8 @@ impl Run {
             Ok(invitation) => return vec![entry.outcome(InviteResult::Invited(invitation))],
             Err(error) => error,
         };
-        let result = match verdict(&error) {
+        let result = match verdict(&error, self.invitations.client().max_wait()) {
             Verdict::RateLimited => return self.requeue(vec![entry], error, Queue::Single),
-            Verdict::Fatal => return self.fail_run(vec![entry], error),
             Verdict::Refused if error.is_duplicate_invitation() => {
                 self.already_invited(&entry).await
             }
@@ -348,27 +470,28 @@ impl Run {
             // Alone, this person does not fit either: nor will anyone after them. They all
             // fail with Clerk's answer, to resume once seats are free.
             Verdict::Refused if error.is_quota_exceeded() => {
-                return self.fail_run(vec![entry], error);
+                return self.settle(vec![entry], error, Verdict::Fatal);
             }
             Verdict::Refused => InviteResult::Rejected {
                 code: error.codes().next().cloned(),
                 reason: error.to_string(),
             },
-            Verdict::Failed => InviteResult::Failed(Arc::new(error)),
+            other => return self.settle(vec![entry], error, other),
         };
         vec![entry.outcome(result)]
     }
 
     async fn already_invited(&self, entry: &Entry) -> InviteResult {
         let client = self.invitations.client();
-        let existing = pending_invitation(
+        let existing = lookup_pending(
             client,
             self.invitations.organization_id(),
             entry.person.email_address(),
+            &RequestOptions::default(),
         )
         .await;
         // The invitation exists either way; failing to fetch it changes nothing for the person.
-        InviteResult::AlreadyInvited(existing.ok().flatten())
+        InviteResult::AlreadyInvited(existing.ok().and_then(|lookup| lookup.invitation))
     }
 
     /// Puts people turned away by a rate limit back at the front of their queue; the limiter
@@ -388,12 +511,16 @@ impl Run {
         for entry in again.into_iter().rev() {
             target.push_front(entry);
         }
-        failed(given_up, error)
+        if given_up.is_empty() {
+            return Vec::new();
+        }
+        self.settle(given_up, error, Verdict::RateLimited)
     }
 
-    /// Pairs a bulk answer with its people by email. Anyone missing from a success answer is
-    /// asked about alone rather than guessed at.
-    fn invited(
+    /// Pairs a bulk answer with its people by email. Clerk acted on the whole batch, so anyone
+    /// missing from the answer is looked up, never sent again: invited if their pending
+    /// invitation is what was asked, otherwise maybe invited.
+    async fn invited(
         &mut self,
         batch: Vec<Entry>,
         created: Vec<OrganizationInvitation>,
@@ -404,21 +531,38 @@ impl Run {
             .collect();
         let mut outcomes = Vec::with_capacity(batch.len());
         for entry in batch {
-            match by_email.remove(&entry.person.email_address().to_lowercase()) {
-                Some(invitation) => outcomes.push(entry.outcome(InviteResult::Invited(invitation))),
-                None => self.single.push_back(entry),
-            }
+            let result = match by_email.remove(&entry.person.email_address().to_lowercase()) {
+                Some(invitation) => InviteResult::Invited(invitation),
+                None => self.missing_from_answer(&entry).await,
+            };
+            outcomes.push(entry.outcome(result));
         }
         outcomes
     }
 
-    fn fail_run(&mut self, batch: Vec<Entry>, error: Error) -> Vec<InviteOutcome> {
-        let error = Arc::new(error);
-        self.fatal = Some(error.clone());
-        batch
-            .into_iter()
-            .map(|entry| entry.outcome(InviteResult::Failed(error.clone())))
-            .collect()
+    async fn missing_from_answer(&self, entry: &Entry) -> InviteResult {
+        let client = self.invitations.client();
+        let lookup = lookup_pending(
+            client,
+            self.invitations.organization_id(),
+            entry.person.email_address(),
+            &RequestOptions::default(),
+        )
+        .await;
+        let asked = entry.person.clone().into_wire("");
+        match (lookup, asked) {
+            (
+                Ok(Lookup {
+                    invitation: Some(invitation),
+                    ..
+                }),
+                Ok(wire),
+            ) if Asked::of(&wire).matches(&invitation) => InviteResult::Invited(invitation),
+            (Err(error), _) => InviteResult::MaybeInvited(Arc::new(error)),
+            _ => InviteResult::MaybeInvited(Arc::new(Error::Internal(
+                "Clerk's bulk answer left this person out and no matching invitation was found",
+            ))),
+        }
     }
 }
 
@@ -427,12 +571,4 @@ impl Run {
 enum Queue {
     Bulk,
     Single,
-}
-
-fn failed(batch: Vec<Entry>, error: Error) -> Vec<InviteOutcome> {
-    let error = Arc::new(error);
-    batch
-        .into_iter()
-        .map(|entry| entry.outcome(InviteResult::Failed(error.clone())))
-        .collect()
 }

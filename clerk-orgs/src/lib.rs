@@ -245,7 +245,7 @@ pub use config::{
 };
 pub use error::{
     ApiError, ConfigError, DecodeError, Delivery, Error, ErrorDetail, Phase, TransportError,
-    ValidationError,
+    UnresolvedError, Unsettled, ValidationError,
 };
 pub use error_code::ErrorCode;
 pub use instance::{InstanceInvitations, ListInstanceInvitations};
@@ -259,6 +259,6 @@ pub use models::{
 };
 pub use operation::Operation;
 pub use pagination::Page;
-pub use rate_limit::{Budget, BudgetExhausted, Limit, LimitMode, RateLimits};
+pub use rate_limit::{Budget, BudgetExhausted, DEFAULT_MAX_WAIT, Limit, LimitMode, RateLimits};
 pub use retry::{Jitter, RetryPolicy};
 pub use user::{ListUserInvitations, UserHandle, UserInvitations};

@@ -112,7 +112,12 @@ pub struct RateLimits {
     create_invitation: Option<Limit>,
     bulk_create_invitations: Option<Limit>,
     mode: LimitMode,
+    max_wait: Duration,
 }
+
+/// The default [`RateLimits::max_wait`]: Clerk's longest window. A `Retry-After` past it is not
+/// a window reopening but a broken answer, and waiting it out would hang the caller.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(3600);
 
 /// Clerk's global limit for development instances (`sk_test_` keys): 100 requests per 10 s.
 const TEST_KEY_LIMIT: u32 = 100;
@@ -127,6 +132,7 @@ impl Default for RateLimits {
             create_invitation: Limit::per_hour(250),
             bulk_create_invitations: Limit::per_hour(50),
             mode: LimitMode::Wait,
+            max_wait: DEFAULT_MAX_WAIT,
         }
     }
 }
@@ -139,6 +145,7 @@ impl RateLimits {
             create_invitation: None,
             bulk_create_invitations: None,
             mode: LimitMode::Wait,
+            max_wait: DEFAULT_MAX_WAIT,
         }
     }
 
@@ -164,6 +171,15 @@ impl RateLimits {
     /// Wait for the budget (default) or fail at once.
     pub fn mode(mut self, mode: LimitMode) -> Self {
         self.mode = mode;
+        self
+    }
+
+    /// The longest a budget waits (default [`DEFAULT_MAX_WAIT`], one hour). A 429 pauses its
+    /// budget for at most this long, whatever its `Retry-After` says, and a call whose budget
+    /// would make it wait longer fails at once with [`crate::Error::BudgetExhausted`] instead of
+    /// sleeping. `invite_all` stops sending on a budget that Clerk closes for longer.
+    pub fn max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
         self
     }
 
@@ -338,6 +354,7 @@ impl Bucket {
 pub(crate) struct ClientLimiter {
     clock: SharedClock,
     mode: LimitMode,
+    max_wait: Duration,
     all_requests: Option<Bucket>,
     create_invitation: Option<Bucket>,
     bulk_create_invitations: Option<Bucket>,
@@ -351,6 +368,7 @@ impl ClientLimiter {
         let bucket = |budget, limit: Option<Limit>| limit.map(|l| Bucket::new(budget, l, &clock));
         Self {
             mode: limits.mode,
+            max_wait: limits.max_wait,
             all_requests: bucket(Budget::AllRequests, limits.all_requests_for(key_kind)),
             create_invitation: bucket(Budget::CreateInvitation, limits.create_invitation),
             bulk_create_invitations: bucket(
@@ -364,6 +382,11 @@ impl ClientLimiter {
     /// The configured mode.
     pub(crate) fn mode(&self) -> LimitMode {
         self.mode
+    }
+
+    /// The longest any budget makes a call wait.
+    pub(crate) fn max_wait(&self) -> Duration {
+        self.max_wait
     }
 
     fn route_bucket(&self, budget: Option<Budget>) -> Option<&Bucket> {
@@ -396,7 +419,8 @@ impl ClientLimiter {
                 let now = self.clock.now();
                 match bucket.try_take(now) {
                     Ok(()) => break,
-                    Err(wait) if mode == LimitMode::FailFast => {
+                    // Never sleep past the cap: say when instead, and let the caller decide.
+                    Err(wait) if mode == LimitMode::FailFast || wait > self.max_wait => {
                         return Err(BudgetExhausted {
                             budget: bucket.budget,
                             retry_after: wait,
@@ -423,8 +447,11 @@ impl ClientLimiter {
         let Some(bucket) = self.route_bucket(route).or(self.all_requests.as_ref()) else {
             return;
         };
-        // Without a hint, one steady interval is the least that can make a difference.
-        let wait = retry_after.unwrap_or_else(|| bucket.limit.interval());
+        // Without a hint, one steady interval is the least that can make a difference; and no
+        // answer, however absurd its `Retry-After`, closes a budget for longer than the cap.
+        let wait = retry_after
+            .unwrap_or_else(|| bucket.limit.interval())
+            .min(self.max_wait);
         tracing::debug!(
             budget = bucket.budget.as_str(),
             wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),

@@ -61,6 +61,16 @@ pub(crate) struct CallFailure {
     /// Whether an attempt before the last may have been processed by Clerk even though its
     /// answer never arrived.
     pub(crate) earlier_attempt_may_have_landed: bool,
+    /// The client's clock when the first attempt began: an invitation this call created cannot
+    /// be older (see `duplicates`).
+    pub(crate) started: Duration,
+}
+
+impl CallFailure {
+    /// Whether any attempt, the last included, may have been processed.
+    pub(crate) fn may_have_landed(&self) -> bool {
+        self.earlier_attempt_may_have_landed || self.error.maybe_processed()
+    }
 }
 
 impl From<CallFailure> for Error {
@@ -74,23 +84,6 @@ pub(crate) fn budget_of(operation: Operation) -> Option<Budget> {
     match operation {
         Operation::CreateInvitation => Some(Budget::CreateInvitation),
         Operation::CreateInvitationsBulk => Some(Budget::BulkCreateInvitations),
-        _ => None,
-    }
-}
-
-/// Why a failure is worth another attempt, or `None` when it is not: Clerk refused the request
-/// itself (any 4xx but 429) or it never left the machine.
-pub(crate) fn retry_reason(error: &Error) -> Option<RetryReason> {
-    match error {
-        Error::RateLimited(_) => Some(RetryReason::RateLimited),
-        Error::Api(api) => match api.status().as_u16() {
-            500 => Some(RetryReason::ServerError),
-            502..=504 => Some(RetryReason::Unavailable),
-            _ => None,
-        },
-        Error::Timeout(_) => Some(RetryReason::Timeout),
-        Error::Transport(_) => Some(RetryReason::Connection),
-        Error::Decode(_) => Some(RetryReason::MalformedResponse),
         _ => None,
     }
 }
@@ -149,9 +142,17 @@ impl Resilience {
                         return Err(CallFailure {
                             error: last,
                             earlier_attempt_may_have_landed: may_have_landed,
+                            started,
                         });
                     }
-                    None => Err(Error::BudgetExhausted(exhausted)),
+                    // Nothing was sent, and in `FailFast` the caller asked not to wait.
+                    None => {
+                        return Err(CallFailure {
+                            error: Error::BudgetExhausted(exhausted),
+                            earlier_attempt_may_have_landed: may_have_landed,
+                            started,
+                        });
+                    }
                 },
             };
             let error = match outcome {
@@ -161,7 +162,7 @@ impl Resilience {
             if error.is_rate_limited() {
                 self.limiter.rate_limited(budget, error.retry_after());
             }
-            let reason = retry_reason(&error);
+            let reason = error.retry_reason();
             let failed = FailedAttempt {
                 attempt: number,
                 elapsed: self
@@ -202,6 +203,7 @@ impl Resilience {
                     return Err(CallFailure {
                         error,
                         earlier_attempt_may_have_landed: may_have_landed,
+                        started,
                     });
                 }
             }

@@ -2,15 +2,20 @@
 //!
 //! The policy is data plus one pure function, [`RetryPolicy::decide`], from "attempt number,
 //! time spent, why it failed, what `Retry-After` said" to "retry after this delay" or "give up".
-//! Everything with side effects (sleeping, logging, rate-limiter feedback, making creates
-//! duplicate-free) lives in the transport that calls it, so the policy can be tested as a table.
+//! Everything with side effects (sleeping, logging, rate-limiter feedback) lives in the attempt
+//! loop that calls it (`resilience`), and settling lost answers in `duplicates`, so the policy
+//! can be tested as a table.
 //!
-//! What is retried: 429 after its `Retry-After` (if that is not longer than
-//! [`RetryPolicy::max_retry_after`]), 500/502/503/504, timeouts, failed or dropped connections,
-//! and success answers whose body was cut or garbled. Never any other 4xx: Clerk said no, and
-//! asking again will not change its mind.
+//! What is retried is decided by the error itself (`Error::retry_reason`, the same function
+//! behind `Error::is_retryable`): 429 after its `Retry-After` (if that is not longer than
+//! [`RetryPolicy::max_retry_after`]), 500/502/503/504, timeouts, failed or dropped connections
+//! before a success status, and reads whose success body was cut or garbled. Never a create or
+//! revoke answered with a success status (Clerk acted on it), and never any other 4xx: Clerk
+//! said no, and asking again will not change its mind.
 
 use std::time::Duration;
+
+pub(crate) use crate::error::RetryReason;
 
 /// How random the wait between attempts is.
 ///
@@ -180,38 +185,6 @@ impl RetryPolicy {
                 let span = upper.saturating_sub(self.base_delay);
                 (self.base_delay + span.mul_f64(random)).min(self.max_delay)
             }
-        }
-    }
-}
-
-/// Why an attempt failed in a way another attempt may fix; also the `reason` field of the
-/// retry events in `tracing`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RetryReason {
-    /// 429 Too Many Requests.
-    RateLimited,
-    /// 502, 503 or 504: a gateway or an overloaded Clerk.
-    Unavailable,
-    /// 500: Clerk failed, possibly after acting on the request.
-    ServerError,
-    /// No answer in time.
-    Timeout,
-    /// The connection failed or was dropped.
-    Connection,
-    /// A success status whose body was cut or garbled.
-    MalformedResponse,
-}
-
-impl RetryReason {
-    /// The name used in `tracing` fields.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            RetryReason::RateLimited => "rate_limited",
-            RetryReason::Unavailable => "unavailable",
-            RetryReason::ServerError => "server_error",
-            RetryReason::Timeout => "timeout",
-            RetryReason::Connection => "connection",
-            RetryReason::MalformedResponse => "malformed_response",
         }
     }
 }

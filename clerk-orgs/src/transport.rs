@@ -15,7 +15,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{
-    ApiError, DecodeError, Error, ErrorDetail, MAX_RAW_BODY, Phase, TransportError, ValidationError,
+    ApiError, DecodeError, Error, ErrorDetail, MAX_ERROR_BODY, MAX_RAW_BODY, Phase, TransportError,
+    ValidationError,
 };
 use crate::error_code::ErrorCode;
 use crate::operation::Operation;
@@ -63,6 +64,9 @@ impl Transport {
             .send()
             .await
             .map_err(SysError::CommunicationError)?;
+        // The same cap the bindings put on every body, so this route cannot be the one that
+        // reads a runaway answer whole.
+        let response = clerk_bapi_sys::limit_body(response, clerk_bapi_sys::MAX_RESPONSE_BODY);
         if response.status() != StatusCode::OK {
             return Err(SysError::UnexpectedResponse(response));
         }
@@ -119,6 +123,7 @@ pub(crate) async fn settle<T: DeserializeOwned>(
             trace_id: header_trace_id(response.headers()),
             retry_after: retry_after::from_headers(response.headers()),
             raw_body: None,
+            body_cut: false,
         })),
         // Only reachable if a builder was left incomplete or a hook failed: a bug here, not a
         // network event, and nothing was sent.
@@ -167,6 +172,24 @@ fn capped(body: &[u8]) -> &[u8] {
     &body[..body.len().min(MAX_RAW_BODY)]
 }
 
+/// Reads at most `max` bytes of the body; `true` with them when there was more. The rest is
+/// never read: dropping the response closes its connection instead of draining it.
+async fn read_capped(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = max - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
+}
+
 /// Clerk's error envelope, read leniently: a missing `long_message` or a `null` meta must not
 /// turn a clear Clerk error into "unreadable body".
 #[derive(Deserialize)]
@@ -199,8 +222,15 @@ async fn from_response<T: DeserializeOwned>(
     let trace_id = header_trace_id(response.headers());
     let retry_after: Option<Duration> = retry_after::from_headers(response.headers());
     let headers = status.is_success().then(|| response.headers().clone());
-    let body = match response.bytes().await {
-        Ok(body) => body,
+    // A success body is read whole, up to the bindings' cap; an error answer only up to
+    // `MAX_ERROR_BODY`, past which it is cut and the connection dropped with the response.
+    let read = if status.is_success() {
+        response.bytes().await.map(|body| (body.to_vec(), false))
+    } else {
+        read_capped(response, MAX_ERROR_BODY).await
+    };
+    let (body, body_cut) = match read {
+        Ok(read) => read,
         Err(source) => {
             return Err(transport(
                 operation,
@@ -249,6 +279,7 @@ async fn from_response<T: DeserializeOwned>(
                 .or(trace_id),
             retry_after,
             raw_body: None,
+            body_cut,
         },
         None => ApiError {
             operation,
@@ -258,6 +289,7 @@ async fn from_response<T: DeserializeOwned>(
             trace_id,
             retry_after,
             raw_body: Some(String::from_utf8_lossy(capped(&body)).into_owned()),
+            body_cut,
         },
     };
     Err(api_error(error))

@@ -174,7 +174,7 @@ async fn clerks_own_rate_limit_is_a_429_too() {
 #[tokio::test]
 async fn server_errors_with_clerks_body() {
     let env = Env::new().await;
-    for (status, retryable) in [(500, false), (502, true), (503, true), (504, true)] {
+    for (status, retryable) in [(500, true), (502, true), (503, true), (504, true)] {
         env.fake
             .faults()
             .on(Route::CreateInvitation)
@@ -241,20 +241,27 @@ async fn a_timeout_may_have_been_processed() {
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    // The fake processes the request, then holds the answer far past the client's timeout.
+    // The fake processes the request, then holds the answer far past the client's timeout; the
+    // lookup that settles it fails too, so the timeout is what the call can say.
     env.fake
         .faults()
         .on(Route::CreateInvitation)
         .next(Fault::Delay(Duration::from_secs(60)));
+    env.fake
+        .faults()
+        .on(Route::ListInvitations)
+        .next(Fault::DropConnection);
     let error = create(&client, "slow@example.com").await.unwrap_err();
-    let Error::Timeout(transport) = &error else {
+    let last = error.unresolved().expect("unsettled").last_attempt();
+    let Error::Timeout(transport) = last else {
         panic!("expected a timeout: {error:?}");
     };
     assert_eq!(transport.phase(), Phase::Request);
-    assert!(error.is_retryable());
+    assert!(last.is_retryable());
+    assert_eq!(last.delivery(), Delivery::Unknown);
     assert_eq!(error.delivery(), Delivery::Unknown);
     assert!(error.maybe_processed());
-    let source = error.source().unwrap();
+    let source = last.source().unwrap();
     assert!(
         source
             .downcast_ref::<reqwest::Error>()
@@ -262,7 +269,18 @@ async fn a_timeout_may_have_been_processed() {
             .is_timeout()
     );
     assert_eq!(env.fake.invitations().len(), 1, "it did reach Clerk");
-    insta::assert_snapshot!("display_timeout", error.to_string());
+    insta::assert_snapshot!("display_timeout", last.to_string());
+
+    // With the lookup answering, the same lost answer is settled: the invitation is returned.
+    env.fake
+        .faults()
+        .on(Route::CreateInvitation)
+        .next(Fault::Delay(Duration::from_secs(60)));
+    let settled = create(&client, "slower@example.com").await.unwrap();
+    assert_eq!(
+        env.fake.invitation(&settled.id).unwrap().email_address,
+        "slower@example.com"
+    );
 }
 
 #[tokio::test]
@@ -279,13 +297,14 @@ async fn a_dropped_connection_before_or_after_processing() {
     assert!(env.fake.invitations().is_empty());
     insta::assert_snapshot!("display_dropped", error.to_string());
 
+    // Processed, then the answer lost: the lookup finds it, and the call returns it.
     env.fake
         .faults()
         .on(Route::CreateInvitation)
         .next(Fault::ProcessedThenDropped);
-    let error = create(&env.client, "b@example.com").await.unwrap_err();
-    assert!(error.maybe_processed());
+    let created = create(&env.client, "b@example.com").await.unwrap();
     assert_eq!(env.fake.invitations().len(), 1, "processed, answer lost");
+    assert_eq!(env.fake.invitations()[0].id, created.id);
 }
 
 #[tokio::test]
@@ -316,6 +335,11 @@ async fn undecodable_success_bodies_keep_status_and_body() {
     let env = Env::new().await;
     for fault in [Fault::MalformedJson, Fault::TruncatedJson] {
         env.fake.faults().on(Route::CreateInvitation).next(fault);
+        // The lookup that would recover the invitation fails, so the decode error stands.
+        env.fake
+            .faults()
+            .on(Route::ListInvitations)
+            .next(Fault::DropConnection);
         let email = format!("x{}@example.com", env.fake.invitations().len());
         let error = create(&env.client, &email).await.unwrap_err();
         let Error::Decode(decode) = &error else {
@@ -333,6 +357,10 @@ async fn undecodable_success_bodies_keep_status_and_body() {
         .faults()
         .on(Route::CreateInvitation)
         .next(Fault::MalformedJson);
+    env.fake
+        .faults()
+        .on(Route::ListInvitations)
+        .next(Fault::DropConnection);
     let error = create(&env.client, "y@example.com").await.unwrap_err();
     insta::assert_snapshot!("display_decode", error.to_string());
 }
