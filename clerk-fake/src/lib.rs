@@ -103,7 +103,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use clock::{Clock, DEFAULT_START_MS};
 pub use faults::{Fault, Faults, RetryAfter, Route, RouteFaults};
-pub use rate_limit::{KeyKind, Limit, RateLimits};
+pub use rate_limit::{KeyKind, Limit, ParseLimitError, RateLimits};
 pub use request_log::{DEFAULT_LOG_CAP, LoggedRequest, RequestLog};
 pub use state::{
     ADMIN_ROLE, Invitation, InvitationStatus, MEMBER_ROLE, Organization, SeedError, User,
