@@ -69,7 +69,7 @@ impl App {
 
     /// Runs one request through the pipeline; `operation` is the route's own logic.
     ///
-    /// The `Date` header comes from the virtual clock (hyper would write real time), so a
+    /// The `Date` header comes from the fake's clock (hyper would write system time), so a
     /// `Retry-After` HTTP date and `Date` agree the way they do on Clerk.
     pub(crate) async fn handle(
         &self,

@@ -46,7 +46,7 @@ pub enum Route {
 pub enum RetryAfter {
     /// `Retry-After: <seconds>`.
     Seconds(u64),
-    /// `Retry-After: <HTTP date>`, this long after the virtual clock's now.
+    /// `Retry-After: <HTTP date>`, this long after the fake clock's now.
     HttpDateIn(Duration),
 }
 

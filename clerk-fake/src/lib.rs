@@ -17,16 +17,18 @@
 //! | `GET /v1/organization_invitations` | list instance-wide (`status`, `query`, `order_by`, paging) |
 //! | `GET /v1/users/{user_id}/organization_invitations` | list a user's (`status`, paging) |
 //!
-//! Around them: bearer-key authentication, Clerk's per-instance rate limits on a virtual
-//! [`Clock`], scripted [`Fault`]s (5xx, HTML pages, dropped connections, slow, lost, truncated or
+//! Around them: bearer-key authentication, Clerk's per-instance rate limits on a virtual or
+//! real [`Clock`], scripted [`Fault`]s (5xx, HTML pages, dropped connections, slow, lost, truncated or
 //! surprising responses) and a [`RequestLog`]. Requests are checked in a real server's order:
 //! 401, 429, 404 (organization), 422 (parameters), 403 (permissions), then 400/403 business rules.
 //!
 //! # Behaviour worth knowing
 //!
 //! - **Time** is virtual ([`Clock`]) and starts at 2026-01-01T00:00:00Z: timestamps, expiry
-//!   (a pending invitation past `expires_at` reads as `expired`) and rate-limit windows all move
-//!   only when a test advances it. Only [`Fault::Delay`] uses real time.
+//!   (a pending invitation past `expires_at` reads as `expired`), rate-limit windows and the
+//!   `Date` header all move only when a test advances it. Only [`Fault::Delay`] uses real time.
+//!   [`FakeClerkBuilder::real_clock`] makes the clock follow system time instead, for clients
+//!   that cannot advance it (other processes, curl); the standalone binary does that by default.
 //! - **Rate limits** ([`RateLimits`]) default to Clerk's documented ones (create 250/hour, bulk
 //!   50/hour, all requests 100 per 10 s for `sk_test_` and 1000 per 10 s for `sk_live_` keys),
 //!   counted in fixed windows aligned to the clock's epoch. A 429 carries `Retry-After` in whole
@@ -101,7 +103,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use clock::{Clock, DEFAULT_START_MS};
 pub use faults::{Fault, Faults, RetryAfter, Route, RouteFaults};
-pub use rate_limit::{KeyKind, Limit, RateLimits};
+pub use rate_limit::{KeyKind, Limit, ParseLimitError, RateLimits};
 pub use request_log::{DEFAULT_LOG_CAP, LoggedRequest, RequestLog};
 pub use state::{
     ADMIN_ROLE, Invitation, InvitationStatus, MEMBER_ROLE, Organization, SeedError, User,
@@ -125,6 +127,7 @@ pub struct FakeClerkBuilder {
     rate_limits: Option<RateLimits>,
     log_cap: usize,
     clock_start_ms: i64,
+    real_clock: bool,
     port: u16,
 }
 
@@ -148,9 +151,20 @@ impl FakeClerkBuilder {
         self
     }
 
-    /// Starts the virtual clock at this Unix time in milliseconds.
+    /// Starts the virtual clock at this Unix time in milliseconds; no effect with
+    /// [`real_clock`](Self::real_clock).
     pub fn clock_start_ms(mut self, unix_ms: i64) -> Self {
         self.clock_start_ms = unix_ms;
+        self
+    }
+
+    /// Runs on system time instead of the virtual clock: timestamps, expiry, rate-limit windows
+    /// and the `Date` header follow real time, so a rate-limited client gets its budget back
+    /// after the `Retry-After` it was told. For fakes whose clients cannot advance a clock
+    /// (another process, curl, a benchmark). [`Clock::advance`] still works and adds an offset
+    /// on top of system time.
+    pub fn real_clock(mut self) -> Self {
+        self.real_clock = true;
         self
     }
 
@@ -173,7 +187,11 @@ impl FakeClerkBuilder {
             .unwrap_or(RateLimits::clerk_defaults(self.key_kind));
         let app = Arc::new(App {
             store: Mutex::new(Store::new()),
-            clock: Clock::starting_at(self.clock_start_ms),
+            clock: if self.real_clock {
+                Clock::real()
+            } else {
+                Clock::starting_at(self.clock_start_ms)
+            },
             faults: Faults::default(),
             limiter: Mutex::new(rate_limit::RateLimiter::new(limits)),
             log: RequestLog::new(self.log_cap),
@@ -207,13 +225,14 @@ impl FakeClerk {
             .expect("clerk-fake: cannot listen on 127.0.0.1")
     }
 
-    /// A builder to change the key kind, rate limits, log cap, clock start or port.
+    /// A builder to change the key kind, rate limits, log cap, clock or port.
     pub fn builder() -> FakeClerkBuilder {
         FakeClerkBuilder {
             key_kind: KeyKind::Test,
             rate_limits: None,
             log_cap: DEFAULT_LOG_CAP,
             clock_start_ms: DEFAULT_START_MS,
+            real_clock: false,
             port: 0,
         }
     }
@@ -233,7 +252,8 @@ impl FakeClerk {
         &self.app.secret_key
     }
 
-    /// The virtual clock behind timestamps, expiry and rate-limit windows.
+    /// The clock behind timestamps, expiry, rate-limit windows and the `Date` header: virtual
+    /// unless the fake was built with [`FakeClerkBuilder::real_clock`].
     pub fn clock(&self) -> &Clock {
         &self.app.clock
     }
@@ -282,13 +302,13 @@ impl FakeClerk {
         self.app.store().accept_invitation(invitation_id, now_ms)
     }
 
-    /// One invitation, with its status as of the virtual clock.
+    /// One invitation, with its status as of the fake's clock.
     pub fn invitation(&self, invitation_id: &str) -> Option<Invitation> {
         let now_ms = self.app.clock.now_ms();
         self.app.store().invitation(invitation_id, now_ms)
     }
 
-    /// Every invitation, oldest first, with statuses as of the virtual clock.
+    /// Every invitation, oldest first, with statuses as of the fake's clock.
     pub fn invitations(&self) -> Vec<Invitation> {
         let now_ms = self.app.clock.now_ms();
         self.app.store().all_invitations(now_ms)

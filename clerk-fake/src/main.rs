@@ -1,7 +1,12 @@
-//! `cargo run -p clerk-fake -- --port 8787`: a fake Clerk for curl and manual testing.
+//! `cargo run -p clerk-fake -- --port 8787`: a fake Clerk for curl, other processes and
+//! manual testing.
+//!
+//! It runs on the real clock by default: nothing outside the process can advance a virtual one,
+//! so a client that hit a limit would be locked out for good. The `base URL:` and `secret key:`
+//! lines on stdout are what scripts and multi-process tests read; keep their form.
 
 use clap::Parser;
-use clerk_fake::{ADMIN_ROLE, FakeClerk, KeyKind, Organization, RateLimits, User};
+use clerk_fake::{ADMIN_ROLE, FakeClerk, KeyKind, Limit, Organization, RateLimits, User};
 
 /// Serves a fake Clerk Backend API (organization invitations) on 127.0.0.1 until Ctrl-C.
 #[derive(Debug, Parser)]
@@ -13,9 +18,44 @@ struct Args {
     /// Issue a production (`sk_live_`) key instead of a development (`sk_test_`) one.
     #[arg(long)]
     live: bool,
-    /// Turn Clerk's rate limits off (for benchmarks).
+    /// Turn Clerk's rate limits off (for benchmarks); the --*-limit flags still apply.
     #[arg(long)]
     no_rate_limits: bool,
+    /// Limit on every request, as N/DURATION with a unit of ms, s, m or h
+    /// [Clerk: 100/10s, 1000/10s with --live].
+    #[arg(long, value_name = "N/DUR")]
+    global_limit: Option<Limit>,
+    /// Limit on single invitation creates, e.g. 20/1m [Clerk: 250/1h].
+    #[arg(long, value_name = "N/DUR")]
+    create_limit: Option<Limit>,
+    /// Limit on bulk invitation creates, e.g. 10/5s [Clerk: 50/1h].
+    #[arg(long, value_name = "N/DUR")]
+    bulk_limit: Option<Limit>,
+    /// Keep the clock still at 2026-01-01T00:00:00Z, as in tests. Nothing can advance it from
+    /// outside, so a client that reaches a limit stays refused until restart.
+    #[arg(long)]
+    virtual_clock: bool,
+}
+
+impl Args {
+    /// Clerk's limits for the key kind (or none), then each flag on top.
+    fn rate_limits(&self, key_kind: KeyKind) -> RateLimits {
+        let mut limits = if self.no_rate_limits {
+            RateLimits::unlimited()
+        } else {
+            RateLimits::clerk_defaults(key_kind)
+        };
+        if let Some(limit) = self.global_limit {
+            limits = limits.global(limit.requests, limit.window);
+        }
+        if let Some(limit) = self.create_limit {
+            limits = limits.create(limit.requests, limit.window);
+        }
+        if let Some(limit) = self.bulk_limit {
+            limits = limits.bulk(limit.requests, limit.window);
+        }
+        limits
+    }
 }
 
 #[tokio::main]
@@ -26,9 +66,13 @@ async fn main() -> std::io::Result<()> {
     } else {
         KeyKind::Test
     };
-    let mut builder = FakeClerk::builder().port(args.port).key_kind(key_kind);
-    if args.no_rate_limits {
-        builder = builder.rate_limits(RateLimits::unlimited());
+    let limits = args.rate_limits(key_kind);
+    let mut builder = FakeClerk::builder()
+        .port(args.port)
+        .key_kind(key_kind)
+        .rate_limits(limits);
+    if !args.virtual_clock {
+        builder = builder.real_clock();
     }
     let fake = builder.start().await?;
     fake.add_organization(Organization::new("org_demo", "Demo Org"));
@@ -39,6 +83,15 @@ async fn main() -> std::io::Result<()> {
     println!("base URL:   {}", fake.base_url());
     println!("secret key: {}", fake.secret_key());
     println!("seeded:     organization org_demo, admin user_admin (admin@demo.test)");
+    println!("limits:     {limits}");
+    println!(
+        "clock:      {}",
+        if fake.clock().is_real() {
+            "real (system time)"
+        } else {
+            "virtual (stands still at 2026-01-01T00:00:00Z)"
+        }
+    );
     println!(
         "try: curl -s -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' \\\n       -d '{{\"email_address\":\"new@demo.test\",\"role\":\"org:member\",\"inviter_user_id\":\"user_admin\"}}' \\\n       {}/v1/organizations/org_demo/invitations",
         fake.secret_key(),

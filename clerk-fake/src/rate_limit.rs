@@ -1,10 +1,13 @@
-//! Clerk's per-instance rate limits, as fixed windows on the virtual clock.
+//! Clerk's per-instance rate limits, as fixed windows on the fake's clock.
 //!
 //! Clerk documents its limits as "N requests per window" without saying how windows slide. The
-//! fake uses fixed windows aligned to the virtual clock's epoch (a 10 s window covers
+//! fake uses fixed windows aligned to the clock's epoch (a 10 s window covers
 //! `[k*10s, (k+1)*10s)`), which is easy to reason about in tests: advance the clock to the next
-//! boundary and the budget is whole again. Only requests that pass a limit count against it.
+//! boundary and the budget is whole again. On a real clock the boundaries are those of Unix
+//! time. Only requests that pass a limit count against it.
 
+use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
 
 /// Which kind of secret key the instance issues; it sets the default global limit.
@@ -32,6 +35,95 @@ impl Limit {
         Self { requests, window }
     }
 }
+
+/// Parses `N/DUR`, the form the standalone binary's limit flags take: `10/5s`, `250/1h`,
+/// `100/10s`, `3/500ms`. `DUR` is a whole number followed by `ms`, `s`, `m` or `h`.
+///
+/// Both parts must be positive: a zero window would silently switch the limit off (use
+/// [`RateLimits::unlimited`] or leave the limit `None` for that), and zero requests would
+/// refuse every request.
+impl FromStr for Limit {
+    type Err = ParseLimitError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let error = |reason: String| ParseLimitError {
+            input: text.to_owned(),
+            reason,
+        };
+        let (requests, window) = text
+            .trim()
+            .split_once('/')
+            .ok_or_else(|| error("expected N/DURATION, e.g. 10/5s or 250/1h".into()))?;
+        let requests: u32 = requests.trim().parse().map_err(|_| {
+            error(format!(
+                "`{}` is not a number of requests (a whole number up to {})",
+                requests.trim(),
+                u32::MAX
+            ))
+        })?;
+        if requests == 0 {
+            return Err(error("the number of requests must be at least 1".into()));
+        }
+        let window = window.trim();
+        let digits = window.bytes().take_while(u8::is_ascii_digit).count();
+        let (amount, unit) = window.split_at(digits);
+        if amount.is_empty() {
+            return Err(error(format!(
+                "`{window}` is not a duration (a whole number followed by ms, s, m or h)"
+            )));
+        }
+        let unit_ms: u64 = match unit {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "" => return Err(error(format!("`{window}` needs a unit: ms, s, m or h"))),
+            other => {
+                return Err(error(format!(
+                    "unknown unit `{other}` in `{window}`: use ms, s, m or h"
+                )));
+            }
+        };
+        let window_ms = amount
+            .parse::<u64>()
+            .ok()
+            .and_then(|amount| amount.checked_mul(unit_ms))
+            .filter(|&ms| i64::try_from(ms).is_ok())
+            .ok_or_else(|| error(format!("`{window}` is too long")))?;
+        if window_ms == 0 {
+            return Err(error("the window must be longer than zero".into()));
+        }
+        Ok(Limit::new(requests, Duration::from_millis(window_ms)))
+    }
+}
+
+/// `N/DUR` in the largest unit that divides the window exactly (`250/1h`, `10/5s`, `3/500ms`),
+/// so it parses back to the same limit.
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.window.as_millis();
+        let (amount, unit) = [(3_600_000, "h"), (60_000, "m"), (1_000, "s")]
+            .into_iter()
+            .find(|&(unit_ms, _)| ms > 0 && ms.is_multiple_of(unit_ms))
+            .map_or((ms, "ms"), |(unit_ms, unit)| (ms / unit_ms, unit));
+        write!(f, "{}/{amount}{unit}", self.requests)
+    }
+}
+
+/// Why a [`Limit`] could not be parsed from `N/DUR`; the message names the input and the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseLimitError {
+    input: String,
+    reason: String,
+}
+
+impl fmt::Display for ParseLimitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid limit `{}`: {}", self.input, self.reason)
+    }
+}
+
+impl std::error::Error for ParseLimitError {}
 
 /// The limits one fake instance enforces; `None` switches a limit off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +157,55 @@ impl RateLimits {
             create_invitation: None,
             bulk_create_invitations: None,
         }
+    }
+
+    /// Replaces the limit on every request, whatever the route (`all_requests`).
+    pub const fn global(mut self, requests: u32, window: Duration) -> Self {
+        self.all_requests = Some(Limit::new(requests, window));
+        self
+    }
+
+    /// Replaces the limit on creating one invitation (`create_invitation`).
+    pub const fn create(mut self, requests: u32, window: Duration) -> Self {
+        self.create_invitation = Some(Limit::new(requests, window));
+        self
+    }
+
+    /// Replaces the limit on bulk creates (`bulk_create_invitations`), e.g.
+    /// `RateLimits::default().bulk(10, Duration::from_secs(5))` for a test that should reach
+    /// the limit quickly.
+    pub const fn bulk(mut self, requests: u32, window: Duration) -> Self {
+        self.bulk_create_invitations = Some(Limit::new(requests, window));
+        self
+    }
+}
+
+/// Clerk's defaults for a development (`sk_test_`) instance, the fake's default key kind.
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self::clerk_defaults(KeyKind::default())
+    }
+}
+
+/// One line for logs and start-up banners: `global 100/10s, create 250/1h, bulk 50/1h`, with
+/// `off` for a limit that is switched off.
+impl fmt::Display for RateLimits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts = [
+            ("global", self.all_requests),
+            ("create", self.create_invitation),
+            ("bulk", self.bulk_create_invitations),
+        ];
+        for (i, (name, limit)) in parts.into_iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            match limit {
+                Some(limit) if !limit.window.is_zero() => write!(f, "{name} {limit}")?,
+                _ => write!(f, "{name} off")?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -159,6 +300,21 @@ mod tests {
             Err(Duration::from_millis(7_500))
         );
         assert_eq!(window.try_take(limit, 10_000), Ok(()));
+    }
+
+    #[test]
+    fn limits_display_as_they_parse() {
+        for text in ["250/1h", "10/5s", "3/500ms", "7/90s", "100/2m"] {
+            assert_eq!(text.parse::<Limit>().unwrap().to_string(), text);
+        }
+        assert_eq!(
+            RateLimits::default().to_string(),
+            "global 100/10s, create 250/1h, bulk 50/1h"
+        );
+        assert_eq!(
+            RateLimits::unlimited().to_string(),
+            "global off, create off, bulk off"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub struct LoggedRequest {
     pub headers: Vec<(String, String)>,
     /// The raw body.
     pub body: Vec<u8>,
-    /// The virtual clock when the request arrived, Unix milliseconds.
+    /// The fake's clock when the request arrived, Unix milliseconds.
     pub received_at_ms: i64,
 }
 

@@ -137,7 +137,7 @@ pub struct Invitation {
     pub role: String,
     /// The inviting user, if the request named one.
     pub inviter_id: Option<String>,
-    /// The status at the virtual clock's now (expiry is applied when reading).
+    /// The status at the clock's now (expiry is applied when reading).
     pub status: InvitationStatus,
     /// Metadata visible to the frontend.
     pub public_metadata: Map<String, Value>,
