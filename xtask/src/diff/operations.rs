@@ -7,10 +7,8 @@ use serde_json::Value;
 use super::report::{Change, ChangeKind, OperationDiff};
 use super::schemas::{compare_schemas, describe, describe_with_nullable};
 use super::{FLAGGED_TAG, UNTAGGED};
+use crate::openapi;
 
-const HTTP_METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 const JSON_MEDIA_TYPE: &str = "application/json";
 /// How many `$ref` hops to follow for parameters, request bodies and responses before giving up,
 /// so a cyclic reference in a broken spec cannot hang the report.
@@ -50,47 +48,38 @@ impl Operation<'_> {
 /// change of route rather than a removal plus an addition.
 pub(super) fn operations(spec: &Value) -> BTreeMap<String, Operation<'_>> {
     let mut operations = BTreeMap::new();
-    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
-        return operations;
-    };
-    for (path, item) in paths {
-        let path_parameters = item
-            .get("parameters")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice);
-        for method in HTTP_METHODS {
-            let Some(body) = item.get(method) else {
-                continue;
-            };
-            let operation = Operation {
-                method,
-                path,
-                tags: body
-                    .get("tags")
-                    .and_then(Value::as_array)
-                    .map(|tags| tags.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default(),
-                path_parameters,
-                body,
-            };
-            let id = body
-                .get("operationId")
-                .and_then(Value::as_str)
-                .map_or_else(|| operation.route(), str::to_owned);
-            operations.insert(id, operation);
-        }
+    for found in openapi::operations(spec) {
+        let body = found.operation;
+        let operation = Operation {
+            method: found.method,
+            path: found.path,
+            tags: body
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|tags| tags.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default(),
+            path_parameters: found
+                .item
+                .get("parameters")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice),
+            body,
+        };
+        let id = body
+            .get("operationId")
+            .and_then(Value::as_str)
+            .map_or_else(|| operation.route(), str::to_owned);
+        operations.insert(id, operation);
     }
     operations
 }
+
 /// Follows a local `$ref` to a parameter, request body or response; schemas are never passed here
 /// because they are compared by name.
 pub(super) fn resolve<'a>(spec: &'a Value, mut value: &'a Value) -> &'a Value {
     for _ in 0..MAX_REF_HOPS {
-        let Some(target) = value
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|reference| reference.strip_prefix('#'))
-            .and_then(|pointer| spec.pointer(pointer))
+        let Some(target) =
+            openapi::ref_of(value).and_then(|reference| openapi::ref_target(spec, reference))
         else {
             break;
         };

@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::report::{Change, ChangeKind};
-
-const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
+use crate::openapi::{self, KNOWN_VALUES};
 
 pub(super) fn component_schemas(spec: &Value) -> BTreeMap<&str, &Value> {
     spec.pointer("/components/schemas")
@@ -14,10 +13,9 @@ pub(super) fn component_schemas(spec: &Value) -> BTreeMap<&str, &Value> {
         .map(|schemas| schemas.iter().map(|(k, v)| (k.as_str(), v)).collect())
         .unwrap_or_default()
 }
+
 pub(super) fn schema_ref_name(reference: &str) -> Option<String> {
-    reference
-        .strip_prefix(SCHEMA_REF_PREFIX)
-        .map(|name| name.replace("~1", "/").replace("~0", "~"))
+    openapi::component_name("schemas", reference)
 }
 
 /// A schema's wrapper `allOf: [X]` (how OpenAPI 3.0 makes a `$ref` nullable) is compared as `X`,
@@ -44,7 +42,7 @@ fn is_nullable(schema: &Value) -> bool {
 /// schemas of different kinds are a retype; same kinds are compared further inside.
 fn kind(schema: &Value) -> String {
     let schema = unwrap_single_all_of(schema);
-    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+    if let Some(reference) = openapi::ref_of(schema) {
         return schema_ref_name(reference).unwrap_or_else(|| reference.to_owned());
     }
     let base = match schema.get("type") {
@@ -95,7 +93,7 @@ pub(super) fn describe_with_nullable(schema: &Value) -> String {
 fn enum_values(schema: &Value) -> BTreeSet<String> {
     schema
         .get("enum")
-        .or_else(|| schema.get("x-clerk-known-values"))
+        .or_else(|| schema.get(KNOWN_VALUES))
         .and_then(Value::as_array)
         .map(|values| {
             values

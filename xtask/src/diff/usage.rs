@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::operations::Operation;
 use super::schemas::{component_schemas, schema_ref_name};
+use crate::openapi::{for_each_ref, ref_target};
 
 /// Which operations reach which component schemas through `$ref`s, transitively.
 pub(super) struct SchemaUsage {
@@ -67,38 +68,20 @@ impl SchemaUsage {
 /// Component schema names referenced inside `value`, following references to other components
 /// (parameters, responses, request bodies) since those only stand in for their content.
 fn schema_refs(spec: &Value, value: &Value) -> BTreeSet<String> {
-    fn walk(
-        spec: &Value,
-        value: &Value,
-        seen: &mut BTreeSet<String>,
-        found: &mut BTreeSet<String>,
-    ) {
-        match value {
-            Value::Object(map) => {
-                if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-                    if let Some(name) = schema_ref_name(reference) {
-                        found.insert(name);
-                    } else if seen.insert(reference.to_owned())
-                        && let Some(target) = reference
-                            .strip_prefix('#')
-                            .and_then(|pointer| spec.pointer(pointer))
-                    {
-                        walk(spec, target, seen, found);
-                    }
-                }
-                for child in map.values() {
-                    walk(spec, child, seen, found);
-                }
-            }
-            Value::Array(items) => {
-                for item in items {
-                    walk(spec, item, seen, found);
-                }
-            }
-            _ => {}
-        }
-    }
     let mut found = BTreeSet::new();
-    walk(spec, value, &mut BTreeSet::new(), &mut found);
+    // Non-schema references already followed, as component responses may refer to each other.
+    let mut seen = BTreeSet::new();
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        for_each_ref(value, &mut |reference| {
+            if let Some(name) = schema_ref_name(reference) {
+                found.insert(name);
+            } else if seen.insert(reference)
+                && let Some(target) = ref_target(spec, reference)
+            {
+                pending.push(target);
+            }
+        });
+    }
     found
 }
