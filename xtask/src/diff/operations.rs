@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::report::{Change, ChangeKind, OperationDiff};
+use super::report::{Change, ChangeKind, OperationDiff, added_or_removed};
 use super::schemas::{compare_schemas, describe, describe_with_nullable};
 use super::{FLAGGED_TAG, UNTAGGED};
 use crate::openapi;
@@ -162,58 +162,38 @@ fn compare_parameters(
     let keys: BTreeSet<_> = old.keys().chain(new.keys()).collect();
     for key @ (place, name) in keys {
         let location = format!("{id} {place} parameter {name}");
-        match (old.get(key), new.get(key)) {
-            (None, Some(parameter)) => changes.push(Change {
-                location,
-                kind: ChangeKind::Added {
-                    what: "parameter",
-                    detail: describe_parameter(parameter),
-                },
-            }),
-            (Some(parameter), None) => changes.push(Change {
-                location,
-                kind: ChangeKind::Removed {
-                    what: "parameter",
-                    detail: describe_parameter(parameter),
-                },
-            }),
-            (Some(old), Some(new)) => {
-                if is_required(old) != is_required(new) {
-                    changes.push(Change {
-                        location: location.clone(),
-                        kind: ChangeKind::RequiredChanged {
-                            now_required: is_required(new),
-                        },
-                    });
-                }
-                // How a parameter is serialised decides what the server receives.
-                for setting in ["style", "explode"] {
-                    let value = |parameter: &Value| {
-                        parameter
-                            .get(setting)
-                            .map_or_else(|| "default".to_owned(), Value::to_string)
-                    };
-                    if value(old) != value(new) {
-                        changes.push(Change {
-                            location: location.clone(),
-                            kind: ChangeKind::Changed {
-                                what: setting,
-                                from: value(old),
-                                to: value(new),
-                            },
-                        });
-                    }
-                }
-                compare_schemas(
-                    changes,
-                    &location,
-                    "",
-                    parameter_schema(old),
-                    parameter_schema(new),
-                );
+        let both = (old.get(key).copied(), new.get(key).copied());
+        let Some((old, new)) =
+            added_or_removed(changes, &location, "parameter", both, describe_parameter)
+        else {
+            continue;
+        };
+        compare_required(changes, &location, old, new);
+        // How a parameter is serialised decides what the server receives.
+        for setting in ["style", "explode"] {
+            let value = |parameter: &Value| {
+                parameter
+                    .get(setting)
+                    .map_or_else(|| "default".to_owned(), Value::to_string)
+            };
+            if value(old) != value(new) {
+                changes.push(Change {
+                    location: location.clone(),
+                    kind: ChangeKind::Changed {
+                        what: setting,
+                        from: value(old),
+                        to: value(new),
+                    },
+                });
             }
-            (None, None) => unreachable!("key comes from one of the maps"),
         }
+        compare_schemas(
+            changes,
+            &location,
+            "",
+            parameter_schema(old),
+            parameter_schema(new),
+        );
     }
 }
 
@@ -243,6 +223,18 @@ fn is_required(value: &Value) -> bool {
     value.get("required").and_then(Value::as_bool) == Some(true)
 }
 
+/// The `required` flag of a parameter or request body (properties keep theirs in a list).
+fn compare_required(changes: &mut Vec<Change>, location: &str, old: &Value, new: &Value) {
+    if is_required(old) != is_required(new) {
+        changes.push(Change {
+            location: location.to_owned(),
+            kind: ChangeKind::RequiredChanged {
+                now_required: is_required(new),
+            },
+        });
+    }
+}
+
 fn compare_request_bodies(
     changes: &mut Vec<Change>,
     id: &str,
@@ -254,34 +246,14 @@ fn compare_request_bodies(
     let location = format!("{id} request body");
     let old = old.get("requestBody").map(|body| resolve(old_spec, body));
     let new = new.get("requestBody").map(|body| resolve(new_spec, body));
-    match (old, new) {
-        (None, None) => {}
-        (None, Some(body)) => changes.push(Change {
-            location,
-            kind: ChangeKind::Added {
-                what: "request body",
-                detail: describe_content(body),
-            },
-        }),
-        (Some(body), None) => changes.push(Change {
-            location,
-            kind: ChangeKind::Removed {
-                what: "request body",
-                detail: describe_content(body),
-            },
-        }),
-        (Some(old), Some(new)) => {
-            if is_required(old) != is_required(new) {
-                changes.push(Change {
-                    location: location.clone(),
-                    kind: ChangeKind::RequiredChanged {
-                        now_required: is_required(new),
-                    },
-                });
-            }
-            compare_contents(changes, &location, old, new);
-        }
-    }
+    let both = (old, new);
+    let Some((old, new)) =
+        added_or_removed(changes, &location, "request body", both, describe_content)
+    else {
+        return;
+    };
+    compare_required(changes, &location, old, new);
+    compare_contents(changes, &location, old, new);
 }
 
 fn compare_responses(
@@ -309,23 +281,11 @@ fn compare_responses(
     let statuses: BTreeSet<&str> = old.keys().chain(new.keys()).copied().collect();
     for status in statuses {
         let location = format!("{id} response {status}");
-        match (old.get(status), new.get(status)) {
-            (None, Some(response)) => changes.push(Change {
-                location,
-                kind: ChangeKind::Added {
-                    what: "response",
-                    detail: describe_content(response),
-                },
-            }),
-            (Some(response), None) => changes.push(Change {
-                location,
-                kind: ChangeKind::Removed {
-                    what: "response",
-                    detail: describe_content(response),
-                },
-            }),
-            (Some(old), Some(new)) => compare_contents(changes, &location, old, new),
-            (None, None) => unreachable!("status comes from one of the maps"),
+        let both = (old.get(status).copied(), new.get(status).copied());
+        if let Some((old, new)) =
+            added_or_removed(changes, &location, "response", both, describe_content)
+        {
+            compare_contents(changes, &location, old, new);
         }
     }
 }
@@ -372,30 +332,15 @@ fn compare_contents(changes: &mut Vec<Change>, location: &str, old: &Value, new:
     let new = media_types(new);
     let keys: BTreeSet<&&str> = old.keys().chain(new.keys()).collect();
     for media_type in keys {
-        match (old.get(media_type), new.get(media_type)) {
-            (None, Some(schema)) => changes.push(Change {
-                location: location.to_owned(),
-                kind: ChangeKind::Added {
-                    what: "media type",
-                    detail: format!("{media_type}: {}", describe(schema)),
-                },
-            }),
-            (Some(schema), None) => changes.push(Change {
-                location: location.to_owned(),
-                kind: ChangeKind::Removed {
-                    what: "media type",
-                    detail: format!("{media_type}: {}", describe(schema)),
-                },
-            }),
-            (Some(old), Some(new)) => {
-                let scope = if *media_type == JSON_MEDIA_TYPE {
-                    location.to_owned()
-                } else {
-                    format!("{location} ({media_type})")
-                };
-                compare_schemas(changes, &scope, "", old, new);
-            }
-            (None, None) => unreachable!("media type comes from one of the maps"),
+        let both = (old.get(media_type).copied(), new.get(media_type).copied());
+        let detail = |schema: &Value| format!("{media_type}: {}", describe(schema));
+        if let Some((old, new)) = added_or_removed(changes, location, "media type", both, detail) {
+            let scope = if *media_type == JSON_MEDIA_TYPE {
+                location.to_owned()
+            } else {
+                format!("{location} ({media_type})")
+            };
+            compare_schemas(changes, &scope, "", old, new);
         }
     }
 }

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use serde_json::Value;
+
 use super::FLAGGED_TAG;
 
 /// How many operations to name after a component schema before summarising the rest as a count.
@@ -49,6 +51,44 @@ pub struct Change {
     /// Where the change is, e.g. `CreateOrganizationInvitation request body .expires_in_days`.
     pub location: String,
     pub kind: ChangeKind,
+}
+
+/// Records the addition or removal of `what` at `location` when only one side has it, described by
+/// `detail`; hands back both sides when both have it, for the caller to compare inside.
+pub(super) fn added_or_removed<'v>(
+    changes: &mut Vec<Change>,
+    location: &str,
+    what: &'static str,
+    (old, new): (Option<&'v Value>, Option<&'v Value>),
+    detail: impl Fn(&Value) -> String,
+) -> Option<(&'v Value, &'v Value)> {
+    match (old, new) {
+        (Some(old), Some(new)) => return Some((old, new)),
+        (None, Some(added)) => {
+            changes.push(Change::added(location.to_owned(), what, detail(added)))
+        }
+        (Some(removed), None) => {
+            changes.push(Change::removed(location.to_owned(), what, detail(removed)))
+        }
+        (None, None) => {}
+    }
+    None
+}
+
+impl Change {
+    pub(super) fn added(location: String, what: &'static str, detail: String) -> Self {
+        Change {
+            location,
+            kind: ChangeKind::Added { what, detail },
+        }
+    }
+
+    pub(super) fn removed(location: String, what: &'static str, detail: String) -> Self {
+        Change {
+            location,
+            kind: ChangeKind::Removed { what, detail },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,14 +169,27 @@ impl Report {
         )
     }
 
-    fn render_flagged(&self, out: &mut String) {
-        let mut lines = Vec::new();
-        let operation_lists = [
+    /// The operation lists with the sign each is rendered under.
+    fn operation_lists(&self) -> [(char, &Vec<OperationDiff>); 3] {
+        [
             ('+', &self.operations_added),
             ('-', &self.operations_removed),
             ('~', &self.operations_changed),
-        ];
-        for (sign, operations) in operation_lists {
+        ]
+    }
+
+    /// The schema lists with the sign each is rendered under.
+    fn schema_lists(&self) -> [(char, &Vec<SchemaDiff>); 3] {
+        [
+            ('+', &self.schemas_added),
+            ('-', &self.schemas_removed),
+            ('~', &self.schemas_changed),
+        ]
+    }
+
+    fn render_flagged(&self, out: &mut String) {
+        let mut lines = Vec::new();
+        for (sign, operations) in self.operation_lists() {
             for operation in operations.iter().filter(|o| o.touches_flagged_tag) {
                 lines.push(format!(
                     "  {sign} operation {}  {} {}",
@@ -144,12 +197,7 @@ impl Report {
                 ));
             }
         }
-        let schema_lists = [
-            ('+', &self.schemas_added),
-            ('-', &self.schemas_removed),
-            ('~', &self.schemas_changed),
-        ];
-        for (sign, schemas) in schema_lists {
+        for (sign, schemas) in self.schema_lists() {
             for schema in schemas.iter().filter(|s| s.touches_flagged_tag) {
                 lines.push(format!("  {sign} schema {}", schema.name));
             }
@@ -167,12 +215,7 @@ impl Report {
 
     fn render_operations(&self, out: &mut String) {
         let mut by_tag: BTreeMap<&str, Vec<(char, &OperationDiff)>> = BTreeMap::new();
-        let lists = [
-            ('+', &self.operations_added),
-            ('-', &self.operations_removed),
-            ('~', &self.operations_changed),
-        ];
-        for (sign, operations) in lists {
+        for (sign, operations) in self.operation_lists() {
             for operation in operations {
                 by_tag
                     .entry(operation.tag.as_str())
@@ -203,12 +246,7 @@ impl Report {
             return;
         }
         out.push_str("Component schemas\n");
-        let lists = [
-            ('+', &self.schemas_added),
-            ('-', &self.schemas_removed),
-            ('~', &self.schemas_changed),
-        ];
-        for (sign, schemas) in lists {
+        for (sign, schemas) in self.schema_lists() {
             for schema in schemas {
                 let marker = if schema.touches_flagged_tag {
                     "⚠ "

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::report::{Change, ChangeKind};
+use super::report::{Change, ChangeKind, added_or_removed};
 use crate::openapi::{self, KNOWN_VALUES};
 
 pub(super) fn component_schemas(spec: &Value) -> BTreeMap<&str, &Value> {
@@ -226,20 +226,16 @@ fn compare_properties(
             detail
         };
         match (old_properties.get(name), new_properties.get(name)) {
-            (None, Some(schema)) => changes.push(Change {
-                location: here(),
-                kind: ChangeKind::Added {
-                    what: "property",
-                    detail: detail(schema, &new_required),
-                },
-            }),
-            (Some(schema), None) => changes.push(Change {
-                location: here(),
-                kind: ChangeKind::Removed {
-                    what: "property",
-                    detail: detail(schema, &old_required),
-                },
-            }),
+            (None, Some(schema)) => changes.push(Change::added(
+                here(),
+                "property",
+                detail(schema, &new_required),
+            )),
+            (Some(schema), None) => changes.push(Change::removed(
+                here(),
+                "property",
+                detail(schema, &old_required),
+            )),
             (old_schema, new_schema) => {
                 if old_required.contains(name) != new_required.contains(name) {
                     changes.push(Change {
@@ -271,26 +267,17 @@ fn compare_additional_properties(
             .get("additionalProperties")
             .filter(|value| value.is_object())
     }
-    let here = || location(scope, &format!("{pointer}{{}}"));
-    match (value_schema(old), value_schema(new)) {
-        (None, None) => {}
-        (None, Some(schema)) => changes.push(Change {
-            location: here(),
-            kind: ChangeKind::Added {
-                what: "additional properties",
-                detail: describe_with_nullable(schema),
-            },
-        }),
-        (Some(schema), None) => changes.push(Change {
-            location: here(),
-            kind: ChangeKind::Removed {
-                what: "additional properties",
-                detail: describe_with_nullable(schema),
-            },
-        }),
-        (Some(old), Some(new)) => {
-            compare_schemas(changes, scope, &format!("{pointer}{{}}"), old, new);
-        }
+    let inner = format!("{pointer}{{}}");
+    let both = (value_schema(old), value_schema(new));
+    let here = location(scope, &inner);
+    if let Some((old, new)) = added_or_removed(
+        changes,
+        &here,
+        "additional properties",
+        both,
+        describe_with_nullable,
+    ) {
+        compare_schemas(changes, scope, &inner, old, new);
     }
 }
 
@@ -314,44 +301,28 @@ fn compare_alternatives(
         let names = |list: &[Value]| list.iter().map(kind).collect::<BTreeSet<_>>();
         let (old_names, new_names) = (names(old_list), names(new_list));
         for name in new_names.difference(&old_names) {
-            changes.push(Change {
-                location: here.clone(),
-                kind: ChangeKind::Added {
-                    what: keyword_variant(keyword),
-                    detail: name.clone(),
-                },
-            });
+            changes.push(Change::added(
+                here.clone(),
+                keyword_variant(keyword),
+                name.clone(),
+            ));
         }
         for name in old_names.difference(&new_names) {
-            changes.push(Change {
-                location: here.clone(),
-                kind: ChangeKind::Removed {
-                    what: keyword_variant(keyword),
-                    detail: name.clone(),
-                },
-            });
+            changes.push(Change::removed(
+                here.clone(),
+                keyword_variant(keyword),
+                name.clone(),
+            ));
         }
         return;
     }
     for index in 0..old_list.len().max(new_list.len()) {
         let variant_pointer = format!("{pointer}<{keyword} {index}>");
-        match (old_list.get(index), new_list.get(index)) {
-            (Some(old), Some(new)) => compare_schemas(changes, scope, &variant_pointer, old, new),
-            (None, Some(schema)) => changes.push(Change {
-                location: location(scope, &variant_pointer),
-                kind: ChangeKind::Added {
-                    what: keyword_variant(keyword),
-                    detail: describe(schema),
-                },
-            }),
-            (Some(schema), None) => changes.push(Change {
-                location: location(scope, &variant_pointer),
-                kind: ChangeKind::Removed {
-                    what: keyword_variant(keyword),
-                    detail: describe(schema),
-                },
-            }),
-            (None, None) => unreachable!("index is below one of the lengths"),
+        let here = location(scope, &variant_pointer);
+        let both = (old_list.get(index), new_list.get(index));
+        let what = keyword_variant(keyword);
+        if let Some((old, new)) = added_or_removed(changes, &here, what, both, describe) {
+            compare_schemas(changes, scope, &variant_pointer, old, new);
         }
     }
 }
