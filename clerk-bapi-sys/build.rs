@@ -13,6 +13,7 @@ fn main() {
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=build/generate.rs");
+    println!("cargo:rerun-if-changed=build/openapi.rs");
 
     let spec = std::fs::read_to_string(SPEC).unwrap_or_else(|err| panic!("reading {SPEC}: {err}"));
     let bindings = generate::generate(&spec, &enabled_features());

@@ -16,9 +16,13 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::Value;
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+// Shared with xtask (see the file); each side uses only part of it.
+#[allow(dead_code)]
+#[path = "openapi.rs"]
+mod openapi;
+
+use openapi::{component_ref, for_each_node, for_each_ref, is_method, operations_mut, ref_target};
+
 /// Components the bindings always export, whatever the features.
 const ALWAYS_KEPT: &[&str] = &["#/components/schemas/ClerkErrors"];
 
@@ -78,7 +82,7 @@ fn keep_enabled_operations(spec: &mut Value, enabled: &HashSet<String>) {
     for item in paths.values_mut() {
         let item = item.as_object_mut().expect("a path item");
         item.retain(|key, operation| {
-            if !METHODS.contains(&key.as_str()) {
+            if !is_method(key) {
                 return true;
             }
             everything
@@ -90,26 +94,19 @@ fn keep_enabled_operations(spec: &mut Value, enabled: &HashSet<String>) {
                     .any(|tag| enabled.contains(&feature_name(tag)))
         });
     }
-    paths.retain(|_, item| {
-        item.as_object()
-            .is_some_and(|item| item.keys().any(|key| METHODS.contains(&key.as_str())))
-    });
+    paths.retain(|_, item| openapi::has_operations(item));
 }
 
 fn drop_error_responses(spec: &mut Value) {
-    for item in spec["paths"].as_object_mut().expect("paths").values_mut() {
-        for (key, operation) in item.as_object_mut().expect("a path item") {
-            if METHODS.contains(&key.as_str())
-                && let Some(responses) = operation["responses"].as_object_mut()
-            {
-                responses.retain(|status, _| status.starts_with('2'));
-            }
+    for mut operation in operations_mut(spec) {
+        if let Some(responses) = operation.responses_mut() {
+            responses.retain(|status, _| status.starts_with('2'));
         }
     }
 }
 
 fn drop_optional_defaults(spec: &mut Value) {
-    visit_objects(spec, &mut |object| {
+    for_each_node(spec, &mut |object| {
         let required: Vec<String> = object
             .get("required")
             .and_then(Value::as_array)
@@ -133,34 +130,19 @@ fn drop_optional_defaults(spec: &mut Value) {
     });
 }
 
-fn visit_objects(value: &mut Value, visit: &mut dyn FnMut(&mut serde_json::Map<String, Value>)) {
-    match value {
-        Value::Object(map) => {
-            visit(map);
-            map.values_mut()
-                .for_each(|child| visit_objects(child, visit));
-        }
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|child| visit_objects(child, visit)),
-        _ => {}
-    }
-}
-
 /// Keeps only the components reachable from the remaining paths (and [`ALWAYS_KEPT`]).
 fn prune_components(spec: &mut Value) {
     let mut reachable: BTreeSet<String> = ALWAYS_KEPT.iter().map(|r| r.to_string()).collect();
     let mut pending: Vec<String> = reachable.iter().cloned().collect();
-    collect_refs(&spec["paths"], &mut |reference| {
+    for_each_ref(&spec["paths"], &mut |reference| {
         if reachable.insert(reference.to_owned()) {
             pending.push(reference.to_owned());
         }
     });
     while let Some(reference) = pending.pop() {
-        let target = spec
-            .pointer(reference.trim_start_matches('#'))
-            .unwrap_or_else(|| panic!("dangling $ref {reference}"));
-        collect_refs(target, &mut |found| {
+        let target =
+            ref_target(spec, &reference).unwrap_or_else(|| panic!("dangling $ref {reference}"));
+        for_each_ref(target, &mut |found| {
             if reachable.insert(found.to_owned()) {
                 pending.push(found.to_owned());
             }
@@ -172,26 +154,7 @@ fn prune_components(spec: &mut Value) {
             continue; // named by `security`, never by `$ref`
         }
         if let Some(entries) = entries.as_object_mut() {
-            entries.retain(|name, _| {
-                reachable.contains(&format!("#/components/{kind}/{}", pointer_escape(name)))
-            });
+            entries.retain(|name, _| reachable.contains(&component_ref(kind, name)));
         }
-    }
-}
-
-fn pointer_escape(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
-}
-
-fn collect_refs(value: &Value, found: &mut dyn FnMut(&str)) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get("$ref") {
-                found(reference);
-            }
-            map.values().for_each(|child| collect_refs(child, found));
-        }
-        Value::Array(items) => items.iter().for_each(|child| collect_refs(child, found)),
-        _ => {}
     }
 }

@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use similar::TextDiff;
 
+use crate::openapi::for_each_node;
 use crate::spec_file;
 use crate::transforms::{self, TransformReport};
-use crate::walk::for_each_node;
 
 /// Where the vendored spec lives, relative to the workspace root.
 pub const VENDORED_SPEC: &str = "spec/clerk-bapi.json";

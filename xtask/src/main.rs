@@ -4,10 +4,14 @@
 mod build_cost;
 mod diff;
 mod import;
+// Shared with clerk-bapi-sys's build script, which cannot depend on xtask; it lives there so that
+// `cargo package` ships it. Each side uses only part of it.
+#[allow(dead_code)]
+#[path = "../../clerk-bapi-sys/build/openapi.rs"]
+mod openapi;
 mod spec_file;
 mod transforms;
 mod update;
-mod walk;
 
 use std::path::PathBuf;
 

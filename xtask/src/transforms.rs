@@ -10,10 +10,7 @@ use std::fmt;
 use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
 
-use crate::walk::{for_each_node, operations_mut, resolve};
-
-/// The extension that keeps the known values of an enum we opened (see [`open_string_enums`]).
-pub const KNOWN_VALUES: &str = "x-clerk-known-values";
+use crate::openapi::{KNOWN_VALUES, for_each_node, has_operations, operations_mut, resolve};
 
 const CLERK_ERRORS_SCHEMA: &str = "#/components/schemas/ClerkErrors";
 const CLERK_ERRORS_RESPONSE: &str = "#/components/responses/ClerkErrors";
@@ -151,10 +148,7 @@ fn drop_multipart_operations(spec: &mut Value) -> Result<Changes> {
     for (path, method) in to_remove {
         let item = paths[&path].as_object_mut().expect("a path item");
         item.remove(method);
-        if !item
-            .keys()
-            .any(|key| crate::walk::METHODS.contains(&key.as_str()))
-        {
+        if !has_operations(&paths[&path]) {
             paths.remove(&path);
         }
     }
@@ -198,13 +192,9 @@ fn ref_inline_error_envelopes(spec: &mut Value) -> Result<Changes> {
         bail!("components.schemas.ClerkErrors is gone");
     }
     let mut places = Vec::new();
-    for op in operations_mut(spec) {
+    for mut op in operations_mut(spec) {
         let name = op.name();
-        let Some(responses) = op
-            .operation
-            .get_mut("responses")
-            .and_then(Value::as_object_mut)
-        else {
+        let Some(responses) = op.responses_mut() else {
             continue;
         };
         for (status, response) in responses.iter_mut() {
@@ -238,13 +228,9 @@ fn fill_empty_error_bodies(spec: &mut Value) -> Result<Changes> {
         bail!("components.responses.ClerkErrors is gone");
     }
     let mut places = Vec::new();
-    for op in operations_mut(spec) {
+    for mut op in operations_mut(spec) {
         let name = op.name();
-        let Some(responses) = op
-            .operation
-            .get_mut("responses")
-            .and_then(Value::as_object_mut)
-        else {
+        let Some(responses) = op.responses_mut() else {
             continue;
         };
         // The distinct error bodies of this operation, and the statuses that have none.
@@ -291,13 +277,9 @@ fn fill_empty_error_bodies(spec: &mut Value) -> Result<Changes> {
 
 fn join_unexploded_query_arrays(spec: &mut Value) -> Result<Changes> {
     let mut places = Vec::new();
-    for op in operations_mut(spec) {
+    for mut op in operations_mut(spec) {
         let name = op.name();
-        let Some(parameters) = op
-            .operation
-            .get_mut("parameters")
-            .and_then(Value::as_array_mut)
-        else {
+        let Some(parameters) = op.parameters_mut() else {
             continue;
         };
         for parameter in parameters {
@@ -340,13 +322,9 @@ fn rust_field_name(name: &str) -> String {
 
 fn drop_deprecated_colliding_params(spec: &mut Value) -> Result<Changes> {
     let mut places = Vec::new();
-    for op in operations_mut(spec) {
+    for mut op in operations_mut(spec) {
         let name = op.name();
-        let Some(parameters) = op
-            .operation
-            .get_mut("parameters")
-            .and_then(Value::as_array_mut)
-        else {
+        let Some(parameters) = op.parameters_mut() else {
             continue;
         };
         let mut by_field: BTreeMap<String, Vec<usize>> = BTreeMap::new();

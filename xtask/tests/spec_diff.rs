@@ -1,5 +1,5 @@
 //! `cargo xtask spec diff` end to end: file loading in both forms, the printed report and the exit
-//! status. The comparison itself is unit-tested in `src/diff.rs`.
+//! status. The comparison itself is unit-tested in `src/diff/tests.rs`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
