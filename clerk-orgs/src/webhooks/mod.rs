@@ -46,7 +46,8 @@
 //! ```
 //!
 //! Headers are read through [`WebhookHeaders`], implemented for `http::HeaderMap` (axum, hyper),
-//! maps and lists of pairs; always pass the raw body bytes, as received.
+//! maps and lists of pairs; always pass the raw body bytes, as received. With the `axum` feature,
+//! `VerifiedWebhook` is an extractor that does all of this and answers 400 on failure.
 //!
 //! Checks, in order: the three headers are present; the timestamp is a number within
 //! [`TIMESTAMP_TOLERANCE`] (5 minutes) of now in either direction, which bounds replays; the body
@@ -71,6 +72,8 @@
 
 mod error;
 mod event;
+#[cfg(feature = "axum")]
+mod extract;
 mod headers;
 mod verify;
 
@@ -81,6 +84,8 @@ pub use event::{
     Event, EventAttributes, HttpRequestAttributes, MembershipOrganization,
     MembershipPublicUserData, OrganizationMembership, VerifiedEvent,
 };
+#[cfg(feature = "axum")]
+pub use extract::VerifiedWebhook;
 pub use headers::WebhookHeaders;
 pub use verify::Webhook;
 
