@@ -178,6 +178,12 @@
 //! under Clerk's rate limits, and [`Invitations::invite_all`] invites any number of people at
 //! Clerk's limit. See [`reliability`] for the rules, the defaults and an example.
 //!
+//! # Webhooks
+//!
+//! With the `webhooks` feature (on by default), `webhooks::Webhook` verifies the Svix-signed
+//! webhooks Clerk sends and types the organization-invitation and membership events; see
+//! the `webhooks` module.
+//!
 //! # Testing with `clerk-fake`
 //!
 //! The workspace's `clerk-fake` crate (a dev-dependency) serves Clerk's organization-invitation
@@ -238,6 +244,8 @@ mod retry_after;
 mod transport;
 mod user;
 mod validate;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 pub use client::Client;
 pub use config::{
@@ -262,3 +270,5 @@ pub use pagination::Page;
 pub use rate_limit::{Budget, BudgetExhausted, DEFAULT_MAX_WAIT, Limit, LimitMode, RateLimits};
 pub use retry::{Jitter, RetryPolicy};
 pub use user::{ListUserInvitations, UserHandle, UserInvitations};
+#[cfg(feature = "webhooks")]
+pub use webhooks::{Event, VerifiedEvent, Webhook, WebhookError, WebhookHeaders};

@@ -1,0 +1,77 @@
+//! [`WebhookHeaders`]: how [`Webhook::verify`](super::Webhook::verify) reads headers, so it
+//! works with any server framework.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+
+/// Read access to a request's headers.
+///
+/// Implemented for [`http::HeaderMap`] (what axum, hyper, reqwest and tonic use; actix-web's
+/// `HeaderMap` converts with its `iter()` into a `Vec<(&str, &[u8])>`), for `HashMap` and
+/// `BTreeMap` of `String` to `String`, and for slices, arrays and vectors of `(name, value)`
+/// pairs. Names are matched ASCII case-insensitively everywhere. Implement it for anything
+/// else in a few lines.
+///
+/// Values are bytes: the id and timestamp are signed as the bytes that arrived, and a
+/// non-UTF-8 value is reported as malformed rather than as missing.
+pub trait WebhookHeaders {
+    /// The first value of header `name` (given in lowercase, e.g. `svix-id`), if present.
+    fn header(&self, name: &str) -> Option<&[u8]>;
+}
+
+impl WebhookHeaders for http::HeaderMap {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        // HeaderMap stores names in lowercase, so the lookup is already case-insensitive.
+        self.get(name).map(http::HeaderValue::as_bytes)
+    }
+}
+
+impl<S: BuildHasher> WebhookHeaders for HashMap<String, String, S> {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.get(name)
+            .or_else(|| {
+                self.iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .map(|(_, value)| value)
+            })
+            .map(String::as_bytes)
+    }
+}
+
+impl WebhookHeaders for BTreeMap<String, String> {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.get(name)
+            .or_else(|| {
+                self.iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .map(|(_, value)| value)
+            })
+            .map(String::as_bytes)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<[u8]>> WebhookHeaders for [(K, V)] {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.iter()
+            .find(|(key, _)| key.as_ref().eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_ref())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<[u8]>, const N: usize> WebhookHeaders for [(K, V); N] {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<[u8]>> WebhookHeaders for Vec<(K, V)> {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<T: WebhookHeaders + ?Sized> WebhookHeaders for &T {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        (**self).header(name)
+    }
+}
