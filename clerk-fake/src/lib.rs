@@ -102,6 +102,11 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use clock::{Clock, DEFAULT_START_MS};
+
+/// The organization [`FakeClerk::seed_demo`] seeds.
+pub const DEMO_ORG: &str = "org_demo";
+/// The admin of [`DEMO_ORG`] that [`FakeClerk::seed_demo`] seeds.
+pub const DEMO_ADMIN: &str = "user_admin";
 pub use faults::{Fault, Faults, RetryAfter, Route, RouteFaults};
 pub use rate_limit::{KeyKind, Limit, ParseLimitError, RateLimits};
 pub use request_log::{DEFAULT_LOG_CAP, LoggedRequest, RequestLog};
@@ -276,6 +281,16 @@ impl FakeClerk {
     /// Adds or replaces a user.
     pub fn add_user(&self, user: User) {
         self.app.store().add_user(user);
+    }
+
+    /// Seeds the demo world the standalone `cargo run -p clerk-fake` serves and the README's
+    /// snippets name: the organization [`DEMO_ORG`] with its admin [`DEMO_ADMIN`]
+    /// (`admin@demo.test`).
+    pub fn seed_demo(&self) {
+        self.add_organization(Organization::new(DEMO_ORG, "Demo Org"));
+        self.add_user(User::new(DEMO_ADMIN, "admin@demo.test").with_name("Demo", "Admin"));
+        // Both were just added, so the membership cannot fail.
+        let _ = self.add_membership(DEMO_ORG, DEMO_ADMIN, ADMIN_ROLE);
     }
 
     /// Adds a custom role (e.g. `org:billing`, "Billing") usable in invitations.

@@ -6,7 +6,7 @@
 //! lines on stdout are what scripts and multi-process tests read; keep their form.
 
 use clap::Parser;
-use clerk_fake::{ADMIN_ROLE, FakeClerk, KeyKind, Limit, Organization, RateLimits, User};
+use clerk_fake::{FakeClerk, KeyKind, Limit, RateLimits};
 
 /// Serves a fake Clerk Backend API (organization invitations) on 127.0.0.1 until Ctrl-C.
 #[derive(Debug, Parser)]
@@ -75,10 +75,7 @@ async fn main() -> std::io::Result<()> {
         builder = builder.real_clock();
     }
     let fake = builder.start().await?;
-    fake.add_organization(Organization::new("org_demo", "Demo Org"));
-    fake.add_user(User::new("user_admin", "admin@demo.test").with_name("Demo", "Admin"));
-    fake.add_membership("org_demo", "user_admin", ADMIN_ROLE)
-        .map_err(std::io::Error::other)?;
+    fake.seed_demo();
 
     println!("base URL:   {}", fake.base_url());
     println!("secret key: {}", fake.secret_key());

@@ -167,9 +167,11 @@
 //!
 //! `Display` is one line for people (Clerk's long message, code and trace id);
 //! [`std::error::Error::source`] keeps the transport or decoding error underneath.
-//! [`Error::is_retryable`] says whether the same request may succeed later (429, 502, 503, 504,
-//! timeouts, connection failures); for creates, which Clerk cannot deduplicate, also check
-//! [`Error::maybe_processed`].
+//! [`Error::is_retryable`] says whether the same request may succeed later (429, 5xx, timeouts,
+//! connection failures; never a create answered with a success status), and it is the very
+//! classification the retry loop uses; for creates, which Clerk cannot deduplicate, also check
+//! [`Error::maybe_processed`]. [`Error::Unresolved`] is a lost answer the client could not
+//! settle: the request may or may not have been processed.
 //!
 //! # Retries, rate limits and bulk invitations
 //!

@@ -15,8 +15,13 @@
 //! | 429 Too Many Requests | yes, if `Retry-After` ≤ 60 s ([`RetryPolicy::max_retry_after`]) | `Retry-After` (seconds or an HTTP date) |
 //! | 500, 502, 503, 504 | yes | exponential backoff from 250 ms, at most 10 s, full jitter |
 //! | timeout, refused or dropped connection | yes | the same backoff |
-//! | success with a cut or garbled body | yes | the same backoff |
+//! | a read (list, get) answered with a cut or garbled success body | yes | the same backoff |
+//! | a create, bulk create or revoke answered with a success status | **never**: Clerk acted; the answer is settled by a lookup |
+//! | a body over the size cap (16 MiB for a success, 1 MiB read of an error) | never | |
 //! | any other 4xx | never | |
+//!
+//! This table is one function, on the error itself: [`Error::is_retryable`] is true exactly for
+//! the rows the loop retries, so the two cannot disagree.
 //!
 //! A 429 whose `Retry-After` is past the cap ends the call with [`Error::RateLimited`] at once;
 //! [`Error::retry_after`] says when to come back. [`RetryPolicy::none`] sends each request exactly
@@ -24,18 +29,50 @@
 //! `attempt` that failed, the `reason` (`rate_limited`, `unavailable`, `server_error`, `timeout`,
 //! `connection`, `malformed_response`) and the `delay_ms` before the next one.
 //!
-//! ## Creates are never duplicated
+//! ## Lost answers: the decision rules
 //!
-//! A create whose answer was lost (a timeout after sending, a dropped connection, a 500) may or may
-//! not have created the invitation. It is retried, and if the retry meets Clerk's
-//! `duplicate_record`, or the retries run out (429s, 5xx, timeouts), the pending invitation for
-//! that email is fetched and returned as the one created: reported once, never twice, never as a
-//! failure. A bulk create is all or nothing, so it is settled the same way when every one of its
-//! emails has a pending invitation with the role asked for. A revoke whose answer was lost is
-//! settled likewise when its retry finds the invitation no longer pending. Without retries,
-//! [`Error::maybe_processed`] tells such a failure apart. Clerk has no idempotency keys, so one case
-//! stays indistinguishable: someone else inviting the same email with the same role between the
-//! lost attempt and its retry.
+//! A create whose answer was lost (a timeout after sending, a dropped connection, a 5xx, a success
+//! whose body did not arrive whole) may or may not have created the invitation, and Clerk has no
+//! idempotency keys. A success status is never sent again; anything else is retried, which is
+//! safe because Clerk refuses a second pending invitation for one email (`duplicate_record`).
+//! When the call still ends without a usable answer, the pending invitation for each email is
+//! looked up (under the call's own retry policy) and the call's outcome decided on evidence:
+//!
+//! 1. **Created by this call**: the invitation's `created_at` is no earlier than the call's first
+//!    attempt on Clerk's clock (the lookup's `Date` header, less the time the client's clock says
+//!    passed since the first attempt, less a 2 s margin for skew between Clerk's servers), *and*
+//!    its role, inviter and metadata are exactly what was asked. The call returns it, once.
+//! 2. **Already there**: a pending invitation that is older or differs from what was asked was not
+//!    created by this call. The call returns its last answer: `duplicate_record`, that is
+//!    "already invited", is then true. Never `Ok` with other data than asked.
+//! 3. **Nothing pending**: none was created; the call returns its last answer as it was.
+//! 4. **Cannot tell**: the lookup failed, found nothing although Clerk said `duplicate_record`, or
+//!    Clerk's answer had no usable `Date`. The call fails with [`Error::Unresolved`]:
+//!    [`Error::delivery`] is [`Delivery::Unknown`], [`Error::maybe_processed`] is true, and the
+//!    error keeps what the last attempt and the lookup said. A success whose body was lost and
+//!    could not be looked up stays [`Error::Decode`] with [`Delivery::Processed`].
+//!
+//! A bulk create is all or nothing: it is this call's only if every email's invitation is; one
+//! that is not shows Clerk refused the batch. A revoke whose answer was lost is settled by fetching
+//! the invitation: revoked means done. What no client can tell apart without idempotency keys:
+//! someone else inviting the same email with the same role, inviter and metadata within the same
+//! few seconds.
+//!
+//! ## Waits and caps
+//!
+//! Nothing waits without bound:
+//!
+//! - A 429 is waited out in the call only if its `Retry-After` is at most
+//!   [`RetryPolicy::max_retry_after`] (60 s); a longer one ends the call with
+//!   [`Error::RateLimited`] at once, with the value.
+//! - A 429 pauses the budget it drew from for its `Retry-After`, but never longer than
+//!   [`RateLimits::max_wait`] (one hour, Clerk's longest window), whatever it says.
+//! - A call whose budget would make it wait longer than `max_wait` fails at once with
+//!   [`Error::BudgetExhausted`] instead of sleeping.
+//! - Retries stop after [`RetryPolicy::max_elapsed`] (60 s) of retrying, and every attempt has the
+//!   client's timeout (30 s by default), so one call, lookups included, is bounded.
+//! - Bodies are read with a cap: a success up to 16 MiB, an error up to 1 MiB; past it the
+//!   connection is dropped and the error says the body was cut.
 //!
 //! ## Client-side rate limits
 //!
@@ -66,9 +103,28 @@
 //! index and email, and [`InviteAll::progress`] says how far it has got. At Clerk's limits, 5,000
 //! people take 500 bulk calls in ten hourly windows (see `BENCHMARKS.md`).
 //!
-//! To resume after a crash, persist the outcomes and run again with the people whose result is not
-//! [`final`]; anyone a lost answer had already invited comes back as
-//! [`InviteResult::AlreadyInvited`].
+//! The outcome kinds, each said only with the certainty the client has:
+//!
+//! | Outcome | Meaning | Final |
+//! | --- | --- | --- |
+//! | `Invited` | created by this run | yes |
+//! | `AlreadyInvited` | a pending invitation was there and is not this run's | yes |
+//! | `AlreadyMember` | the person is a member | yes |
+//! | `Rejected` | the invitation breaks a rule (checked here or by Clerk) | yes |
+//! | `MaybeInvited` | the answer was lost and could not be settled: it may exist | no |
+//! | `RateLimited` | Clerk kept answering 429, or closed the budget past the cap; nothing created | no |
+//! | `NotSent` | the run stopped before this person: Clerk unreachable, or a refusal that dooms every request | no |
+//! | `Failed` | Clerk refused the request for a reason about the whole run (key, organization, quota) | no |
+//!
+//! The run stops sending, and gives everyone not yet sent `NotSent` (or `RateLimited`), when a
+//! batch exhausted its retries on timeouts, dropped connections or 502/503/504 (a down Clerk costs
+//! one batch's retry cycle, not one per batch), when Clerk closes a budget for longer than
+//! [`RateLimits::max_wait`], or when a refusal dooms every request (an invalid key, a missing
+//! organization, the membership quota).
+//!
+//! To resume after a crash or a stop, persist the outcomes and run again with the people whose
+//! result is not [`final`]: running again is safe, since Clerk refuses a second pending
+//! invitation, so anyone a lost answer had invited comes back as [`InviteResult::AlreadyInvited`].
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -117,10 +173,14 @@
 //!         InviteResult::Rejected { reason, .. } => {
 //!             eprintln!("#{} rejected: {reason}", outcome.index)
 //!         }
-//!         InviteResult::Failed(error) => {
-//!             eprintln!("#{} failed, retry later: {error}", outcome.index)
+//!         InviteResult::MaybeInvited(error) => {
+//!             eprintln!("#{} may have been invited; run again to settle it: {error}", outcome.index)
 //!         }
-//!         _ => {}
+//!         other => {
+//!             if let Some(error) = other.error() {
+//!                 eprintln!("#{} not invited, run again later: {error}", outcome.index)
+//!             }
+//!         }
 //!     }
 //!     let progress = run.progress();
 //!     println!("{}/{}", progress.done, progress.total);
@@ -141,6 +201,14 @@
 //! [`Error::retry_after`]: crate::Error::retry_after
 //! [`RetryPolicy::none`]: crate::RetryPolicy::none
 //! [`Error::maybe_processed`]: crate::Error::maybe_processed
+//! [`Error::is_retryable`]: crate::Error::is_retryable
+//! [`Error::Unresolved`]: crate::Error::Unresolved
+//! [`Error::delivery`]: crate::Error::delivery
+//! [`Delivery::Unknown`]: crate::Delivery::Unknown
+//! [`Delivery::Processed`]: crate::Delivery::Processed
+//! [`Error::Decode`]: crate::Error::Decode
+//! [`RateLimits::max_wait`]: crate::RateLimits::max_wait
+//! [`RetryPolicy::max_elapsed`]: crate::RetryPolicy::max_elapsed
 //! [`Budget::CreateInvitation`]: crate::Budget::CreateInvitation
 //! [`Budget::BulkCreateInvitations`]: crate::Budget::BulkCreateInvitations
 //! [`Budget::AllRequests`]: crate::Budget::AllRequests

@@ -300,3 +300,22 @@ async fn anyone_not_invited_makes_the_exit_code_non_zero() {
     assert_eq!(rows_with(&stdout, "failed").len(), 2, "{stdout}");
     assert!(stderr.contains("2 of 2 not invited"), "{stderr}");
 }
+
+#[test]
+fn an_empty_org_is_invalid_input_and_sends_nothing() {
+    let output = run(&["--org", "", "alice@example.com"], &[]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--org must not be empty"), "{stderr}");
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+}
+
+#[test]
+fn a_csv_with_a_header_and_no_people_is_invalid_input() {
+    let csv = write_csv("header_only", "email,role\n");
+    let output = run(&["--csv", csv.to_str().unwrap()], &[]);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("nobody to invite"), "{stderr}");
+    assert!(!stderr.contains("everyone is invited"), "{stderr}");
+}

@@ -2,12 +2,13 @@
 //!
 //! Each ```rust block of `README.md` must appear in this file verbatim (up to indentation) as
 //! the body of one of the functions below; `every_readme_snippet_is_here` checks that, so the
-//! README cannot drift from the API. The functions then run in order against a seeded fake and
-//! their effects are asserted.
+//! README cannot drift from the API. The functions then run in order against a fake seeded as
+//! the standalone `cargo run -p clerk-fake` seeds it (`FakeClerk::seed_demo`), the world the
+//! README's snippets name, and their effects are asserted.
 
 use std::path::Path;
 
-use clerk_fake::{ADMIN_ROLE, FakeClerk, Organization, User};
+use clerk_fake::FakeClerk;
 use clerk_orgs::{Client, Error};
 
 // ---- the snippets -------------------------------------------------------------------------
@@ -35,10 +36,10 @@ async fn create_snippet(client: &Client) -> Result<(), Error> {
     use clerk_orgs::Role;
     use serde_json::json;
 
-    let invitations = client.organization("org_123").invitations();
+    let invitations = client.organization("org_demo").invitations();
     let invitation = invitations
         .create("alice@example.com", Role::MEMBER) // or Role::ADMIN, or "org:billing"
-        .inviter_user_id("user_123")
+        .inviter_user_id("user_admin")
         .redirect_url("https://app.example.com/welcome")
         .public_metadata(json!({"team": "core"}))
         .expires_in_days(7)
@@ -53,13 +54,13 @@ async fn bulk_snippet(client: &Client) -> Result<(), Error> {
     use clerk_orgs::{InviteResult, NewInvitation, Role};
     use futures::StreamExt;
 
-    let invitations = client.organization("org_123").invitations();
+    let invitations = client.organization("org_demo").invitations();
 
     // Up to ten in one request, all or none.
     let created = invitations
         .create_bulk([
             NewInvitation::new("bob@example.com", Role::MEMBER),
-            NewInvitation::new("carol@example.com", Role::ADMIN).inviter_user_id("user_123"),
+            NewInvitation::new("carol@example.com", Role::ADMIN).inviter_user_id("user_admin"),
         ])
         .send()
         .await?;
@@ -83,7 +84,7 @@ async fn list_snippet(client: &Client) -> Result<(), Error> {
     use clerk_orgs::InvitationStatus;
     use futures::TryStreamExt;
 
-    let invitations = client.organization("org_123").invitations();
+    let invitations = client.organization("org_demo").invitations();
 
     // One page.
     let page = invitations
@@ -108,7 +109,7 @@ async fn list_snippet(client: &Client) -> Result<(), Error> {
 async fn revoke_snippet(client: &Client) -> Result<(), Error> {
     use clerk_orgs::InvitationStatus;
 
-    let invitations = client.organization("org_123").invitations();
+    let invitations = client.organization("org_demo").invitations();
     let pending = invitations
         .list()
         .email_address("alice@example.com")
@@ -118,7 +119,7 @@ async fn revoke_snippet(client: &Client) -> Result<(), Error> {
     for invitation in pending.data {
         let revoked = invitations
             .revoke(&invitation.id)
-            .requesting_user_id("user_123")
+            .requesting_user_id("user_admin")
             .send()
             .await?;
         println!("{} is now {}", revoked.email_address, revoked.status);
@@ -129,7 +130,7 @@ async fn revoke_snippet(client: &Client) -> Result<(), Error> {
 async fn errors_snippet(client: &Client) {
     use clerk_orgs::{Delivery, Error, Role};
 
-    let invitations = client.organization("org_123").invitations();
+    let invitations = client.organization("org_demo").invitations();
     match invitations
         .create("alice@example.com", Role::MEMBER)
         .send()
@@ -170,11 +171,9 @@ async fn the_readme_fake_snippet_runs() {
 
 #[tokio::test]
 async fn the_readme_snippets_run_against_clerk_fake() {
+    // Seeded exactly as `cargo run -p clerk-fake` seeds it, which the README's snippets name.
     let fake = FakeClerk::start().await;
-    fake.add_organization(Organization::new("org_123", "Acme"));
-    fake.add_user(User::new("user_123", "admin@example.com"));
-    fake.add_membership("org_123", "user_123", ADMIN_ROLE)
-        .unwrap();
+    fake.seed_demo();
     let client = Client::builder()
         .secret_key(fake.secret_key().to_owned())
         .base_url(fake.base_url())
