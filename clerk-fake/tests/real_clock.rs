@@ -189,7 +189,8 @@ fn start_binary(args: &[&str]) -> (Binary, Vec<String>, String, String) {
     let stdout = child.0.stdout.take().expect("piped stdout");
     let mut banner = Vec::new();
     let (mut base_url, mut secret_key) = (None, None);
-    for line in BufReader::new(stdout).lines() {
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
         let line = line.expect("utf-8 banner");
         if let Some(url) = line.strip_prefix("base URL:") {
             base_url = Some(url.trim().to_owned());
@@ -203,6 +204,8 @@ fn start_binary(args: &[&str]) -> (Binary, Vec<String>, String, String) {
             break;
         }
     }
+    // Keep reading what the binary prints after its banner, so it never writes to a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     let base_url = base_url.unwrap_or_else(|| panic!("no base URL in {banner:#?}"));
     let secret_key = secret_key.unwrap_or_else(|| panic!("no secret key in {banner:#?}"));
     (child, banner, base_url, secret_key)
