@@ -157,7 +157,6 @@ struct Pending {
     seq: u64,
 }
 
-#[derive(Default)]
 struct Inner {
     endpoints: Vec<Endpoint>,
     queue: Vec<Pending>,
@@ -191,7 +190,15 @@ impl std::fmt::Debug for Webhooks {
 impl Webhooks {
     pub(crate) fn new(clock: Clock) -> Self {
         Self {
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                endpoints: Vec::new(),
+                queue: Vec::new(),
+                log: VecDeque::new(),
+                // Own series: `msg_`/`orgmem_` ids would otherwise repeat the bodies of the
+                // store's `orginv_`/`user_` ids, which reads as if they were related.
+                ids: IdGenerator::second_series(),
+                seq: 0,
+            }),
             clock,
             wake: Notify::new(),
         }

@@ -199,6 +199,12 @@ async fn creates_revokes_and_accepts_are_delivered_signed_in_clerk_s_shapes() {
     }
     let ids: std::collections::HashSet<_> = received.iter().map(|r| r.header("svix-id")).collect();
     assert_eq!(ids.len(), 6, "one message id per event");
+    let body = |id: &str| id.split_once('_').map(|(_, body)| body.to_owned());
+    assert_ne!(
+        body(received[0].header("svix-id")),
+        body(one_id),
+        "ids look unrelated"
+    );
 
     // The invitation as the API answered it, in every invitation event.
     assert_eq!(received[0].json()["data"], one.body);
