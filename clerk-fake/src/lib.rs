@@ -43,6 +43,11 @@
 //!   2-core machine with the client in the same process it serves over 10k requests/s. Switch
 //!   the request log off ([`RequestLog::set_enabled`]) and use [`RateLimits::unlimited`] for
 //!   benchmarks.
+//! - **Webhooks**: with an endpoint registered ([`FakeClerk::add_webhook_endpoint`]), creates,
+//!   revocations and acceptances are POSTed as Clerk's signed events and retried on Svix's
+//!   schedule ([`WEBHOOK_RETRY_SCHEDULE`]) on the fake's clock. On the virtual clock they go out
+//!   when a test calls [`FakeClerk::deliver_due`]; [`FakeClerk::webhook_deliveries`] logs every
+//!   attempt. Endpoints must be `http://` (no TLS client).
 //!
 //! # What it does not cover
 //!
