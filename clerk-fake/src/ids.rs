@@ -14,6 +14,12 @@ pub(crate) struct IdGenerator {
 }
 
 impl IdGenerator {
+    /// A generator whose ids differ from a default one's at every step, for a second id space
+    /// (webhook message ids) that should not echo the store's ids.
+    pub(crate) fn second_series() -> Self {
+        Self { next: 1 << 40 }
+    }
+
     /// A new id such as `orginv_2bQx...` (prefix without the underscore).
     pub(crate) fn next_id(&mut self, prefix: &str) -> String {
         self.next += 1;

@@ -43,6 +43,11 @@
 //!   2-core machine with the client in the same process it serves over 10k requests/s. Switch
 //!   the request log off ([`RequestLog::set_enabled`]) and use [`RateLimits::unlimited`] for
 //!   benchmarks.
+//! - **Webhooks**: with an endpoint registered ([`FakeClerk::add_webhook_endpoint`]), creates,
+//!   revocations and acceptances are POSTed as Clerk's signed events and retried on Svix's
+//!   schedule ([`WEBHOOK_RETRY_SCHEDULE`]) on the fake's clock. On the virtual clock they go out
+//!   when a test calls [`FakeClerk::deliver_due`]; [`FakeClerk::webhook_deliveries`] logs every
+//!   attempt. Endpoints must be `http://` (no TLS client).
 //!
 //! # What it does not cover
 //!
@@ -80,6 +85,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod admin;
 mod app;
 mod clock;
 mod errors;
@@ -91,6 +97,7 @@ mod request_log;
 mod routes;
 mod server;
 mod state;
+mod webhooks;
 mod wire;
 
 use std::io;
@@ -113,9 +120,14 @@ pub use request_log::{DEFAULT_LOG_CAP, LoggedRequest, RequestLog};
 pub use state::{
     ADMIN_ROLE, Invitation, InvitationStatus, MEMBER_ROLE, Organization, SeedError, User,
 };
+pub use webhooks::{
+    DeliveryOutcome, WEBHOOK_ATTEMPT_TIMEOUT, WEBHOOK_RETRY_SCHEDULE, WebhookDelivery,
+    WebhookEndpointError,
+};
 
 use app::App;
 use state::Store;
+use webhooks::Webhooks;
 
 /// A running fake Clerk on 127.0.0.1; dropping it stops the server.
 #[derive(Debug)]
@@ -123,6 +135,7 @@ pub struct FakeClerk {
     app: Arc<App>,
     addr: SocketAddr,
     shutdown: CancellationToken,
+    webhooks: Arc<Webhooks>,
 }
 
 /// Configures a [`FakeClerk`] before it starts.
@@ -134,6 +147,7 @@ pub struct FakeClerkBuilder {
     clock_start_ms: i64,
     real_clock: bool,
     port: u16,
+    webhook_worker: Option<bool>,
 }
 
 impl FakeClerkBuilder {
@@ -179,6 +193,14 @@ impl FakeClerkBuilder {
         self
     }
 
+    /// Whether a background task sends webhook attempts as they become due. Off by default on
+    /// the virtual clock, where tests drive deliveries with [`FakeClerk::deliver_due`] and get
+    /// them in a known order; on by default with [`real_clock`](Self::real_clock).
+    pub fn webhook_worker(mut self, enabled: bool) -> Self {
+        self.webhook_worker = Some(enabled);
+        self
+    }
+
     /// Binds and starts serving on the current tokio runtime.
     pub async fn start(self) -> io::Result<FakeClerk> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
@@ -190,13 +212,17 @@ impl FakeClerkBuilder {
         let limits = self
             .rate_limits
             .unwrap_or(RateLimits::clerk_defaults(self.key_kind));
+        let clock = if self.real_clock {
+            Clock::real()
+        } else {
+            Clock::starting_at(self.clock_start_ms)
+        };
+        let webhooks = Arc::new(Webhooks::new(clock.clone()));
+        let mut store = Store::new();
+        store.webhooks = Some(webhooks.clone());
         let app = Arc::new(App {
-            store: Mutex::new(Store::new()),
-            clock: if self.real_clock {
-                Clock::real()
-            } else {
-                Clock::starting_at(self.clock_start_ms)
-            },
+            store: Mutex::new(store),
+            clock,
             faults: Faults::default(),
             limiter: Mutex::new(rate_limit::RateLimiter::new(limits)),
             log: RequestLog::new(self.log_cap),
@@ -204,15 +230,17 @@ impl FakeClerkBuilder {
             trace_ids: AtomicU64::new(0),
         });
         let shutdown = CancellationToken::new();
-        tokio::spawn(server::serve(
-            listener,
-            routes::router(app.clone()),
-            shutdown.clone(),
-        ));
+        // The fake-only routes sit beside the API's; the API router keeps the fallback.
+        let router = admin::router(app.clone()).merge(routes::router(app.clone()));
+        tokio::spawn(server::serve(listener, router, shutdown.clone()));
+        if self.webhook_worker.unwrap_or(self.real_clock) {
+            tokio::spawn(webhooks.clone().run_worker(shutdown.clone()));
+        }
         Ok(FakeClerk {
             app,
             addr,
             shutdown,
+            webhooks,
         })
     }
 }
@@ -239,6 +267,7 @@ impl FakeClerk {
             clock_start_ms: DEFAULT_START_MS,
             real_clock: false,
             port: 0,
+            webhook_worker: None,
         }
     }
 
@@ -311,7 +340,10 @@ impl FakeClerk {
     }
 
     /// Accepts a pending invitation as its invitee would: the user with that email (created if
-    /// none exists) becomes a member with the invited role. Returns that user's id.
+    /// none exists) becomes a member with the invited role. Returns that user's id. Queues the
+    /// `organizationInvitation.accepted` and `organizationMembership.created` webhooks.
+    ///
+    /// Over HTTP (curl, the standalone binary): `POST /__fake/invitations/{id}/accept`.
     pub fn accept_invitation(&self, invitation_id: &str) -> Result<String, SeedError> {
         let now_ms = self.app.clock.now_ms();
         self.app.store().accept_invitation(invitation_id, now_ms)
@@ -328,6 +360,77 @@ impl FakeClerk {
         let now_ms = self.app.clock.now_ms();
         self.app.store().all_invitations(now_ms)
     }
+}
+
+/// Webhooks: Clerk's organization-invitation events, signed and retried as Svix does. See
+/// [`WEBHOOK_RETRY_SCHEDULE`] and [`WebhookDelivery`].
+impl FakeClerk {
+    /// Registers an endpoint that receives every event from now on: creates (single and bulk)
+    /// and revocations over the API, and acceptances
+    /// ([`accept_invitation`](Self::accept_invitation)). `secret` is the `whsec_<base64>`
+    /// signing secret the endpoint verifies with. Events that happened before are not sent.
+    ///
+    /// Attempts go out on [`deliver_due`](Self::deliver_due), or by themselves with the
+    /// background worker ([`FakeClerkBuilder::webhook_worker`]; on with the real clock).
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookEndpointError`] if `url` is not an absolute `http://` URL or `secret` is not
+    /// `whsec_` and base64.
+    pub fn add_webhook_endpoint(
+        &self,
+        url: &str,
+        secret: &str,
+    ) -> Result<(), WebhookEndpointError> {
+        self.webhooks.add_endpoint(url, secret)
+    }
+
+    /// [`add_webhook_endpoint`](Self::add_webhook_endpoint) with a new random secret, which it
+    /// returns for the endpoint to verify with.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookEndpointError::InvalidUrl`] as for `add_webhook_endpoint`.
+    pub fn add_webhook_endpoint_with_new_secret(
+        &self,
+        url: &str,
+    ) -> Result<String, WebhookEndpointError> {
+        let secret = generate_webhook_secret();
+        self.webhooks.add_endpoint(url, &secret)?;
+        Ok(secret)
+    }
+
+    /// Makes every webhook attempt due at the fake's clock, one at a time in the order they
+    /// became due, and returns how many it made; see [`webhook_deliveries`](Self::webhook_deliveries)
+    /// for how they went. On the virtual clock this is how a test drives deliveries: new events
+    /// are due at once, and a failed attempt's retry after the clock passes its time
+    /// ([`next_webhook_attempt_at_ms`](Self::next_webhook_attempt_at_ms)). A retry scheduled
+    /// during this call is never due within it.
+    pub async fn deliver_due(&self) -> usize {
+        self.webhooks.deliver_due().await
+    }
+
+    /// Every webhook attempt made so far (the most recent 10,000), oldest first.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        self.webhooks.deliveries()
+    }
+
+    /// How many attempts are waiting, due or not (one per message and endpoint).
+    pub fn pending_webhook_attempts(&self) -> usize {
+        self.webhooks.pending_attempts()
+    }
+
+    /// When the earliest waiting attempt is due on the fake's clock, Unix milliseconds.
+    pub fn next_webhook_attempt_at_ms(&self) -> Option<i64> {
+        self.webhooks.next_attempt_at_ms()
+    }
+}
+
+/// A new `whsec_<base64>` signing secret (24 bytes, as Svix makes them), for
+/// [`FakeClerk::add_webhook_endpoint`] and the endpoint under test. Random enough not to repeat
+/// across runs, but not from a cryptographic generator: it guards only a local fake.
+pub fn generate_webhook_secret() -> String {
+    webhooks::generate_secret()
 }
 
 impl Drop for FakeClerk {

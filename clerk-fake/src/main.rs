@@ -35,6 +35,19 @@ struct Args {
     /// outside, so a client that reaches a limit stays refused until restart.
     #[arg(long)]
     virtual_clock: bool,
+    /// POST signed webhooks (invitation created, revoked, accepted; membership created) to this
+    /// http:// URL, retried on Svix's schedule. Repeat for more endpoints.
+    #[arg(long, value_name = "URL")]
+    webhook_url: Vec<String>,
+    /// The endpoints' signing secret, whsec_<base64>; a new one is generated and printed if
+    /// not given.
+    #[arg(
+        long,
+        value_name = "WHSEC",
+        env = "CLERK_WEBHOOK_SIGNING_SECRET",
+        hide_env_values = true
+    )]
+    webhook_secret: Option<String>,
 }
 
 impl Args {
@@ -74,6 +87,8 @@ async fn main() -> std::io::Result<()> {
     if !args.virtual_clock {
         builder = builder.real_clock();
     }
+    // Nothing outside the process can call deliver_due, so deliveries always run by themselves.
+    builder = builder.webhook_worker(true);
     let fake = builder.start().await?;
     fake.seed_demo();
 
@@ -89,6 +104,27 @@ async fn main() -> std::io::Result<()> {
             "virtual (stands still at 2026-01-01T00:00:00Z)"
         }
     );
+    if !args.webhook_url.is_empty() {
+        let generated = args.webhook_secret.is_none();
+        let secret = args
+            .webhook_secret
+            .clone()
+            .unwrap_or_else(clerk_fake::generate_webhook_secret);
+        for url in &args.webhook_url {
+            fake.add_webhook_endpoint(url, &secret)
+                .map_err(std::io::Error::other)?;
+            println!("webhook:    POST {url}");
+        }
+        if generated {
+            println!("webhook secret: {secret}");
+        } else {
+            println!("webhook secret: as given (--webhook-secret or CLERK_WEBHOOK_SIGNING_SECRET)");
+        }
+        println!(
+            "accept:     curl -s -X POST {}/__fake/invitations/ORGINV_ID/accept",
+            fake.base_url()
+        );
+    }
     println!(
         "try: curl -s -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' \\\n       -d '{{\"email_address\":\"new@demo.test\",\"role\":\"org:member\",\"inviter_user_id\":\"user_admin\"}}' \\\n       {}/v1/organizations/org_demo/invitations",
         fake.secret_key(),

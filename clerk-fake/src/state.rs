@@ -245,6 +245,8 @@ pub(crate) struct Store {
     by_organization: HashMap<String, Vec<String>>,
     /// (organization id, lowercased email) -> the id of its pending invitation, if not yet expired.
     pending_by_email: HashMap<(String, String), String>,
+    /// Where invitation changes are announced as webhook events; `None` in unit tests.
+    pub(crate) webhooks: Option<std::sync::Arc<crate::webhooks::Webhooks>>,
 }
 
 impl Store {
@@ -335,6 +337,7 @@ impl Store {
             invitation.status = InvitationStatus::Accepted;
             invitation.updated_at = now_ms;
         }
+        crate::webhooks::invitation_accepted(self, invitation_id, &user_id, now_ms);
         Ok(user_id)
     }
 
@@ -398,6 +401,16 @@ impl Store {
             self.pending_by_email.remove(&key);
         }
         live
+    }
+
+    /// Members and live pending invitations of an organization, for membership events.
+    pub(crate) fn membership_counts(&self, organization_id: &str, now_ms: i64) -> (u32, u32) {
+        let members = self
+            .member_counts
+            .get(organization_id)
+            .copied()
+            .unwrap_or(0);
+        (members, self.pending_count(organization_id, now_ms))
     }
 
     fn pending_count(&self, organization_id: &str, now_ms: i64) -> u32 {
@@ -499,6 +512,7 @@ impl Store {
             self.invitations.insert(id.clone(), invitation);
             created.push(id);
         }
+        crate::webhooks::invitations_created(self, &created, now_ms);
         Ok(created)
     }
 
@@ -529,6 +543,7 @@ impl Store {
             invitation.status = InvitationStatus::Revoked;
             invitation.updated_at = now_ms;
         }
+        crate::webhooks::invitation_revoked(self, invitation_id, now_ms);
         Ok(())
     }
 

@@ -30,6 +30,22 @@ fn example() -> &'static Path {
             "invite",
             "--message-format=json-render-diagnostics",
         ]);
+        // Cargo gives this test the package's CARGO_* variables; ring's build script watches
+        // CARGO_MANIFEST_DIR, so leaving them in rebuilt ring and everything above it here,
+        // and again in the next plain `cargo test`.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("CARGO_PKG_")
+                || [
+                    "CARGO_MANIFEST_DIR",
+                    "CARGO_MANIFEST_PATH",
+                    "CARGO_CRATE_NAME",
+                ]
+                .contains(&name.as_ref())
+            {
+                cargo.env_remove(name.as_ref());
+            }
+        }
         let this_test = std::env::current_exe().expect("test binary path");
         if this_test.components().any(|c| c.as_os_str() == "release") {
             cargo.arg("--release");

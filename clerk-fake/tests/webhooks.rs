@@ -1,0 +1,426 @@
+//! Webhook delivery: events, signatures, Svix's retry schedule on the virtual clock, the
+//! delivery log, the background worker and the fake-only accept route.
+
+mod common;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use clerk_fake::{
+    DeliveryOutcome, FakeClerk, WEBHOOK_RETRY_SCHEDULE, WebhookEndpointError,
+    generate_webhook_secret,
+};
+use common::{ADMIN, Api, ORG};
+use hmac::{Hmac, Mac};
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// One POST the receiver got.
+#[derive(Debug)]
+struct Received {
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+
+    /// Checks the signature the way a Standard Webhooks verifier does.
+    fn assert_signed_with(&self, secret: &str) {
+        let key = STANDARD
+            .decode(secret.strip_prefix("whsec_").unwrap())
+            .unwrap();
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+        let signed = format!(
+            "{}.{}.",
+            self.header("svix-id"),
+            self.header("svix-timestamp")
+        );
+        mac.update(signed.as_bytes());
+        mac.update(&self.body);
+        let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+        assert_eq!(self.header("svix-signature"), expected);
+    }
+}
+
+/// A webhook endpoint on 127.0.0.1 that reports each request on a channel and answers the
+/// scripted statuses in turn, then 204.
+struct Receiver {
+    url: String,
+    statuses: Arc<Mutex<VecDeque<u16>>>,
+    received: mpsc::UnboundedReceiver<Received>,
+}
+
+impl Receiver {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/webhooks/clerk", listener.local_addr().unwrap());
+        let statuses = Arc::new(Mutex::new(VecDeque::new()));
+        let (tx, received) = mpsc::unbounded_channel();
+        let script = statuses.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (tx, script) = (tx.clone(), script.clone());
+                let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
+                    let (tx, script) = (tx.clone(), script.clone());
+                    async move {
+                        let (parts, body) = request.into_parts();
+                        let body = axum::body::to_bytes(Body::new(body), 1 << 20)
+                            .await
+                            .unwrap();
+                        let status = script.lock().unwrap().pop_front().unwrap_or(204);
+                        let _ = tx.send(Received {
+                            path: parts.uri.path().to_owned(),
+                            headers: parts
+                                .headers
+                                .iter()
+                                .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+                                .collect(),
+                            body: body.to_vec(),
+                        });
+                        let mut response = hyper::Response::new(Body::empty());
+                        *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                });
+                tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
+            }
+        });
+        Self {
+            url,
+            statuses,
+            received,
+        }
+    }
+
+    fn answer(&self, statuses: &[u16]) {
+        self.statuses.lock().unwrap().extend(statuses);
+    }
+
+    /// Everything received so far (deliveries are complete once `deliver_due` returns).
+    fn drain(&mut self) -> Vec<Received> {
+        std::iter::from_fn(|| self.received.try_recv().ok()).collect()
+    }
+}
+
+async fn api_with_endpoint() -> (Api, Receiver) {
+    let api = Api::new().await;
+    let receiver = Receiver::start().await;
+    api.fake
+        .add_webhook_endpoint(&receiver.url, SECRET)
+        .unwrap();
+    (api, receiver)
+}
+
+fn types(received: &[Received]) -> Vec<String> {
+    received
+        .iter()
+        .map(|r| r.json()["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn creates_revokes_and_accepts_are_delivered_signed_in_clerk_s_shapes() {
+    let (api, mut receiver) = api_with_endpoint().await;
+    let one = api.invite("one@example.com").await;
+    let bulk = api
+        .post(
+            &format!("/organizations/{ORG}/invitations/bulk"),
+            json!([
+                {"email_address": "two@example.com", "role": "org:member", "inviter_user_id": ADMIN},
+                {"email_address": "three@example.com", "role": "org:admin", "inviter_user_id": ADMIN},
+            ]),
+        )
+        .await;
+    assert_eq!(bulk.status, StatusCode::OK);
+    let one_id = one.body["id"].as_str().unwrap();
+    let two_id = bulk.body["data"][0]["id"].as_str().unwrap();
+    let three_id = bulk.body["data"][1]["id"].as_str().unwrap();
+    let revoked = api
+        .post(
+            &format!("/organizations/{ORG}/invitations/{two_id}/revoke"),
+            json!({"requesting_user_id": ADMIN}),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    let user_id = api.fake.accept_invitation(three_id).unwrap();
+    // Nothing leaves before something drives deliveries on the virtual clock.
+    assert!(receiver.drain().is_empty());
+    assert_eq!(api.fake.pending_webhook_attempts(), 6);
+
+    assert_eq!(api.fake.deliver_due().await, 6);
+    let received = receiver.drain();
+    assert_eq!(
+        types(&received),
+        [
+            "organizationInvitation.created",
+            "organizationInvitation.created",
+            "organizationInvitation.created",
+            "organizationInvitation.revoked",
+            "organizationInvitation.accepted",
+            "organizationMembership.created",
+        ]
+    );
+    for request in &received {
+        request.assert_signed_with(SECRET);
+        assert_eq!(request.path, "/webhooks/clerk");
+        assert_eq!(request.header("content-type"), "application/json");
+        assert!(request.header("svix-id").starts_with("msg_"));
+        let envelope = request.json();
+        assert_eq!(envelope["object"], "event");
+        assert_eq!(envelope["timestamp"], clerk_fake::DEFAULT_START_MS);
+        assert!(
+            envelope["instance_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("ins_")
+        );
+    }
+    let ids: std::collections::HashSet<_> = received.iter().map(|r| r.header("svix-id")).collect();
+    assert_eq!(ids.len(), 6, "one message id per event");
+    let body = |id: &str| id.split_once('_').map(|(_, body)| body.to_owned());
+    assert_ne!(
+        body(received[0].header("svix-id")),
+        body(one_id),
+        "ids look unrelated"
+    );
+
+    // The invitation as the API answered it, in every invitation event.
+    assert_eq!(received[0].json()["data"], one.body);
+    assert_eq!(received[0].json()["data"]["id"], one_id);
+    assert_eq!(received[3].json()["data"]["status"], "revoked");
+    let accepted = &received[4].json()["data"];
+    assert_eq!(accepted["id"], three_id);
+    assert_eq!(accepted["status"], "accepted");
+    assert_eq!(accepted["user_id"], user_id.as_str());
+    let membership = &received[5].json()["data"];
+    assert_eq!(membership["object"], "organization_membership");
+    assert!(membership["id"].as_str().unwrap().starts_with("orgmem_"));
+    assert_eq!(membership["role"], "org:admin");
+    assert_eq!(membership["organization"]["id"], ORG);
+    assert_eq!(membership["organization"]["members_count"], 3);
+    assert_eq!(membership["public_user_data"]["user_id"], user_id.as_str());
+    assert_eq!(
+        membership["public_user_data"]["identifier"],
+        "three@example.com"
+    );
+
+    let log = api.fake.webhook_deliveries();
+    assert_eq!(log.len(), 6);
+    assert!(log.iter().all(|d| d.attempt == 1
+        && d.outcome == DeliveryOutcome::Status(204)
+        && d.next_attempt_at_ms.is_none()));
+    assert_eq!(api.fake.pending_webhook_attempts(), 0);
+}
+
+#[tokio::test]
+async fn a_failed_attempt_is_retried_with_the_same_svix_id_when_the_clock_gets_there() {
+    let (api, mut receiver) = api_with_endpoint().await;
+    receiver.answer(&[500]);
+    api.invite("retry@example.com").await;
+
+    assert_eq!(api.fake.deliver_due().await, 1);
+    let first = receiver.drain();
+    let due = clerk_fake::DEFAULT_START_MS + 5_000;
+    assert_eq!(api.fake.next_webhook_attempt_at_ms(), Some(due));
+    // Not due yet: nothing goes out.
+    api.fake.clock().advance(Duration::from_millis(4_999));
+    assert_eq!(api.fake.deliver_due().await, 0);
+    api.fake.clock().advance(Duration::from_millis(1));
+    assert_eq!(api.fake.deliver_due().await, 1);
+    let second = receiver.drain();
+
+    assert_eq!(first.len(), 1);
+    assert_eq!(second.len(), 1);
+    assert_eq!(first[0].header("svix-id"), second[0].header("svix-id"));
+    assert_eq!(first[0].body, second[0].body);
+    second[0].assert_signed_with(SECRET);
+    let log = api.fake.webhook_deliveries();
+    let summary: Vec<_> = log
+        .iter()
+        .map(|d| (d.attempt, d.outcome.clone(), d.next_attempt_at_ms))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (1, DeliveryOutcome::Status(500), Some(due)),
+            (2, DeliveryOutcome::Status(204), None),
+        ]
+    );
+    assert_eq!(log[1].attempted_at_ms, due);
+    assert_eq!(api.fake.pending_webhook_attempts(), 0);
+}
+
+#[tokio::test]
+async fn an_unreachable_endpoint_gets_eight_attempts_on_svix_s_schedule() {
+    let api = Api::new().await;
+    // A port that was just free: nothing listens there.
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", closed.local_addr().unwrap());
+    drop(closed);
+    api.fake.add_webhook_endpoint(&url, SECRET).unwrap();
+    api.invite("nobody@example.com").await;
+
+    while let Some(due) = api.fake.next_webhook_attempt_at_ms() {
+        let now = api.fake.clock().now_ms();
+        api.fake
+            .clock()
+            .advance(Duration::from_millis(u64::try_from(due - now).unwrap()));
+        assert_eq!(api.fake.deliver_due().await, 1);
+    }
+    let log = api.fake.webhook_deliveries();
+    assert_eq!(log.len(), 8);
+    assert!(
+        log.iter()
+            .all(|d| matches!(d.outcome, DeliveryOutcome::Failed(_)))
+    );
+    assert!(log.iter().all(|d| d.svix_id == log[0].svix_id));
+    let gaps: Vec<_> = log
+        .windows(2)
+        .map(|w| {
+            Duration::from_millis(
+                u64::try_from(w[1].attempted_at_ms - w[0].attempted_at_ms).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(gaps, WEBHOOK_RETRY_SCHEDULE[1..]);
+    assert_eq!(log[7].next_attempt_at_ms, None, "dropped after the eighth");
+    assert_eq!(api.fake.pending_webhook_attempts(), 0);
+}
+
+#[tokio::test]
+async fn without_endpoints_nothing_is_queued() {
+    let api = Api::new().await;
+    api.invite("quiet@example.com").await;
+    assert_eq!(api.fake.pending_webhook_attempts(), 0);
+    assert_eq!(api.fake.deliver_due().await, 0);
+    assert!(api.fake.webhook_deliveries().is_empty());
+}
+
+#[tokio::test]
+async fn every_endpoint_gets_each_message_under_one_svix_id_and_its_own_secret() {
+    let (api, mut first) = api_with_endpoint().await;
+    let mut second = Receiver::start().await;
+    let secret = api
+        .fake
+        .add_webhook_endpoint_with_new_secret(&second.url)
+        .unwrap();
+    assert!(secret.starts_with("whsec_"));
+    api.invite("both@example.com").await;
+    assert_eq!(api.fake.deliver_due().await, 2);
+    let (a, b) = (first.drain(), second.drain());
+    a[0].assert_signed_with(SECRET);
+    b[0].assert_signed_with(&secret);
+    assert_eq!(a[0].header("svix-id"), b[0].header("svix-id"));
+}
+
+#[tokio::test]
+async fn bad_endpoints_are_refused() {
+    let fake = FakeClerk::start().await;
+    for url in ["https://example.com/hook", "/hook", "not a url"] {
+        assert!(
+            matches!(
+                fake.add_webhook_endpoint(url, SECRET),
+                Err(WebhookEndpointError::InvalidUrl { .. })
+            ),
+            "{url}"
+        );
+    }
+    for secret in ["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_!!!", "whsec_"] {
+        let error = fake
+            .add_webhook_endpoint("http://127.0.0.1:1/hook", secret)
+            .unwrap_err();
+        assert!(matches!(error, WebhookEndpointError::InvalidSecret { .. }));
+        let encoded = secret.trim_start_matches("whsec_");
+        assert!(
+            encoded.is_empty() || !error.to_string().contains(encoded),
+            "never echoes the secret"
+        );
+    }
+    assert_ne!(generate_webhook_secret(), generate_webhook_secret());
+}
+
+#[tokio::test]
+async fn the_worker_delivers_by_itself_on_the_real_clock() {
+    let api = Api::with(FakeClerk::builder().real_clock().start().await.unwrap());
+    let mut receiver = Receiver::start().await;
+    api.fake
+        .add_webhook_endpoint(&receiver.url, SECRET)
+        .unwrap();
+    api.invite("worker@example.com").await;
+    let received = tokio::time::timeout(Duration::from_secs(10), receiver.received.recv())
+        .await
+        .expect("delivered within 10 s")
+        .unwrap();
+    assert_eq!(received.json()["type"], "organizationInvitation.created");
+    received.assert_signed_with(SECRET);
+}
+
+#[tokio::test]
+async fn the_fake_only_accept_route_accepts_and_answers_clerk_errors() {
+    let (api, mut receiver) = api_with_endpoint().await;
+    let id = api.invite("curl@example.com").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!("{}/__fake/invitations/{id}/accept", api.fake.base_url());
+
+    let response = api.client.post(&url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["id"], id.as_str());
+    assert_eq!(body["status"], "accepted");
+    assert!(body["user_id"].as_str().unwrap().starts_with("user_"));
+    assert_eq!(
+        api.fake.invitation(&id).unwrap().status,
+        clerk_fake::InvitationStatus::Accepted
+    );
+
+    let again = api.client.post(&url).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    let unknown = format!(
+        "{}/__fake/invitations/orginv_nope/accept",
+        api.fake.base_url()
+    );
+    let missing = api.client.post(&unknown).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    // Fake-only routes stay out of the API's request log.
+    assert!(
+        api.fake
+            .request_log()
+            .requests()
+            .iter()
+            .all(|r| !r.path_and_query.starts_with("/__fake"))
+    );
+
+    api.fake.deliver_due().await;
+    assert_eq!(
+        types(&receiver.drain()),
+        [
+            "organizationInvitation.created",
+            "organizationInvitation.accepted",
+            "organizationMembership.created",
+        ]
+    );
+}
