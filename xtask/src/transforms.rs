@@ -10,7 +10,9 @@ use std::fmt;
 use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
 
-use crate::openapi::{KNOWN_VALUES, for_each_node, has_operations, operations_mut, resolve};
+use crate::openapi::{
+    KNOWN_VALUES, component_ref, for_each_node, has_operations, operations_mut, resolve,
+};
 
 const CLERK_ERRORS_SCHEMA: &str = "#/components/schemas/ClerkErrors";
 const CLERK_ERRORS_RESPONSE: &str = "#/components/responses/ClerkErrors";
@@ -62,9 +64,9 @@ impl fmt::Display for TransformReport {
     }
 }
 
-/// Every step, in the order they run. `ref_inline_error_envelopes` runs before
+/// The BAPI spec's steps, in the order they run. `ref_inline_error_envelopes` runs before
 /// `fill_empty_error_bodies` so the latter sees one error type per operation.
-pub const ALL: &[Transform] = &[
+pub const BAPI: &[Transform] = &[
     Transform {
         name: "drop_multipart_operations",
         why: "progenitor cannot generate multipart/form-data request bodies",
@@ -90,26 +92,47 @@ pub const ALL: &[Transform] = &[
         why: "parameters whose names differ only in case collide as Rust fields",
         apply: drop_deprecated_colliding_params,
     },
-    Transform {
-        name: "strip_patterns",
-        why: "`pattern` makes typify depend on the regress crate and reject values Clerk may send later; Clerk validates on its side",
-        apply: strip_patterns,
-    },
-    Transform {
-        name: "allow_unknown_fields",
-        why: "`additionalProperties: false` becomes deny_unknown_fields: one new field from Clerk would fail a call",
-        apply: allow_unknown_fields,
-    },
-    Transform {
-        name: "open_string_enums",
-        why: "typify enums have no catch-all: a new value from Clerk would fail decoding; the raw layer takes strings",
-        apply: open_string_enums,
-    },
+    STRIP_PATTERNS,
+    ALLOW_UNKNOWN_FIELDS,
+    OPEN_STRING_ENUMS,
 ];
 
-/// Runs every step in order.
-pub fn apply_all(spec: &mut Value) -> Result<Vec<TransformReport>> {
-    ALL.iter()
+/// The webhooks spec's steps, after [`lift_webhook_events`]. It has no operations, so only the
+/// schema-level steps apply, the same ones as for the BAPI so events decode as tolerantly as
+/// responses; the BAPI list is left alone so its bindings do not change.
+pub const WEBHOOKS: &[Transform] = &[
+    Transform {
+        name: "wrap_nullable_refs",
+        why: "OpenAPI 3.0 ignores the siblings of a `$ref`, so `nullable: true` next to one would be dropped and an explicit null would fail decoding",
+        apply: wrap_nullable_refs,
+    },
+    STRIP_PATTERNS,
+    ALLOW_UNKNOWN_FIELDS,
+    OPEN_STRING_ENUMS,
+];
+
+const STRIP_PATTERNS: Transform = Transform {
+    name: "strip_patterns",
+    why: "`pattern` makes typify depend on the regress crate and reject values Clerk may send later; Clerk validates on its side",
+    apply: strip_patterns,
+};
+
+const ALLOW_UNKNOWN_FIELDS: Transform = Transform {
+    name: "allow_unknown_fields",
+    why: "`additionalProperties: false` becomes deny_unknown_fields: one new field from Clerk would fail a call",
+    apply: allow_unknown_fields,
+};
+
+const OPEN_STRING_ENUMS: Transform = Transform {
+    name: "open_string_enums",
+    why: "typify enums have no catch-all: a new value from Clerk would fail decoding; the raw layer takes strings",
+    apply: open_string_enums,
+};
+
+/// Runs `steps` in order.
+pub fn apply_all(spec: &mut Value, steps: &[Transform]) -> Result<Vec<TransformReport>> {
+    steps
+        .iter()
         .map(|step| {
             let changes = (step.apply)(spec)
                 .map_err(|err| err.context(format!("transform {} failed", step.name)))?;
@@ -120,6 +143,103 @@ pub fn apply_all(spec: &mut Value) -> Result<Vec<TransformReport>> {
             })
         })
         .collect()
+}
+
+/// Where an upstream webhooks spec lists its events: an extension, since OpenAPI 3.0 has no
+/// `webhooks` (3.1 does).
+pub const UPSTREAM_WEBHOOKS: &str = "x-webhooks";
+
+/// Moves every event's payload schema from `x-webhooks` into `components.schemas`, named after
+/// the event (`organizationInvitation.created` -> `OrganizationInvitationCreatedEvent`), and
+/// removes `x-webhooks`. Returns the step's report and the index of the events, event type ->
+/// `$ref`, for the import to store as [`WEBHOOK_EVENTS`](crate::openapi::WEBHOOK_EVENTS) once prose is stripped.
+///
+/// It runs before the prose stripping, which would drop `x-webhooks` as an extension; typify
+/// generates from component schemas only. The examples stay behind and go with `x-webhooks`.
+pub fn lift_webhook_events(spec: &mut Value) -> Result<(TransformReport, Map<String, Value>)> {
+    let Some(Value::Object(events)) = spec
+        .as_object_mut()
+        .and_then(|s| s.remove(UPSTREAM_WEBHOOKS))
+    else {
+        bail!("the spec has no `{UPSTREAM_WEBHOOKS}` object");
+    };
+    let mut events: Vec<(String, Value)> = events.into_iter().collect();
+    events.sort_by(|a, b| a.0.cmp(&b.0));
+    let Some(Value::Object(schemas)) = spec
+        .as_object_mut()
+        .expect("the spec is an object")
+        .entry("components")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .map(|components| components.entry("schemas").or_insert_with(|| json!({})))
+    else {
+        bail!("components is not an object of objects");
+    };
+    let mut index = Map::new();
+    let mut places = Vec::new();
+    for (event, mut item) in events {
+        let name = event_type_name(&event)?;
+        // Anything but one JSON POST body is a new shape of event a person must look at.
+        if item.as_object().map(Map::len) != Some(1) {
+            bail!("{event}: expected exactly one `post`, found {item}");
+        }
+        let Some(schema) = item
+            .pointer_mut("/post/requestBody/content/application~1json/schema")
+            .map(Value::take)
+        else {
+            bail!("{event}: no application/json request body schema");
+        };
+        if schemas.contains_key(&name) {
+            bail!("{event}: a component schema is already named {name}");
+        }
+        schemas.insert(name.clone(), schema);
+        index.insert(
+            event.clone(),
+            json!({"$ref": component_ref("schemas", &name)}),
+        );
+        places.push(format!("{event} -> {name}"));
+    }
+    let report = TransformReport {
+        name: "lift_webhook_events",
+        why: "typify generates from component schemas; `x-webhooks` is an extension that no generator reads",
+        changes: Changes::Places(places),
+    };
+    Ok((report, index))
+}
+
+/// The Rust-friendly component name of an event type: its dot-separated words, capitalised and
+/// joined, then `Event`.
+pub fn event_type_name(event: &str) -> Result<String> {
+    let mut name = String::new();
+    for word in event.split('.') {
+        let mut chars = word.chars();
+        match chars.next() {
+            Some(first)
+                if first.is_ascii_alphabetic()
+                    && word.chars().all(|c| c.is_ascii_alphanumeric()) =>
+            {
+                name.push(first.to_ascii_uppercase());
+                name.extend(chars);
+            }
+            _ => bail!("event type {event:?} is not dot-separated ASCII words"),
+        }
+    }
+    name.push_str("Event");
+    Ok(name)
+}
+
+fn wrap_nullable_refs(spec: &mut Value) -> Result<Changes> {
+    let mut count = 0;
+    for_each_node(spec, &mut |node: &mut Map<String, Value>| {
+        if node.contains_key("$ref") && node.get("nullable") == Some(&json!(true)) {
+            let reference = node.remove("$ref").expect("checked above");
+            // The standard OpenAPI 3.0 spelling of a nullable reference, which the diff already
+            // reads as the reference plus a nullable flag.
+            node.insert("allOf".into(), json!([{"$ref": reference}]));
+            count += 1;
+        }
+    });
+    Ok(Changes::Count(count))
 }
 
 fn drop_multipart_operations(spec: &mut Value) -> Result<Changes> {
@@ -597,6 +717,79 @@ mod tests {
             json!({"type": "string", "nullable": true, KNOWN_VALUES: ["a", null]})
         );
         assert_eq!(properties["level"]["enum"], json!([1, 2]));
+    }
+
+    #[test]
+    fn webhook_events_become_components_named_after_the_event() {
+        let mut spec = json!({
+            "x-webhooks": {"organizationInvitation.created": {"post": {"requestBody": {"content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/P"},
+                    "example": {"type": "organizationInvitation.created"}}}}}}},
+            "components": {"schemas": {"P": {"type": "object"}}},
+        });
+        let (report, index) = lift_webhook_events(&mut spec).unwrap();
+        assert_eq!(
+            places(report.changes),
+            ["organizationInvitation.created -> OrganizationInvitationCreatedEvent"]
+        );
+        assert_eq!(
+            Value::Object(index),
+            json!({"organizationInvitation.created":
+                {"$ref": "#/components/schemas/OrganizationInvitationCreatedEvent"}})
+        );
+        // The example is left behind with `x-webhooks`.
+        assert_eq!(
+            spec,
+            json!({"components": {"schemas": {"P": {"type": "object"},
+                "OrganizationInvitationCreatedEvent": {"$ref": "#/components/schemas/P"}}}})
+        );
+    }
+
+    #[test]
+    fn an_event_of_an_unfamiliar_shape_or_name_stops_the_import() {
+        let body = json!({"requestBody": {"content": {"application/json": {"schema": {}}}}});
+        for webhooks in [
+            json!({"a.b": {"post": body, "get": body}}),
+            json!({"a.b": {"post": {"requestBody": {"content": {"text/plain": {}}}}}}),
+            json!({"a b": {"post": body}}),
+            // Collides with an existing component.
+            json!({"p": {"post": body}}),
+        ] {
+            let mut spec = json!({"x-webhooks": webhooks,
+                "components": {"schemas": {"PEvent": {}}}});
+            assert!(lift_webhook_events(&mut spec).is_err(), "{webhooks}");
+        }
+        assert!(lift_webhook_events(&mut json!({"paths": {}})).is_err());
+    }
+
+    #[test]
+    fn event_type_names() {
+        assert_eq!(
+            event_type_name("subscriptionItem.freeTrialEnding").unwrap(),
+            "SubscriptionItemFreeTrialEndingEvent"
+        );
+        assert_eq!(event_type_name("sms.created").unwrap(), "SmsCreatedEvent");
+        assert!(event_type_name("a..b").is_err());
+    }
+
+    #[test]
+    fn nullable_refs_are_wrapped_in_all_of() {
+        let mut spec = json!({"components": {"schemas": {"S": {"properties": {
+            "a": {"$ref": "#/components/schemas/T", "nullable": true},
+            "b": {"$ref": "#/components/schemas/T"},
+        }}}}});
+        assert!(matches!(
+            wrap_nullable_refs(&mut spec).unwrap(),
+            Changes::Count(1)
+        ));
+        assert_eq!(
+            spec.pointer("/components/schemas/S/properties/a").unwrap(),
+            &json!({"allOf": [{"$ref": "#/components/schemas/T"}], "nullable": true})
+        );
+        assert_eq!(
+            spec.pointer("/components/schemas/S/properties/b").unwrap(),
+            &json!({"$ref": "#/components/schemas/T"})
+        );
     }
 
     #[test]
