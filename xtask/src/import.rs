@@ -137,11 +137,16 @@ pub fn import(upstream_bytes: &[u8], source: &Path) -> Result<Imported> {
             transforms::BAPI
         }
         SpecKind::Webhooks => {
-            let (lifted, events) = transforms::lift_webhook_events(&mut spec)?;
-            reports.push(lifted);
+            let lifted = transforms::lift_webhook_events(&mut spec)?;
+            reports.push(lifted.report);
+            // Before prose stripping: it reads the examples, which are prose to the import.
+            reports.push(transforms::relax_required_by_examples(
+                &mut spec,
+                &lifted.examples,
+            )?);
             strip_prose(&mut spec);
             // Our own extension, added once the upstream ones are gone.
-            spec[WEBHOOK_EVENTS] = Value::Object(events);
+            spec[WEBHOOK_EVENTS] = Value::Object(lifted.index);
             transforms::WEBHOOKS
         }
     };
@@ -300,6 +305,6 @@ mod tests {
             .map(|t| t["name"].as_str().unwrap())
             .collect();
         assert_eq!(names[0], "lift_webhook_events");
-        assert_eq!(names.len(), 1 + transforms::WEBHOOKS.len());
+        assert_eq!(names.len(), 2 + transforms::WEBHOOKS.len());
     }
 }

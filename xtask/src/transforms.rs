@@ -152,17 +152,20 @@ pub const UPSTREAM_WEBHOOKS: &str = "x-webhooks";
 /// Moves every event's payload schema from `x-webhooks` into `components.schemas`, named after
 /// the event (`organizationInvitation.created` -> `OrganizationInvitationCreatedEvent`), and
 /// removes `x-webhooks`. Returns the step's report and the index of the events, event type ->
-/// `$ref`, for the import to store as [`WEBHOOK_EVENTS`](crate::openapi::WEBHOOK_EVENTS) once prose is stripped.
+/// `$ref`, for the import to store as [`WEBHOOK_EVENTS`](crate::openapi::WEBHOOK_EVENTS) once prose is stripped,
+/// and every event's examples, for [`relax_required_by_examples`].
 ///
 /// It runs before the prose stripping, which would drop `x-webhooks` as an extension; typify
 /// generates from component schemas only. The examples stay behind and go with `x-webhooks`.
-pub fn lift_webhook_events(spec: &mut Value) -> Result<(TransformReport, Map<String, Value>)> {
+pub fn lift_webhook_events(spec: &mut Value) -> Result<LiftedEvents> {
     let Some(Value::Object(events)) = spec
         .as_object_mut()
         .and_then(|s| s.remove(UPSTREAM_WEBHOOKS))
     else {
         bail!("the spec has no `{UPSTREAM_WEBHOOKS}` object");
     };
+    let snapshot = spec.clone();
+    let mut examples = Vec::new();
     let mut events: Vec<(String, Value)> = events.into_iter().collect();
     events.sort_by(|a, b| a.0.cmp(&b.0));
     let Some(Value::Object(schemas)) = spec
@@ -183,12 +186,28 @@ pub fn lift_webhook_events(spec: &mut Value) -> Result<(TransformReport, Map<Str
         if item.as_object().map(Map::len) != Some(1) {
             bail!("{event}: expected exactly one `post`, found {item}");
         }
-        let Some(schema) = item
-            .pointer_mut("/post/requestBody/content/application~1json/schema")
-            .map(Value::take)
-        else {
+        let Some(media) = item.pointer_mut("/post/requestBody/content/application~1json") else {
+            bail!("{event}: no application/json request body");
+        };
+        let Some(schema) = media.get_mut("schema").map(Value::take) else {
             bail!("{event}: no application/json request body schema");
         };
+        // An inline `example`, and `examples` by value or by reference to components.examples.
+        let mut found = Vec::new();
+        found.extend(media.get("example").cloned());
+        for example in media
+            .get("examples")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(Map::values)
+        {
+            let example = match resolve(&snapshot, example) {
+                Some(example) => example,
+                None => bail!("{event}: an example's $ref does not resolve"),
+            };
+            found.extend(example.get("value").cloned());
+        }
+        examples.extend(found.into_iter().map(|example| (event.clone(), example)));
         if schemas.contains_key(&name) {
             bail!("{event}: a component schema is already named {name}");
         }
@@ -204,7 +223,134 @@ pub fn lift_webhook_events(spec: &mut Value) -> Result<(TransformReport, Map<Str
         why: "typify generates from component schemas; `x-webhooks` is an extension that no generator reads",
         changes: Changes::Places(places),
     };
-    Ok((report, index))
+    Ok(LiftedEvents {
+        report,
+        index,
+        examples,
+    })
+}
+
+/// What [`lift_webhook_events`] hands back besides the changed spec.
+pub struct LiftedEvents {
+    pub report: TransformReport,
+    /// Event type -> `{"$ref": ...}` of its payload schema.
+    pub index: Map<String, Value>,
+    /// (event type, example payload), from the spec's own examples.
+    pub examples: Vec<(String, Value)>,
+}
+
+/// How deep [`relax_required_by_examples`] follows `$ref`s and `allOf`s without descending into
+/// the example, so a schema that refers to itself cannot loop.
+const MAX_SCHEMA_HOPS: usize = 32;
+
+/// Makes a property optional wherever Clerk's own example of an event leaves out a property the
+/// schema requires, and lists the places.
+///
+/// Clerk's examples are the only evidence of what a delivery carries, and several disagree with the
+/// schemas' `required` (the invitation events' examples have no `inviter_id` or
+/// `public_inviter_data`, and `organizationInvitation.accepted` requires a nested `data.data` its
+/// example lacks). A required field becomes a decoding error when absent, so trusting `required`
+/// over the examples would fail on payloads Clerk documents as normal. Run after
+/// [`lift_webhook_events`], while the component schemas still carry their upstream `required`.
+pub fn relax_required_by_examples(
+    spec: &mut Value,
+    examples: &[(String, Value)],
+) -> Result<TransformReport> {
+    let mut missing: Vec<(String, String, String)> = Vec::new();
+    for (event, example) in examples {
+        let pointer = format!("/components/schemas/{}", event_type_name(event)?);
+        find_missing_required(spec, &pointer, example, 0, &mut |at, name| {
+            if !missing.iter().any(|(_, a, n)| a == at && n == name) {
+                missing.push((event.clone(), at.to_owned(), name.to_owned()));
+            }
+        })
+        .map_err(|err| err.context(format!("{event}: following its example")))?;
+    }
+    let mut places = Vec::new();
+    for (event, at, name) in missing {
+        let required = spec
+            .pointer_mut(&format!("{at}/required"))
+            .and_then(Value::as_array_mut)
+            .expect("found through this list");
+        required.retain(|value| value.as_str() != Some(name.as_str()));
+        if required.is_empty() {
+            spec.pointer_mut(&at)
+                .and_then(Value::as_object_mut)
+                .expect("a schema")
+                .remove("required");
+        }
+        let shown = at.strip_prefix("/components/schemas/").unwrap_or(&at);
+        places.push(format!("{shown}: {name} (absent from the {event} example)"));
+    }
+    Ok(TransformReport {
+        name: "relax_required_by_examples",
+        why: "Clerk's own event examples leave out properties its schemas require; a required property that is absent fails decoding",
+        changes: Changes::Places(places),
+    })
+}
+
+/// Walks `example` alongside the schema at `pointer`, calling `missing(schema pointer, property)`
+/// for each property a schema object requires that the example object lacks.
+fn find_missing_required(
+    spec: &Value,
+    pointer: &str,
+    example: &Value,
+    hops: usize,
+    missing: &mut dyn FnMut(&str, &str),
+) -> Result<()> {
+    if hops > MAX_SCHEMA_HOPS {
+        bail!("{pointer}: more than {MAX_SCHEMA_HOPS} nested $ref/allOf");
+    }
+    let Some(node) = spec.pointer(pointer) else {
+        bail!("{pointer} does not resolve");
+    };
+    if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+        let Some(target) = reference.strip_prefix('#') else {
+            bail!("{pointer}: $ref {reference} is not local");
+        };
+        return find_missing_required(spec, target, example, hops + 1, missing);
+    }
+    match example {
+        Value::Object(fields) => {
+            let parts = node
+                .get("allOf")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            for part in 0..parts {
+                let at = format!("{pointer}/allOf/{part}");
+                find_missing_required(spec, &at, example, hops + 1, missing)?;
+            }
+            for name in node
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let name = name.as_str().unwrap_or_default();
+                if !fields.contains_key(name) {
+                    missing(pointer, name);
+                }
+            }
+            let properties = node.get("properties").and_then(Value::as_object);
+            for (name, value) in fields {
+                if properties.is_some_and(|properties| properties.contains_key(name)) {
+                    let at = format!("{pointer}/properties/{}", escape_pointer(name));
+                    find_missing_required(spec, &at, value, 0, missing)?;
+                }
+            }
+        }
+        Value::Array(items) if node.get("items").is_some() => {
+            for item in items {
+                find_missing_required(spec, &format!("{pointer}/items"), item, 0, missing)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn escape_pointer(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
 }
 
 /// The Rust-friendly component name of an event type: its dot-separated words, capitalised and
@@ -727,7 +873,18 @@ mod tests {
                     "example": {"type": "organizationInvitation.created"}}}}}}},
             "components": {"schemas": {"P": {"type": "object"}}},
         });
-        let (report, index) = lift_webhook_events(&mut spec).unwrap();
+        let LiftedEvents {
+            report,
+            index,
+            examples,
+        } = lift_webhook_events(&mut spec).unwrap();
+        assert_eq!(
+            examples,
+            [(
+                "organizationInvitation.created".to_owned(),
+                json!({"type": "organizationInvitation.created"})
+            )]
+        );
         assert_eq!(
             places(report.changes),
             ["organizationInvitation.created -> OrganizationInvitationCreatedEvent"]
@@ -760,6 +917,35 @@ mod tests {
             assert!(lift_webhook_events(&mut spec).is_err(), "{webhooks}");
         }
         assert!(lift_webhook_events(&mut json!({"paths": {}})).is_err());
+    }
+
+    #[test]
+    fn required_properties_absent_from_an_example_become_optional() {
+        let mut spec = json!({"components": {"schemas": {
+            "UserCreatedEvent": {"allOf": [{"$ref": "#/components/schemas/Envelope"},
+                {"properties": {"data": {"$ref": "#/components/schemas/User"}}, "required": ["data"]}]},
+            "Envelope": {"properties": {"type": {}}, "required": ["type"]},
+            "User": {"properties": {"id": {}, "emails": {"type": "array",
+                "items": {"properties": {"id": {}, "verified": {}}, "required": ["id", "verified"]}}},
+                "required": ["id", "emails"]},
+        }}});
+        let example = json!({"type": "user.created",
+            "data": {"id": "u", "emails": [{"id": "e", "verified": true}, {"id": "f"}]}});
+        let report =
+            relax_required_by_examples(&mut spec, &[("user.created".into(), example)]).unwrap();
+        assert_eq!(
+            places(report.changes),
+            ["User/properties/emails/items: verified (absent from the user.created example)"]
+        );
+        assert_eq!(
+            spec.pointer("/components/schemas/User/properties/emails/items"),
+            Some(&json!({"properties": {"id": {}, "verified": {}}, "required": ["id"]}))
+        );
+        // What the example has stays required.
+        assert_eq!(
+            spec.pointer("/components/schemas/User/required"),
+            Some(&json!(["id", "emails"]))
+        );
     }
 
     #[test]
