@@ -277,6 +277,38 @@ mod tests {
         assert!(imported.spec.ends_with("}\n"));
     }
 
+    /// clerk-bapi-sys decodes Clerk's examples of the invitation and membership events from
+    /// fixtures, since the vendored spec keeps no examples; they must stay Clerk's examples.
+    #[test]
+    fn the_event_fixtures_of_clerk_bapi_sys_are_the_upstream_examples() {
+        let upstream =
+            spec_file::workspace_root().join("../shared/clerk-openapi/webhooks/2025-04-15.yml");
+        if !upstream.exists() {
+            eprintln!("skipped: {} is absent", upstream.display());
+            return;
+        }
+        let mut spec = spec_file::load(&upstream).unwrap();
+        let lifted = transforms::lift_webhook_events(&mut spec).unwrap();
+        let fixtures =
+            spec_file::workspace_root().join("clerk-bapi-sys/tests/fixtures/webhook_events");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&fixtures).unwrap() {
+            let path = entry.unwrap().path();
+            let event = path.file_stem().unwrap().to_str().unwrap();
+            let fixture = spec_file::load(&path).unwrap();
+            assert!(
+                lifted
+                    .examples
+                    .iter()
+                    .any(|(e, example)| e == event && *example == fixture),
+                "{} is not the upstream example of {event}",
+                path.display()
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 6);
+    }
+
     #[test]
     fn a_webhooks_spec_is_recognised_and_keeps_an_index_of_its_events() {
         let upstream = br#"{"openapi": "3.0.3", "info": {"title": "W", "version": "v1"},
