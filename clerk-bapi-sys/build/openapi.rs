@@ -17,6 +17,12 @@ pub const METHODS: &[&str] = &[
 /// enums have no catch-all, so the raw layer takes any string).
 pub const KNOWN_VALUES: &str = "x-clerk-known-values";
 
+/// Where the vendored webhooks spec lists its events once the import has lifted them out of
+/// `x-webhooks`: event type (`organizationInvitation.created`) -> `{"$ref": ...}` of the payload's
+/// component schema. Our own extension, like [`KNOWN_VALUES`]; the build step generates the event
+/// types from it, and the diff recognises a webhooks spec by it.
+pub const WEBHOOK_EVENTS: &str = "x-clerk-webhook-events";
+
 /// Keys whose value is a map from names (paths, properties, status codes, media types, ...) to
 /// nodes.
 const NAME_MAPS: &[&str] = &[
@@ -46,6 +52,7 @@ const DATA: &[&str] = &[
     "examples",
     "required",
     KNOWN_VALUES,
+    WEBHOOK_EVENTS,
 ];
 
 pub fn is_method(key: &str) -> bool {

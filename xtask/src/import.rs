@@ -1,4 +1,11 @@
-//! `cargo xtask spec import`: turn Clerk's upstream spec into the vendored `spec/clerk-bapi.json`.
+//! `cargo xtask spec import`: turn Clerk's upstream spec into the vendored `spec/clerk-bapi.json`,
+//! or its webhooks spec into `spec/clerk-webhooks.json`.
+//!
+//! The two are told apart by content, not by a flag: only the webhooks spec has `x-webhooks`
+//! (OpenAPI 3.0 has no `webhooks`), so the same command and the same CI step shape serve both and
+//! a file cannot be imported as the wrong kind. Its events' payload schemas are lifted into
+//! components first (see [`transforms::lift_webhook_events`]); after that both go through the
+//! same prose stripping and the same schema-level transforms.
 //!
 //! The vendored file keeps the structure of the API and none of its prose, then goes through the
 //! named [`transforms`](crate::transforms) that make it generate into Rust that compiles and that
@@ -12,7 +19,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use similar::TextDiff;
 
-use crate::openapi::for_each_node;
+use crate::openapi::{WEBHOOK_EVENTS, for_each_node};
 use crate::spec_file;
 use crate::transforms::{self, TransformReport};
 
@@ -20,9 +27,41 @@ use crate::transforms::{self, TransformReport};
 pub const VENDORED_SPEC: &str = "spec/clerk-bapi.json";
 /// Where its provenance and transform log live.
 pub const VENDORED_META: &str = "spec/clerk-bapi.meta.json";
+/// The vendored webhooks spec, and its provenance and transform log.
+pub const VENDORED_WEBHOOKS_SPEC: &str = "spec/clerk-webhooks.json";
+pub const VENDORED_WEBHOOKS_META: &str = "spec/clerk-webhooks.meta.json";
 
-/// What an import produces: the two files' contents.
+/// Which of Clerk's two specs a document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpecKind {
+    /// The Backend API: operations under `paths`.
+    Bapi,
+    /// The webhook events: `x-webhooks` upstream, [`WEBHOOK_EVENTS`] once vendored.
+    Webhooks,
+}
+
+impl SpecKind {
+    /// Tells the specs apart by content, in upstream or vendored form.
+    pub fn of(spec: &Value) -> Self {
+        if spec.get(transforms::UPSTREAM_WEBHOOKS).is_some() || spec.get(WEBHOOK_EVENTS).is_some() {
+            SpecKind::Webhooks
+        } else {
+            SpecKind::Bapi
+        }
+    }
+
+    /// The vendored spec and metadata files, relative to the workspace root.
+    pub fn vendored(self) -> (&'static str, &'static str) {
+        match self {
+            SpecKind::Bapi => (VENDORED_SPEC, VENDORED_META),
+            SpecKind::Webhooks => (VENDORED_WEBHOOKS_SPEC, VENDORED_WEBHOOKS_META),
+        }
+    }
+}
+
+/// What an import produces: the two files' contents, and which spec it was.
 pub struct Imported {
+    pub kind: SpecKind,
     pub spec: String,
     pub meta: String,
     pub reports: Vec<TransformReport>,
@@ -33,9 +72,10 @@ pub fn run(file: &Path, check: bool) -> Result<()> {
         std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let imported = import(&upstream_bytes, file)?;
     let root = spec_file::workspace_root();
+    let (spec_path, meta_path) = imported.kind.vendored();
     let outputs = [
-        (root.join(VENDORED_SPEC), &imported.spec),
-        (root.join(VENDORED_META), &imported.meta),
+        (root.join(spec_path), &imported.spec),
+        (root.join(meta_path), &imported.meta),
     ];
 
     if check {
@@ -89,8 +129,28 @@ pub fn import(upstream_bytes: &[u8], source: &Path) -> Result<Imported> {
         .context("the spec has no info.version")?
         .to_owned();
 
-    strip_prose(&mut spec);
-    let reports = transforms::apply_all(&mut spec)?;
+    let kind = SpecKind::of(&spec);
+    let mut reports = Vec::new();
+    let steps = match kind {
+        SpecKind::Bapi => {
+            strip_prose(&mut spec);
+            transforms::BAPI
+        }
+        SpecKind::Webhooks => {
+            let lifted = transforms::lift_webhook_events(&mut spec)?;
+            reports.push(lifted.report);
+            // Before prose stripping: it reads the examples, which are prose to the import.
+            reports.push(transforms::relax_required_by_examples(
+                &mut spec,
+                &lifted.examples,
+            )?);
+            strip_prose(&mut spec);
+            // Our own extension, added once the upstream ones are gone.
+            spec[WEBHOOK_EVENTS] = Value::Object(lifted.index);
+            transforms::WEBHOOKS
+        }
+    };
+    reports.extend(transforms::apply_all(&mut spec, steps)?);
 
     let meta = json!({
         "upstream": {
@@ -101,6 +161,7 @@ pub fn import(upstream_bytes: &[u8], source: &Path) -> Result<Imported> {
         "transforms": reports.iter().map(TransformReport::to_json).collect::<Vec<_>>(),
     });
     Ok(Imported {
+        kind,
         spec: spec_file::to_canonical_json(&spec),
         meta: spec_file::to_canonical_json(&meta),
         reports,
@@ -157,6 +218,7 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::openapi::KNOWN_VALUES;
 
     #[test]
     fn prose_is_dropped_but_properties_named_like_prose_are_kept() {
@@ -210,8 +272,71 @@ mod tests {
         );
         assert_eq!(
             meta["transforms"].as_array().unwrap().len(),
-            transforms::ALL.len()
+            transforms::BAPI.len()
         );
         assert!(imported.spec.ends_with("}\n"));
+    }
+
+    /// clerk-bapi-sys decodes Clerk's examples of the invitation and membership events from
+    /// fixtures, since the vendored spec keeps no examples; they must stay Clerk's examples.
+    #[test]
+    fn the_event_fixtures_of_clerk_bapi_sys_are_the_upstream_examples() {
+        let upstream =
+            spec_file::workspace_root().join("../shared/clerk-openapi/webhooks/2025-04-15.yml");
+        if !upstream.exists() {
+            eprintln!("skipped: {} is absent", upstream.display());
+            return;
+        }
+        let mut spec = spec_file::load(&upstream).unwrap();
+        let lifted = transforms::lift_webhook_events(&mut spec).unwrap();
+        let fixtures =
+            spec_file::workspace_root().join("clerk-bapi-sys/tests/fixtures/webhook_events");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&fixtures).unwrap() {
+            let path = entry.unwrap().path();
+            let event = path.file_stem().unwrap().to_str().unwrap();
+            let fixture = spec_file::load(&path).unwrap();
+            assert!(
+                lifted
+                    .examples
+                    .iter()
+                    .any(|(e, example)| e == event && *example == fixture),
+                "{} is not the upstream example of {event}",
+                path.display()
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 6);
+    }
+
+    #[test]
+    fn a_webhooks_spec_is_recognised_and_keeps_an_index_of_its_events() {
+        let upstream = br#"{"openapi": "3.0.3", "info": {"title": "W", "version": "v1"},
+            "x-webhooks": {"user.created": {"post": {"description": "d", "requestBody": {
+                "content": {"application/json": {"schema": {"type": "object",
+                    "additionalProperties": false, "description": "p",
+                    "properties": {"status": {"type": "string", "enum": ["a"]}}},
+                "example": {"status": "a"}}}}}}},
+            "components": {"schemas": {}, "examples": {"E": {"value": 1}}}}"#;
+        let imported = import(upstream, Path::new("w.yml")).unwrap();
+        assert_eq!(imported.kind, SpecKind::Webhooks);
+        let spec: Value = serde_json::from_str(&imported.spec).unwrap();
+        assert_eq!(
+            spec,
+            json!({"openapi": "3.0.3", "info": {"title": "W", "version": "v1"},
+                WEBHOOK_EVENTS: {"user.created": {"$ref": "#/components/schemas/UserCreatedEvent"}},
+                "components": {"schemas": {"UserCreatedEvent": {"type": "object",
+                    "properties": {"status": {"type": "string", KNOWN_VALUES: ["a"]}}}}}})
+        );
+        assert_eq!(SpecKind::of(&spec), SpecKind::Webhooks);
+        let meta: Value = serde_json::from_str(&imported.meta).unwrap();
+        let names: Vec<&str> = meta["transforms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names[0], "lift_webhook_events");
+        assert_eq!(names.len(), 2 + transforms::WEBHOOKS.len());
     }
 }

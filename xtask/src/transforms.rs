@@ -10,7 +10,9 @@ use std::fmt;
 use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
 
-use crate::openapi::{KNOWN_VALUES, for_each_node, has_operations, operations_mut, resolve};
+use crate::openapi::{
+    KNOWN_VALUES, component_ref, for_each_node, has_operations, operations_mut, resolve,
+};
 
 const CLERK_ERRORS_SCHEMA: &str = "#/components/schemas/ClerkErrors";
 const CLERK_ERRORS_RESPONSE: &str = "#/components/responses/ClerkErrors";
@@ -62,9 +64,9 @@ impl fmt::Display for TransformReport {
     }
 }
 
-/// Every step, in the order they run. `ref_inline_error_envelopes` runs before
+/// The BAPI spec's steps, in the order they run. `ref_inline_error_envelopes` runs before
 /// `fill_empty_error_bodies` so the latter sees one error type per operation.
-pub const ALL: &[Transform] = &[
+pub const BAPI: &[Transform] = &[
     Transform {
         name: "drop_multipart_operations",
         why: "progenitor cannot generate multipart/form-data request bodies",
@@ -90,26 +92,47 @@ pub const ALL: &[Transform] = &[
         why: "parameters whose names differ only in case collide as Rust fields",
         apply: drop_deprecated_colliding_params,
     },
-    Transform {
-        name: "strip_patterns",
-        why: "`pattern` makes typify depend on the regress crate and reject values Clerk may send later; Clerk validates on its side",
-        apply: strip_patterns,
-    },
-    Transform {
-        name: "allow_unknown_fields",
-        why: "`additionalProperties: false` becomes deny_unknown_fields: one new field from Clerk would fail a call",
-        apply: allow_unknown_fields,
-    },
-    Transform {
-        name: "open_string_enums",
-        why: "typify enums have no catch-all: a new value from Clerk would fail decoding; the raw layer takes strings",
-        apply: open_string_enums,
-    },
+    STRIP_PATTERNS,
+    ALLOW_UNKNOWN_FIELDS,
+    OPEN_STRING_ENUMS,
 ];
 
-/// Runs every step in order.
-pub fn apply_all(spec: &mut Value) -> Result<Vec<TransformReport>> {
-    ALL.iter()
+/// The webhooks spec's steps, after [`lift_webhook_events`]. It has no operations, so only the
+/// schema-level steps apply, the same ones as for the BAPI so events decode as tolerantly as
+/// responses; the BAPI list is left alone so its bindings do not change.
+pub const WEBHOOKS: &[Transform] = &[
+    Transform {
+        name: "wrap_nullable_refs",
+        why: "OpenAPI 3.0 ignores the siblings of a `$ref`, so `nullable: true` next to one would be dropped and an explicit null would fail decoding",
+        apply: wrap_nullable_refs,
+    },
+    STRIP_PATTERNS,
+    ALLOW_UNKNOWN_FIELDS,
+    OPEN_STRING_ENUMS,
+];
+
+const STRIP_PATTERNS: Transform = Transform {
+    name: "strip_patterns",
+    why: "`pattern` makes typify depend on the regress crate and reject values Clerk may send later; Clerk validates on its side",
+    apply: strip_patterns,
+};
+
+const ALLOW_UNKNOWN_FIELDS: Transform = Transform {
+    name: "allow_unknown_fields",
+    why: "`additionalProperties: false` becomes deny_unknown_fields: one new field from Clerk would fail a call",
+    apply: allow_unknown_fields,
+};
+
+const OPEN_STRING_ENUMS: Transform = Transform {
+    name: "open_string_enums",
+    why: "typify enums have no catch-all: a new value from Clerk would fail decoding; the raw layer takes strings",
+    apply: open_string_enums,
+};
+
+/// Runs `steps` in order.
+pub fn apply_all(spec: &mut Value, steps: &[Transform]) -> Result<Vec<TransformReport>> {
+    steps
+        .iter()
         .map(|step| {
             let changes = (step.apply)(spec)
                 .map_err(|err| err.context(format!("transform {} failed", step.name)))?;
@@ -120,6 +143,249 @@ pub fn apply_all(spec: &mut Value) -> Result<Vec<TransformReport>> {
             })
         })
         .collect()
+}
+
+/// Where an upstream webhooks spec lists its events: an extension, since OpenAPI 3.0 has no
+/// `webhooks` (3.1 does).
+pub const UPSTREAM_WEBHOOKS: &str = "x-webhooks";
+
+/// Moves every event's payload schema from `x-webhooks` into `components.schemas`, named after
+/// the event (`organizationInvitation.created` -> `OrganizationInvitationCreatedEvent`), and
+/// removes `x-webhooks`. Returns the step's report and the index of the events, event type ->
+/// `$ref`, for the import to store as [`WEBHOOK_EVENTS`](crate::openapi::WEBHOOK_EVENTS) once prose is stripped,
+/// and every event's examples, for [`relax_required_by_examples`].
+///
+/// It runs before the prose stripping, which would drop `x-webhooks` as an extension; typify
+/// generates from component schemas only. The examples stay behind and go with `x-webhooks`.
+pub fn lift_webhook_events(spec: &mut Value) -> Result<LiftedEvents> {
+    let Some(Value::Object(events)) = spec
+        .as_object_mut()
+        .and_then(|s| s.remove(UPSTREAM_WEBHOOKS))
+    else {
+        bail!("the spec has no `{UPSTREAM_WEBHOOKS}` object");
+    };
+    let snapshot = spec.clone();
+    let mut examples = Vec::new();
+    let mut events: Vec<(String, Value)> = events.into_iter().collect();
+    events.sort_by(|a, b| a.0.cmp(&b.0));
+    let Some(Value::Object(schemas)) = spec
+        .as_object_mut()
+        .expect("the spec is an object")
+        .entry("components")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .map(|components| components.entry("schemas").or_insert_with(|| json!({})))
+    else {
+        bail!("components is not an object of objects");
+    };
+    let mut index = Map::new();
+    let mut places = Vec::new();
+    for (event, mut item) in events {
+        let name = event_type_name(&event)?;
+        // Anything but one JSON POST body is a new shape of event a person must look at.
+        if item.as_object().map(Map::len) != Some(1) {
+            bail!("{event}: expected exactly one `post`, found {item}");
+        }
+        let Some(media) = item.pointer_mut("/post/requestBody/content/application~1json") else {
+            bail!("{event}: no application/json request body");
+        };
+        let Some(schema) = media.get_mut("schema").map(Value::take) else {
+            bail!("{event}: no application/json request body schema");
+        };
+        // An inline `example`, and `examples` by value or by reference to components.examples.
+        let mut found = Vec::new();
+        found.extend(media.get("example").cloned());
+        for example in media
+            .get("examples")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(Map::values)
+        {
+            let example = match resolve(&snapshot, example) {
+                Some(example) => example,
+                None => bail!("{event}: an example's $ref does not resolve"),
+            };
+            found.extend(example.get("value").cloned());
+        }
+        examples.extend(found.into_iter().map(|example| (event.clone(), example)));
+        if schemas.contains_key(&name) {
+            bail!("{event}: a component schema is already named {name}");
+        }
+        schemas.insert(name.clone(), schema);
+        index.insert(
+            event.clone(),
+            json!({"$ref": component_ref("schemas", &name)}),
+        );
+        places.push(format!("{event} -> {name}"));
+    }
+    let report = TransformReport {
+        name: "lift_webhook_events",
+        why: "typify generates from component schemas; `x-webhooks` is an extension that no generator reads",
+        changes: Changes::Places(places),
+    };
+    Ok(LiftedEvents {
+        report,
+        index,
+        examples,
+    })
+}
+
+/// What [`lift_webhook_events`] hands back besides the changed spec.
+pub struct LiftedEvents {
+    pub report: TransformReport,
+    /// Event type -> `{"$ref": ...}` of its payload schema.
+    pub index: Map<String, Value>,
+    /// (event type, example payload), from the spec's own examples.
+    pub examples: Vec<(String, Value)>,
+}
+
+/// How deep [`relax_required_by_examples`] follows `$ref`s and `allOf`s without descending into
+/// the example, so a schema that refers to itself cannot loop.
+const MAX_SCHEMA_HOPS: usize = 32;
+
+/// Makes a property optional wherever Clerk's own example of an event leaves out a property the
+/// schema requires, and lists the places.
+///
+/// Clerk's examples are the only evidence of what a delivery carries, and several disagree with the
+/// schemas' `required` (the invitation events' examples have no `inviter_id` or
+/// `public_inviter_data`, and `organizationInvitation.accepted` requires a nested `data.data` its
+/// example lacks). A required field becomes a decoding error when absent, so trusting `required`
+/// over the examples would fail on payloads Clerk documents as normal. Run after
+/// [`lift_webhook_events`], while the component schemas still carry their upstream `required`.
+pub fn relax_required_by_examples(
+    spec: &mut Value,
+    examples: &[(String, Value)],
+) -> Result<TransformReport> {
+    let mut missing: Vec<(String, String, String)> = Vec::new();
+    for (event, example) in examples {
+        let pointer = format!("/components/schemas/{}", event_type_name(event)?);
+        find_missing_required(spec, &pointer, example, 0, &mut |at, name| {
+            if !missing.iter().any(|(_, a, n)| a == at && n == name) {
+                missing.push((event.clone(), at.to_owned(), name.to_owned()));
+            }
+        })
+        .map_err(|err| err.context(format!("{event}: following its example")))?;
+    }
+    let mut places = Vec::new();
+    for (event, at, name) in missing {
+        let required = spec
+            .pointer_mut(&format!("{at}/required"))
+            .and_then(Value::as_array_mut)
+            .expect("found through this list");
+        required.retain(|value| value.as_str() != Some(name.as_str()));
+        if required.is_empty() {
+            spec.pointer_mut(&at)
+                .and_then(Value::as_object_mut)
+                .expect("a schema")
+                .remove("required");
+        }
+        let shown = at.strip_prefix("/components/schemas/").unwrap_or(&at);
+        places.push(format!("{shown}: {name} (absent from the {event} example)"));
+    }
+    Ok(TransformReport {
+        name: "relax_required_by_examples",
+        why: "Clerk's own event examples leave out properties its schemas require; a required property that is absent fails decoding",
+        changes: Changes::Places(places),
+    })
+}
+
+/// Walks `example` alongside the schema at `pointer`, calling `missing(schema pointer, property)`
+/// for each property a schema object requires that the example object lacks.
+fn find_missing_required(
+    spec: &Value,
+    pointer: &str,
+    example: &Value,
+    hops: usize,
+    missing: &mut dyn FnMut(&str, &str),
+) -> Result<()> {
+    if hops > MAX_SCHEMA_HOPS {
+        bail!("{pointer}: more than {MAX_SCHEMA_HOPS} nested $ref/allOf");
+    }
+    let Some(node) = spec.pointer(pointer) else {
+        bail!("{pointer} does not resolve");
+    };
+    if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+        let Some(target) = reference.strip_prefix('#') else {
+            bail!("{pointer}: $ref {reference} is not local");
+        };
+        return find_missing_required(spec, target, example, hops + 1, missing);
+    }
+    match example {
+        Value::Object(fields) => {
+            let parts = node
+                .get("allOf")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            for part in 0..parts {
+                let at = format!("{pointer}/allOf/{part}");
+                find_missing_required(spec, &at, example, hops + 1, missing)?;
+            }
+            for name in node
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let name = name.as_str().unwrap_or_default();
+                if !fields.contains_key(name) {
+                    missing(pointer, name);
+                }
+            }
+            let properties = node.get("properties").and_then(Value::as_object);
+            for (name, value) in fields {
+                if properties.is_some_and(|properties| properties.contains_key(name)) {
+                    let at = format!("{pointer}/properties/{}", escape_pointer(name));
+                    find_missing_required(spec, &at, value, 0, missing)?;
+                }
+            }
+        }
+        Value::Array(items) if node.get("items").is_some() => {
+            for item in items {
+                find_missing_required(spec, &format!("{pointer}/items"), item, 0, missing)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn escape_pointer(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+/// The Rust-friendly component name of an event type: its dot-separated words, capitalised and
+/// joined, then `Event`.
+pub fn event_type_name(event: &str) -> Result<String> {
+    let mut name = String::new();
+    for word in event.split('.') {
+        let mut chars = word.chars();
+        match chars.next() {
+            Some(first)
+                if first.is_ascii_alphabetic()
+                    && word.chars().all(|c| c.is_ascii_alphanumeric()) =>
+            {
+                name.push(first.to_ascii_uppercase());
+                name.extend(chars);
+            }
+            _ => bail!("event type {event:?} is not dot-separated ASCII words"),
+        }
+    }
+    name.push_str("Event");
+    Ok(name)
+}
+
+fn wrap_nullable_refs(spec: &mut Value) -> Result<Changes> {
+    let mut count = 0;
+    for_each_node(spec, &mut |node: &mut Map<String, Value>| {
+        if node.contains_key("$ref") && node.get("nullable") == Some(&json!(true)) {
+            let reference = node.remove("$ref").expect("checked above");
+            // The standard OpenAPI 3.0 spelling of a nullable reference, which the diff already
+            // reads as the reference plus a nullable flag.
+            node.insert("allOf".into(), json!([{"$ref": reference}]));
+            count += 1;
+        }
+    });
+    Ok(Changes::Count(count))
 }
 
 fn drop_multipart_operations(spec: &mut Value) -> Result<Changes> {
@@ -597,6 +863,119 @@ mod tests {
             json!({"type": "string", "nullable": true, KNOWN_VALUES: ["a", null]})
         );
         assert_eq!(properties["level"]["enum"], json!([1, 2]));
+    }
+
+    #[test]
+    fn webhook_events_become_components_named_after_the_event() {
+        let mut spec = json!({
+            "x-webhooks": {"organizationInvitation.created": {"post": {"requestBody": {"content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/P"},
+                    "example": {"type": "organizationInvitation.created"}}}}}}},
+            "components": {"schemas": {"P": {"type": "object"}}},
+        });
+        let LiftedEvents {
+            report,
+            index,
+            examples,
+        } = lift_webhook_events(&mut spec).unwrap();
+        assert_eq!(
+            examples,
+            [(
+                "organizationInvitation.created".to_owned(),
+                json!({"type": "organizationInvitation.created"})
+            )]
+        );
+        assert_eq!(
+            places(report.changes),
+            ["organizationInvitation.created -> OrganizationInvitationCreatedEvent"]
+        );
+        assert_eq!(
+            Value::Object(index),
+            json!({"organizationInvitation.created":
+                {"$ref": "#/components/schemas/OrganizationInvitationCreatedEvent"}})
+        );
+        // The example is left behind with `x-webhooks`.
+        assert_eq!(
+            spec,
+            json!({"components": {"schemas": {"P": {"type": "object"},
+                "OrganizationInvitationCreatedEvent": {"$ref": "#/components/schemas/P"}}}})
+        );
+    }
+
+    #[test]
+    fn an_event_of_an_unfamiliar_shape_or_name_stops_the_import() {
+        let body = json!({"requestBody": {"content": {"application/json": {"schema": {}}}}});
+        for webhooks in [
+            json!({"a.b": {"post": body, "get": body}}),
+            json!({"a.b": {"post": {"requestBody": {"content": {"text/plain": {}}}}}}),
+            json!({"a b": {"post": body}}),
+            // Collides with an existing component.
+            json!({"p": {"post": body}}),
+        ] {
+            let mut spec = json!({"x-webhooks": webhooks,
+                "components": {"schemas": {"PEvent": {}}}});
+            assert!(lift_webhook_events(&mut spec).is_err(), "{webhooks}");
+        }
+        assert!(lift_webhook_events(&mut json!({"paths": {}})).is_err());
+    }
+
+    #[test]
+    fn required_properties_absent_from_an_example_become_optional() {
+        let mut spec = json!({"components": {"schemas": {
+            "UserCreatedEvent": {"allOf": [{"$ref": "#/components/schemas/Envelope"},
+                {"properties": {"data": {"$ref": "#/components/schemas/User"}}, "required": ["data"]}]},
+            "Envelope": {"properties": {"type": {}}, "required": ["type"]},
+            "User": {"properties": {"id": {}, "emails": {"type": "array",
+                "items": {"properties": {"id": {}, "verified": {}}, "required": ["id", "verified"]}}},
+                "required": ["id", "emails"]},
+        }}});
+        let example = json!({"type": "user.created",
+            "data": {"id": "u", "emails": [{"id": "e", "verified": true}, {"id": "f"}]}});
+        let report =
+            relax_required_by_examples(&mut spec, &[("user.created".into(), example)]).unwrap();
+        assert_eq!(
+            places(report.changes),
+            ["User/properties/emails/items: verified (absent from the user.created example)"]
+        );
+        assert_eq!(
+            spec.pointer("/components/schemas/User/properties/emails/items"),
+            Some(&json!({"properties": {"id": {}, "verified": {}}, "required": ["id"]}))
+        );
+        // What the example has stays required.
+        assert_eq!(
+            spec.pointer("/components/schemas/User/required"),
+            Some(&json!(["id", "emails"]))
+        );
+    }
+
+    #[test]
+    fn event_type_names() {
+        assert_eq!(
+            event_type_name("subscriptionItem.freeTrialEnding").unwrap(),
+            "SubscriptionItemFreeTrialEndingEvent"
+        );
+        assert_eq!(event_type_name("sms.created").unwrap(), "SmsCreatedEvent");
+        assert!(event_type_name("a..b").is_err());
+    }
+
+    #[test]
+    fn nullable_refs_are_wrapped_in_all_of() {
+        let mut spec = json!({"components": {"schemas": {"S": {"properties": {
+            "a": {"$ref": "#/components/schemas/T", "nullable": true},
+            "b": {"$ref": "#/components/schemas/T"},
+        }}}}});
+        assert!(matches!(
+            wrap_nullable_refs(&mut spec).unwrap(),
+            Changes::Count(1)
+        ));
+        assert_eq!(
+            spec.pointer("/components/schemas/S/properties/a").unwrap(),
+            &json!({"allOf": [{"$ref": "#/components/schemas/T"}], "nullable": true})
+        );
+        assert_eq!(
+            spec.pointer("/components/schemas/S/properties/b").unwrap(),
+            &json!({"$ref": "#/components/schemas/T"})
+        );
     }
 
     #[test]

@@ -2,18 +2,20 @@
 //!
 //! Import the new spec, report what changed against the spec vendored until now, rebuild the
 //! bindings for one tag and for all of them, refresh the surface snapshot, and say what to review.
+//! Given Clerk's webhooks spec, the same steps apply to the webhook event types instead.
 
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::import::{self, VENDORED_SPEC};
+use crate::import::{self, SpecKind};
 use crate::{diff, spec_file};
 
 pub fn run(file: &Path) -> Result<()> {
     let root = spec_file::workspace_root();
-    let vendored = root.join(VENDORED_SPEC);
+    let kind = SpecKind::of(&spec_file::load(file)?);
+    let vendored = root.join(kind.vendored().0);
 
     // Keep the old vendored spec to diff against once the import has overwritten it.
     let previous = std::fs::read(&vendored).context("reading the vendored spec")?;
@@ -29,9 +31,16 @@ pub fn run(file: &Path) -> Result<()> {
     let _ = std::fs::remove_file(&previous_copy);
     report?;
 
+    match kind {
+        SpecKind::Bapi => rebuild_bindings(&root),
+        SpecKind::Webhooks => rebuild_webhook_events(&root),
+    }
+}
+
+fn rebuild_bindings(root: &Path) -> Result<()> {
     step("rebuild the bindings (organization-invitations alone, then every tag)");
     cargo(
-        &root,
+        root,
         &[
             "build",
             "-p",
@@ -42,20 +51,20 @@ pub fn run(file: &Path) -> Result<()> {
         ],
     )?;
     cargo(
-        &root,
+        root,
         &["build", "-p", "clerk-bapi-sys", "--features", "full"],
     )?;
 
     step("refresh the snapshot of the generated surface");
     cargo_with_env(
-        &root,
+        root,
         &["test", "-p", "clerk-bapi-sys", "--test", "surface"],
         &[("INSTA_UPDATE", "always")],
     )?;
 
     step("check that every spec tag has a feature");
     cargo(
-        &root,
+        root,
         &["test", "-p", "clerk-bapi-sys", "--test", "features"],
     )
     .context(
@@ -68,6 +77,55 @@ pub fn run(file: &Path) -> Result<()> {
          - the report above (anything flagged for Organization Invitations may need work in clerk-orgs);\n\
          - git diff spec/ (spec/clerk-bapi.meta.json lists what each transform changed);\n\
          - git diff clerk-bapi-sys/tests/snapshots (the generated Organization Invitations surface);\n\
+         then run the whole test suite: cargo test --workspace --all-features"
+    );
+    Ok(())
+}
+
+fn rebuild_webhook_events(root: &Path) -> Result<()> {
+    step("rebuild the webhook event types");
+    cargo(
+        root,
+        &[
+            "build",
+            "-p",
+            "clerk-bapi-sys",
+            "--no-default-features",
+            "--features",
+            "webhook-events",
+        ],
+    )?;
+
+    step(
+        "refresh the snapshot of the invitation and membership event types; decode Clerk's examples",
+    );
+    cargo_with_env(
+        root,
+        &[
+            "test",
+            "-p",
+            "clerk-bapi-sys",
+            "--no-default-features",
+            "--features",
+            "webhook-events",
+            "--test",
+            "webhook_events",
+        ],
+        &[("INSTA_UPDATE", "always")],
+    )
+    .context(
+        "if an example no longer decodes, compare clerk-bapi-sys/tests/fixtures/webhook_events \
+         with the new spec's examples (cargo test -p xtask checks they match)",
+    )?;
+
+    step("review");
+    println!(
+        "Review and commit:\n\
+         - the report above (events are listed as operations with method EVENT; anything flagged \
+           is an invitation or membership event, whose payloads clerk-orgs decodes);\n\
+         - git diff spec/ (spec/clerk-webhooks.meta.json lists what each transform changed, \
+           relax_required_by_examples included);\n\
+         - git diff clerk-bapi-sys/tests/snapshots (the generated invitation and membership event types);\n\
          then run the whole test suite: cargo test --workspace --all-features"
     );
     Ok(())

@@ -1,7 +1,9 @@
 //! `cargo xtask spec diff OLD NEW`: what a reviewer needs to know about a new Clerk spec before
 //! accepting it, i.e. its structural changes only.
 //!
-//! Both inputs may be Clerk's upstream YAML or our vendored JSON (`spec/clerk-bapi.json`), so the
+//! Both inputs may be Clerk's upstream YAML or our vendored JSON (`spec/clerk-bapi.json`, or
+//! `spec/clerk-webhooks.json` and its upstream, whose events are compared as operations with
+//! method `EVENT` and whose payloads as component schemas), so the
 //! comparison only reads structural keywords and treats the vendored rewrites as equivalent to the
 //! upstream originals: prose and `x-*` keys are never read, `x-clerk-known-values` is compared as
 //! `enum`, and a boolean `additionalProperties` is ignored (the import drops `false`, and `true` is
@@ -20,10 +22,12 @@ mod usage;
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use serde_json::Value;
 
-use crate::spec_file;
+use crate::import::SpecKind;
+use crate::openapi::WEBHOOK_EVENTS;
+use crate::{spec_file, transforms};
 use operations::{compare_operations, operations};
 use report::{Report, SchemaDiff};
 use schemas::{compare_schemas, component_schemas};
@@ -34,8 +38,11 @@ const FLAGGED_TAG: &str = "Organization Invitations";
 const UNTAGGED: &str = "(untagged)";
 
 pub fn run(old: &Path, new: &Path) -> Result<()> {
-    let old_spec = spec_file::load(old)?;
-    let new_spec = spec_file::load(new)?;
+    let old_spec = vendored_shape(spec_file::load(old)?)?;
+    let new_spec = vendored_shape(spec_file::load(new)?)?;
+    if SpecKind::of(&old_spec) != SpecKind::of(&new_spec) {
+        bail!("one file is a webhooks spec and the other is not");
+    }
     println!("Comparing {} with {}", old.display(), new.display());
     print!("{}", diff_specs(&old_spec, &new_spec).render());
     Ok(())
@@ -114,6 +121,19 @@ pub fn diff_specs(old: &Value, new: &Value) -> Report {
         }
     }
     report
+}
+
+/// An upstream webhooks spec with its events lifted into components as the import does (required
+/// properties relaxed by the examples included), so it compares with a vendored one and with
+/// another upstream one alike; every other spec is compared as it is.
+pub fn vendored_shape(mut spec: Value) -> Result<Value> {
+    if spec.get(transforms::UPSTREAM_WEBHOOKS).is_none() {
+        return Ok(spec);
+    }
+    let lifted = transforms::lift_webhook_events(&mut spec)?;
+    transforms::relax_required_by_examples(&mut spec, &lifted.examples)?;
+    spec[WEBHOOK_EVENTS] = Value::Object(lifted.index);
+    Ok(spec)
 }
 
 fn info_version(spec: &Value) -> Option<String> {

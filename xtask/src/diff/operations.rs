@@ -7,6 +7,11 @@ use serde_json::Value;
 use super::report::{Change, ChangeKind, OperationDiff, added_or_removed};
 use super::schemas::{compare_schemas, describe, describe_with_nullable};
 use super::{FLAGGED_TAG, UNTAGGED};
+
+/// What a webhooks spec's events are grouped under.
+const WEBHOOK_EVENTS_TAG: &str = "Webhook events";
+/// Events flagged like the Organization Invitations tag, as `clerk-orgs` types their payloads.
+const FLAGGED_EVENT_PREFIXES: &[&str] = &["organizationInvitation.", "organizationMembership."];
 use crate::openapi;
 
 const JSON_MEDIA_TYPE: &str = "application/json";
@@ -46,8 +51,36 @@ impl Operation<'_> {
 
 /// Operations keyed by `operationId` (or `METHOD path` without one), so a moved operation is a
 /// change of route rather than a removal plus an addition.
+///
+/// A webhooks spec's events count as operations too, keyed by event type, with the method
+/// `EVENT`, their payload schema as the path and that schema's `$ref` as the body: the rest of
+/// the diff then reports added and removed events, and names the events reaching a changed
+/// schema, as it does for operations. Their payload schemas are compared as component schemas.
 pub(super) fn operations(spec: &Value) -> BTreeMap<String, Operation<'_>> {
     let mut operations = BTreeMap::new();
+    let events = spec
+        .get(openapi::WEBHOOK_EVENTS)
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten();
+    for (event, reference) in events {
+        let schema = openapi::ref_of(reference).unwrap_or_default();
+        let mut tags = vec![WEBHOOK_EVENTS_TAG];
+        // The events clerk-orgs decodes into its own types.
+        if FLAGGED_EVENT_PREFIXES.iter().any(|p| event.starts_with(p)) {
+            tags.push(FLAGGED_TAG);
+        }
+        let operation = Operation {
+            method: "event",
+            path: schema
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or(schema),
+            tags,
+            path_parameters: &[],
+            body: reference,
+        };
+        operations.insert(event.clone(), operation);
+    }
     for found in openapi::operations(spec) {
         let body = found.operation;
         let operation = Operation {

@@ -191,8 +191,14 @@ impl Report {
         let mut lines = Vec::new();
         for (sign, operations) in self.operation_lists() {
             for operation in operations.iter().filter(|o| o.touches_flagged_tag) {
+                // A webhooks spec's events are compared as operations with the method EVENT.
+                let what = if operation.method == "EVENT" {
+                    "event"
+                } else {
+                    "operation"
+                };
                 lines.push(format!(
-                    "  {sign} operation {}  {} {}",
+                    "  {sign} {what} {}  {} {}",
                     operation.id, operation.method, operation.path
                 ));
             }

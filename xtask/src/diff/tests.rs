@@ -568,3 +568,72 @@ fn real_spec_against_its_vendored_form_has_no_changes() {
     let report = diff_specs(&upstream, &vendored_form(&upstream));
     assert!(report.is_empty(), "{}", report.render());
 }
+
+/// A webhooks spec in upstream form with one event per name, each a payload referring to `Item`.
+fn webhooks_spec(events: &[&str]) -> Value {
+    let mut webhooks = serde_json::Map::new();
+    for event in events {
+        webhooks.insert(
+            (*event).to_owned(),
+            json!({"post": {"description": "prose", "requestBody": {"content": {
+                "application/json": {"schema": {"type": "object", "required": ["data"],
+                    "properties": {"data": {"$ref": "#/components/schemas/Item"}}},
+                "example": {"data": {"id": "x"}}}}}}}),
+        );
+    }
+    json!({"openapi": "3.0.3", "info": {"title": "W", "version": "v1"}, "x-webhooks": webhooks,
+        "components": {"schemas": {"Item": {"type": "object", "required": ["id"],
+            "properties": {"id": {"type": "string"}}}}}})
+}
+
+#[test]
+fn webhook_events_compare_as_operations_and_their_payloads_as_schemas() {
+    let upstream = webhooks_spec(&["organizationInvitation.created", "sms.created"]);
+    let old = vendored_shape(upstream.clone()).unwrap();
+    // The vendored file, as the import writes it, compares equal to its upstream.
+    let imported = crate::import::import(
+        serde_json::to_string(&upstream).unwrap().as_bytes(),
+        std::path::Path::new("w.json"),
+    )
+    .unwrap();
+    let vendored: Value = serde_json::from_str(&imported.spec).unwrap();
+    assert!(diff_specs(&old, &vendored).is_empty());
+
+    let mut upstream = webhooks_spec(&["organizationInvitation.created", "user.created"]);
+    upstream["components"]["schemas"]["Item"]["properties"]["name"] = json!({"type": "string"});
+    let new = vendored_shape(upstream).unwrap();
+    let report = diff_specs(&old, &new);
+    assert_eq!(ids(&report.operations_added), ["user.created"]);
+    assert_eq!(ids(&report.operations_removed), ["sms.created"]);
+    assert_eq!(
+        change_lines(&report),
+        ["Item .name: property added (string)"]
+    );
+    let changed = &report.schemas_changed[0];
+    assert_eq!(
+        changed.used_by,
+        ["organizationInvitation.created", "user.created"]
+    );
+    assert!(changed.touches_flagged_tag);
+    assert!(
+        report
+            .render()
+            .contains("+ user.created  EVENT UserCreatedEvent")
+    );
+}
+
+#[test]
+fn real_webhooks_spec_against_the_vendored_one_has_no_changes() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/clerk-openapi/webhooks/2025-04-15.yml");
+    if !path.exists() {
+        eprintln!("skipped: {} is absent", path.display());
+        return;
+    }
+    let upstream = vendored_shape(spec_file::load(&path).unwrap()).unwrap();
+    let vendored =
+        spec_file::load(&spec_file::workspace_root().join(crate::import::VENDORED_WEBHOOKS_SPEC))
+            .unwrap();
+    let report = diff_specs(&upstream, &vendored);
+    assert!(report.is_empty(), "{}", report.render());
+}
