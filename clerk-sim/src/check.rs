@@ -19,6 +19,8 @@ use crate::{
 pub struct Violation {
     /// Its number, 1 to 8 (see `TESTING.md`).
     pub invariant: u8,
+    /// Which rule of the invariant, e.g. `window` or `bound` for 7; stable, for grouping.
+    pub rule: &'static str,
     /// The call that broke it, if one did.
     pub call: Option<u32>,
     /// What happened, against what should have.
@@ -27,7 +29,7 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invariant {}", self.invariant)?;
+        write!(f, "invariant {} [{}]", self.invariant, self.rule)?;
         if let Some(call) = self.call {
             write!(f, " (call #{call})")?;
         }
@@ -121,9 +123,10 @@ fn chains(call: &CallRecord, evidence: &Evidence) -> u64 {
 /// Checks every invariant; an empty list means the run is clean.
 pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
     let mut out = Vec::new();
-    let mut violation = |invariant: u8, call: Option<u32>, message: String| {
+    let mut violation = |invariant: u8, rule: &'static str, call: Option<u32>, message: String| {
         out.push(Violation {
             invariant,
+            rule,
             call,
             message,
         });
@@ -149,6 +152,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
             if pending_until(pair[0]) > pair[1].created_at {
                 violation(
                     1,
+                    "pending-twice",
                     None,
                     format!(
                         "{org} held two pending invitations for {email}: {} and {}",
@@ -163,7 +167,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
     for call in &evidence.calls {
         let c = Some(call.id);
         if let Some(message) = &call.panicked {
-            violation(7, c, format!("the call panicked: {message}"));
+            violation(7, "panic", c, format!("the call panicked: {message}"));
         }
         // 7. Bounded on the virtual clock.
         let (attempts, max_elapsed) = call.policy;
@@ -173,6 +177,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
         if took > bound {
             violation(
                 7,
+                "bound",
                 c,
                 format!("took {took:?} of virtual time, past its bound {bound:?}"),
             );
@@ -184,6 +189,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
             if indexes != (0..call.people.len()).collect::<Vec<_>>() {
                 violation(
                     8,
+                    "one-outcome",
                     c,
                     format!(
                         "{} people but outcomes for indexes {indexes:?}",
@@ -214,7 +220,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                 // 2. A created invitation exists, is this call's, and is what was asked.
                 ClaimKind::Created(id) => {
                     let Some(invitation) = by_id.get(id.as_str()) else {
-                        violation(2, c, format!("{email}: claims {id}, which does not exist"));
+                        violation(2, "exists", c, format!("{email}: claims {id}, which does not exist"));
                         continue;
                     };
                     let mut wrong = Vec::new();
@@ -253,6 +259,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                     if !wrong.is_empty() {
                         violation(
                             2,
+                            "as-asked",
                             c,
                             format!("{email}: claims {id} as created, but {}", wrong.join(", ")),
                         );
@@ -260,7 +267,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                     if let Some(first) = claimed_by.insert(id.as_str(), call.id)
                         && first != call.id
                     {
-                        violation(2, c, format!("{id} is claimed as created by #{first} too"));
+                        violation(2, "claimed-twice", c, format!("{id} is claimed as created by #{first} too"));
                     }
                 }
                 // 3. "Already invited" names an address someone else's pending invitation held
@@ -278,6 +285,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                     if !held {
                         violation(
                             3,
+                            "already-invited",
                             c,
                             format!(
                                 "{email}: says already invited ({}), but no other pending \
@@ -301,7 +309,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                             a.org == call.org && a.email == email && a.at_ms <= call.end_ms
                         });
                     if !member {
-                        violation(3, c, format!("{email}: says already a member, but is not"));
+                        violation(3, "already-member", c, format!("{email}: says already a member, but is not"));
                     }
                 }
                 // 4. Not created means not created, and "not sent" means not sent.
@@ -309,6 +317,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                     if let Some(invitation) = mine.first() {
                         violation(
                             4,
+                            "created",
                             c,
                             format!(
                                 "{email}: says {} but the call created {}",
@@ -316,7 +325,9 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                             ),
                         );
                     }
-                    if claim.note.starts_with("NotSent") || claim.kind == ClaimKind::Local {
+                    // "Not sent" may still have been in a bulk call Clerk refused whole; a
+                    // local rejection (`code: None`) promises that nothing was sent at all.
+                    if claim.kind == ClaimKind::Local {
                         let sent = call.requests.iter().any(|r| {
                             matches!(
                                 r.route,
@@ -326,6 +337,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                         if sent {
                             violation(
                                 4,
+                                "local-but-sent",
                                 c,
                                 format!("{email}: says {} but was sent", claim.note),
                             );
@@ -341,6 +353,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                     if faults.is_empty() {
                         violation(
                             5,
+                            "no-fault",
                             c,
                             format!(
                                 "{email}: says it may have been created ({}) but no fault hit \
@@ -359,7 +372,18 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                     && (claim.kind == ClaimKind::Created(invitation.id.clone())
                         || claim.kind == ClaimKind::Maybe)
             });
-            if !reported {
+            // Someone revoked or accepted it while the call was retrying: the call cannot
+            // know, and made (or found) another; not a false answer.
+            let superseded = pending_until(invitation) <= call.end_ms
+                && call.claims.iter().any(|claim| {
+                    claim.email.eq_ignore_ascii_case(&invitation.email_address)
+                        && match &claim.kind {
+                            ClaimKind::Created(id) => *id != invitation.id,
+                            ClaimKind::AlreadyMember => invitation.status == InvitationStatus::Accepted,
+                            _ => false,
+                        }
+                });
+            if !reported && !superseded {
                 let said: Vec<&str> = call
                     .claims
                     .iter()
@@ -368,6 +392,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                     .collect();
                 violation(
                     2,
+                    "unreported",
                     c,
                     format!(
                         "created {} for {} but reported {said:?}",
@@ -385,7 +410,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                             i.status == InvitationStatus::Revoked && i.updated_at <= call.end_ms
                         });
                     if !ok {
-                        violation(2, c, format!("says it revoked {id}, but it is not revoked"));
+                        violation(2, "revoked", c, format!("says it revoked {id}, but it is not revoked"));
                     }
                 }
                 RevokeClaim::Maybe => {
@@ -394,7 +419,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                     }))
                     .is_empty()
                     {
-                        violation(5, c, format!("{target}: revoke unknown without a fault"));
+                        violation(5, "no-fault", c, format!("{target}: revoke unknown without a fault"));
                     }
                 }
                 RevokeClaim::NotRevoked => {}
@@ -432,6 +457,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
             {
                 violation(
                     6,
+                    "resent",
                     c,
                     format!(
                         "{} {} (#{}) was answered 2xx and sent again (#{})",
@@ -445,13 +471,14 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
         if !before_processing(req.fault.as_ref().unwrap_or(&Fault::UnknownFields)) {
             violation(
                 7,
+                "stray",
                 None,
                 format!("a request no call was running sent: {} {}", req.method, req.path),
             );
         }
     }
     if let Some(stuck) = &evidence.stuck {
-        violation(7, None, format!("the run did not finish: {stuck}"));
+        violation(7, "stuck", None, format!("the run did not finish: {stuck}"));
     }
 
     // 7. No client sends past Clerk's limits, counted in the fake's fixed windows.
@@ -479,6 +506,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
             if let Some((window_index, n)) = over.first() {
                 violation(
                     7,
+                    "window",
                     None,
                     format!(
                         "client {client} sent {n} {name} requests in the fake's window starting \

@@ -1093,9 +1093,9 @@ async fn run(seed: u64, config: &Config) -> Report {
 }
 
 /// Shrinks a failing schedule by delta reduction: drops chunks of faults, then single faults,
-/// keeping each removal after which the run still breaks `invariant`. World and workload come
+/// keeping each removal after which the run still breaks `invariant` (number and rule). World and workload come
 /// from the seed, so they stay the same. Returns the smallest failing report found.
-pub fn shrink(seed: u64, config: &Config, failing: &Report, invariant: u8) -> Report {
+pub fn shrink(seed: u64, config: &Config, failing: &Report, invariant: (u8, &str)) -> Report {
     let fails = |faults: &[ScheduledFault]| {
         let config = Config {
             faults: Some(faults.to_vec()),
@@ -1105,7 +1105,7 @@ pub fn shrink(seed: u64, config: &Config, failing: &Report, invariant: u8) -> Re
         report
             .violations
             .iter()
-            .any(|v| v.invariant == invariant)
+            .any(|v| v.invariant == invariant.0 && v.rule == invariant.1)
             .then_some(report)
     };
     let mut best = failing.clone();

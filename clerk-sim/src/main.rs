@@ -49,15 +49,16 @@ fn main() -> ExitCode {
             let config = Config::default();
             let started = Instant::now();
             let mut failing: Vec<clerk_sim::Report> = Vec::new();
-            let mut by_invariant: BTreeMap<u8, Vec<u64>> = BTreeMap::new();
+            let mut by_invariant: BTreeMap<(u8, &'static str), Vec<u64>> = BTreeMap::new();
             let (mut calls, mut requests) = (0usize, 0usize);
             for seed in from..from.saturating_add(seeds) {
                 let report = simulate(seed, &config);
                 calls += report.calls;
                 requests += report.requests;
                 if !report.passed() {
-                    let mut invariants: Vec<u8> =
-                        report.violations.iter().map(|v| v.invariant).collect();
+                    let mut invariants: Vec<(u8, &'static str)> =
+                        report.violations.iter().map(|v| (v.invariant, v.rule)).collect();
+                    invariants.sort_unstable();
                     invariants.dedup();
                     for invariant in invariants {
                         by_invariant.entry(invariant).or_default().push(seed);
@@ -87,16 +88,16 @@ fn main() -> ExitCode {
                 seeds as f64 / elapsed,
                 failing.len()
             );
-            for (invariant, seeds) in &by_invariant {
+            for ((invariant, rule), seeds) in &by_invariant {
                 let shown: Vec<String> = seeds.iter().take(20).map(u64::to_string).collect();
                 println!(
-                    "  invariant {invariant}: {} seeds, e.g. {}",
+                    "  invariant {invariant} [{rule}]: {} seeds, e.g. {}",
                     seeds.len(),
                     shown.join(" ")
                 );
             }
             for report in failing.iter().take(show) {
-                let invariant = report.violations[0].invariant;
+                let invariant = (report.violations[0].invariant, report.violations[0].rule);
                 let shrunk = shrink(report.seed, &config, report, invariant);
                 println!("\n=== seed {} shrunk to [{}]", report.seed, format_schedule(&shrunk.faults));
                 println!("replay: {}", replay_command(report.seed, &format_schedule(&shrunk.faults)));
@@ -125,7 +126,8 @@ fn main() -> ExitCode {
             }
             let mut report = simulate(seed, &config);
             if want_shrink && let Some(first) = report.violations.first() {
-                report = shrink(seed, &config, &report, first.invariant);
+                let rule = (first.invariant, first.rule);
+                report = shrink(seed, &config, &report, rule);
                 println!("replay: {}", replay_command(seed, &format_schedule(&report.faults)));
             }
             print!("{}", report.render());
