@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use clerk_fake::{Fault, InvitationStatus, Invitation, Route};
+use clerk_fake::{Fault, Invitation, InvitationStatus, Route};
 use serde_json::Value;
 
 use crate::schedule::{before_processing, fault_name, loses_answer};
@@ -38,7 +38,10 @@ impl fmt::Display for Violation {
 }
 
 fn call_of(invitation: &Invitation) -> Option<u64> {
-    invitation.public_metadata.get("call").and_then(Value::as_u64)
+    invitation
+        .public_metadata
+        .get("call")
+        .and_then(Value::as_u64)
 }
 
 /// When an invitation stopped being pending (exclusive); `i64::MAX` if it still is.
@@ -80,7 +83,10 @@ fn answered(req: &Req) -> bool {
         None => true,
         Some(fault) => matches!(
             fault,
-            Fault::TruncatedJson | Fault::MalformedJson | Fault::UnknownFields | Fault::UnknownStatus
+            Fault::TruncatedJson
+                | Fault::MalformedJson
+                | Fault::UnknownFields
+                | Fault::UnknownStatus
         ),
     }
 }
@@ -220,7 +226,12 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                 // 2. A created invitation exists, is this call's, and is what was asked.
                 ClaimKind::Created(id) => {
                     let Some(invitation) = by_id.get(id.as_str()) else {
-                        violation(2, "exists", c, format!("{email}: claims {id}, which does not exist"));
+                        violation(
+                            2,
+                            "exists",
+                            c,
+                            format!("{email}: claims {id}, which does not exist"),
+                        );
                         continue;
                     };
                     let mut wrong = Vec::new();
@@ -267,7 +278,12 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                     if let Some(first) = claimed_by.insert(id.as_str(), call.id)
                         && first != call.id
                     {
-                        violation(2, "claimed-twice", c, format!("{id} is claimed as created by #{first} too"));
+                        violation(
+                            2,
+                            "claimed-twice",
+                            c,
+                            format!("{id} is claimed as created by #{first} too"),
+                        );
                     }
                 }
                 // 3. "Already invited" names an address someone else's pending invitation held
@@ -309,7 +325,12 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                             a.org == call.org && a.email == email && a.at_ms <= call.end_ms
                         });
                     if !member {
-                        violation(3, "already-member", c, format!("{email}: says already a member, but is not"));
+                        violation(
+                            3,
+                            "already-member",
+                            c,
+                            format!("{email}: says already a member, but is not"),
+                        );
                     }
                 }
                 // 4. Not created means not created, and "not sent" means not sent.
@@ -379,7 +400,9 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                     claim.email.eq_ignore_ascii_case(&invitation.email_address)
                         && match &claim.kind {
                             ClaimKind::Created(id) => *id != invitation.id,
-                            ClaimKind::AlreadyMember => invitation.status == InvitationStatus::Accepted,
+                            ClaimKind::AlreadyMember => {
+                                invitation.status == InvitationStatus::Accepted
+                            }
                             _ => false,
                         }
                 });
@@ -410,16 +433,28 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                             i.status == InvitationStatus::Revoked && i.updated_at <= call.end_ms
                         });
                     if !ok {
-                        violation(2, "revoked", c, format!("says it revoked {id}, but it is not revoked"));
+                        violation(
+                            2,
+                            "revoked",
+                            c,
+                            format!("says it revoked {id}, but it is not revoked"),
+                        );
                     }
                 }
                 RevokeClaim::Maybe => {
-                    if faults_of(call.requests.iter().filter(|r| {
-                        r.fault.as_ref().is_some_and(loses_answer)
-                    }))
+                    if faults_of(
+                        call.requests
+                            .iter()
+                            .filter(|r| r.fault.as_ref().is_some_and(loses_answer)),
+                    )
                     .is_empty()
                     {
-                        violation(5, "no-fault", c, format!("{target}: revoke unknown without a fault"));
+                        violation(
+                            5,
+                            "no-fault",
+                            c,
+                            format!("{target}: revoke unknown without a fault"),
+                        );
                     }
                 }
                 RevokeClaim::NotRevoked => {}
@@ -473,7 +508,10 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                 7,
                 "stray",
                 None,
-                format!("a request no call was running sent: {} {}", req.method, req.path),
+                format!(
+                    "a request no call was running sent: {} {}",
+                    req.method, req.path
+                ),
             );
         }
     }
@@ -482,7 +520,12 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
     }
 
     // 7. No client sends past Clerk's limits, counted in the fake's fixed windows.
-    let clients = evidence.calls.iter().map(|c| c.client).max().map_or(0, |m| m + 1);
+    let clients = evidence
+        .calls
+        .iter()
+        .map(|c| c.client)
+        .max()
+        .map_or(0, |m| m + 1);
     for client in 0..clients {
         let sent: Vec<&Req> = evidence
             .calls
@@ -498,7 +541,9 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
             let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
             let mut per_window: HashMap<i64, u32> = HashMap::new();
             for req in sent.iter().filter(|r| route.is_none() || r.route == route) {
-                *per_window.entry(req.at_ms.div_euclid(window_ms)).or_default() += 1;
+                *per_window
+                    .entry(req.at_ms.div_euclid(window_ms))
+                    .or_default() += 1;
             }
             let mut over: Vec<(i64, u32)> =
                 per_window.into_iter().filter(|(_, n)| *n > limit).collect();

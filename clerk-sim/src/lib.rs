@@ -102,7 +102,12 @@ impl Report {
     /// The trace and the violations, for people.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "seed {} faults [{}]", self.seed, format_schedule(&self.faults));
+        let _ = writeln!(
+            out,
+            "seed {} faults [{}]",
+            self.seed,
+            format_schedule(&self.faults)
+        );
         for line in &self.trace {
             let _ = writeln!(out, "  {line}");
         }
@@ -121,7 +126,7 @@ pub fn simulate(seed: u64, config: &Config) -> Report {
         .expect("a current-thread tokio runtime");
     // The client draws its retry jitter from fastrand's thread-local generator; everything runs
     // on this thread, so seeding it makes the jitter part of the seed.
-    fastrand::seed(seed ^ 0x5eed_0f_c11e);
+    fastrand::seed(seed ^ 0x005e_ed0f_c11e);
     runtime.block_on(run(seed, config))
 }
 
@@ -590,7 +595,12 @@ async fn execute(op: &Op, client: &Client, fake: &FakeClerk) -> Outcome {
             }
             match create.send().await {
                 Ok(invitation) => Outcome::Claims(
-                    vec![claim(0, person, ClaimKind::Created(invitation.id.clone()), "Ok")],
+                    vec![claim(
+                        0,
+                        person,
+                        ClaimKind::Created(invitation.id.clone()),
+                        "Ok",
+                    )],
                     format!("Ok({})", invitation.id),
                 ),
                 Err(error) => Outcome::Claims(
@@ -614,9 +624,13 @@ async fn execute(op: &Op, client: &Client, fake: &FakeClerk) -> Outcome {
                                 .iter()
                                 .find(|i| i.email_address.eq_ignore_ascii_case(&person.email));
                             match found {
-                                Some(i) => claim(index, person, ClaimKind::Created(i.id.clone()), "Ok"),
+                                Some(i) => {
+                                    claim(index, person, ClaimKind::Created(i.id.clone()), "Ok")
+                                }
                                 // A success that leaves someone out is itself a broken promise.
-                                None => claim(index, person, ClaimKind::NotCreated, "Ok but missing"),
+                                None => {
+                                    claim(index, person, ClaimKind::NotCreated, "Ok but missing")
+                                }
                             }
                         })
                         .collect();
@@ -646,8 +660,7 @@ async fn execute(op: &Op, client: &Client, fake: &FakeClerk) -> Outcome {
             }
         }
         OpKind::InviteAll(people) => {
-            let mut run =
-                invitations.invite_all(people.iter().map(|p| new_invitation(p, op.call)));
+            let mut run = invitations.invite_all(people.iter().map(|p| new_invitation(p, op.call)));
             let mut claims = Vec::new();
             while let Some(outcome) = run.next().await {
                 let (kind, note) = invite_result_kind(&outcome.result);
@@ -706,11 +719,9 @@ async fn execute(op: &Op, client: &Client, fake: &FakeClerk) -> Outcome {
                 list = list.status(status.clone());
             }
             match list.send().await {
-                Ok(page) => Outcome::Other(format!(
-                    "Ok({} of {})",
-                    page.data.len(),
-                    page.total_count
-                )),
+                Ok(page) => {
+                    Outcome::Other(format!("Ok({} of {})", page.data.len(), page.total_count))
+                }
                 Err(error) => Outcome::Other(short_error(&error)),
             }
         }
@@ -825,10 +836,8 @@ async fn seed_world(rng: &mut fastrand::Rng, fake: &FakeClerk, clock: &SimClock)
             .await;
         if let Ok(invitation) = created {
             match rng.u32(..10) {
-                0..=2 => {
-                    if fake.accept_invitation(&invitation.id).is_ok() {
-                        members.push((org.clone(), email.to_lowercase()));
-                    }
+                0..=2 if fake.accept_invitation(&invitation.id).is_ok() => {
+                    members.push((org.clone(), email.to_lowercase()));
                 }
                 3 | 4 => {
                     let _ = invitations
@@ -955,8 +964,8 @@ async fn run(seed: u64, config: &Config) -> Report {
                             if pending.is_empty() {
                                 continue;
                             }
-                            let chosen = &pending[usize::try_from(*pick % pending.len() as u64)
-                                .unwrap_or(0)];
+                            let chosen = &pending
+                                [usize::try_from(*pick % pending.len() as u64).unwrap_or(0)];
                             if fake_ref.accept_invitation(&chosen.id).is_ok() {
                                 let line = format!(
                                     "{} T{actor} accepts {} ({}) in {}",
@@ -1021,7 +1030,11 @@ async fn run(seed: u64, config: &Config) -> Report {
                         Ok(Outcome::Claims(claims, summary)) => {
                             let mut summary = summary;
                             for c in &claims {
-                                let _ = write!(summary, "\n      [{}] {}: {}", c.index, c.email, c.note);
+                                let _ = write!(
+                                    summary,
+                                    "\n      [{}] {}: {}",
+                                    c.index, c.email, c.note
+                                );
                             }
                             rec.calls[index].claims = claims;
                             summary
@@ -1052,14 +1065,9 @@ async fn run(seed: u64, config: &Config) -> Report {
 
     // Thirty virtual days is far past any call's bound: reaching it means something hangs.
     let deadline = start_ms + 30 * 86_400_000;
-    let stuck = sched::run(
-        &clock,
-        actors,
-        &mut sched_rng,
-        200_000,
-        deadline,
-        |actor| recorder.borrow_mut().drain(&fake, Some(actor)),
-    )
+    let stuck = sched::run(&clock, actors, &mut sched_rng, 200_000, deadline, |actor| {
+        recorder.borrow_mut().drain(&fake, Some(actor))
+    })
     .await
     .err()
     .map(|stuck| stuck.to_string());
@@ -1079,7 +1087,11 @@ async fn run(seed: u64, config: &Config) -> Report {
         stuck,
     };
     let violations = check::check(&evidence);
-    let requests = evidence.calls.iter().map(|c| c.requests.len()).sum::<usize>()
+    let requests = evidence
+        .calls
+        .iter()
+        .map(|c| c.requests.len())
+        .sum::<usize>()
         + evidence.stray.len();
     Report {
         seed,

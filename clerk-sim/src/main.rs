@@ -9,7 +9,10 @@ use clap::{Parser, Subcommand};
 use clerk_sim::{Config, format_schedule, parse_schedule, shrink, simulate};
 
 #[derive(Parser)]
-#[command(name = "clerk-sim", about = "Deterministic simulation of clerk-orgs against clerk-fake")]
+#[command(
+    name = "clerk-sim",
+    about = "Deterministic simulation of clerk-orgs against clerk-fake"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,8 +59,11 @@ fn main() -> ExitCode {
                 calls += report.calls;
                 requests += report.requests;
                 if !report.passed() {
-                    let mut invariants: Vec<(u8, &'static str)> =
-                        report.violations.iter().map(|v| (v.invariant, v.rule)).collect();
+                    let mut invariants: Vec<(u8, &'static str)> = report
+                        .violations
+                        .iter()
+                        .map(|v| (v.invariant, v.rule))
+                        .collect();
                     invariants.sort_unstable();
                     invariants.dedup();
                     for invariant in invariants {
@@ -99,8 +105,15 @@ fn main() -> ExitCode {
             for report in failing.iter().take(show) {
                 let invariant = (report.violations[0].invariant, report.violations[0].rule);
                 let shrunk = shrink(report.seed, &config, report, invariant);
-                println!("\n=== seed {} shrunk to [{}]", report.seed, format_schedule(&shrunk.faults));
-                println!("replay: {}", replay_command(report.seed, &format_schedule(&shrunk.faults)));
+                println!(
+                    "\n=== seed {} shrunk to [{}]",
+                    report.seed,
+                    format_schedule(&shrunk.faults)
+                );
+                println!(
+                    "replay: {}",
+                    replay_command(report.seed, &format_schedule(&shrunk.faults))
+                );
                 print!("{}", shrunk.render());
             }
             if failing.is_empty() {
@@ -128,7 +141,10 @@ fn main() -> ExitCode {
             if want_shrink && let Some(first) = report.violations.first() {
                 let rule = (first.invariant, first.rule);
                 report = shrink(seed, &config, &report, rule);
-                println!("replay: {}", replay_command(seed, &format_schedule(&report.faults)));
+                println!(
+                    "replay: {}",
+                    replay_command(seed, &format_schedule(&report.faults))
+                );
             }
             print!("{}", report.render());
             if report.passed() {

@@ -94,9 +94,7 @@ fn parse_fault(text: &str) -> Option<Fault> {
         _ if text.starts_with("429d") => Fault::TooManyRequests(RetryAfter::HttpDateIn(
             Duration::from_secs(number(&text[4..])?),
         )),
-        _ if text.starts_with("delay") => {
-            Fault::Delay(Duration::from_millis(number(&text[5..])?))
-        }
+        _ if text.starts_with("delay") => Fault::Delay(Duration::from_millis(number(&text[5..])?)),
         _ if text.len() == 4 && (text.ends_with('b') || text.ends_with('e')) => {
             Fault::ServerError {
                 status: u16::try_from(number(&text[..3])?).ok()?,
@@ -157,7 +155,11 @@ pub fn format_schedule(faults: &[ScheduledFault]) -> String {
 /// Draws a schedule: up to `max_faults` faults over every route the workload reaches, lookups
 /// included, from the whole catalogue. Delays cost real time (they must outlast the client's
 /// real timeout), so they are drawn with probability `delay_chance` per fault.
-pub(crate) fn draw(rng: &mut fastrand::Rng, max_faults: usize, delay_chance: f64) -> Vec<ScheduledFault> {
+pub(crate) fn draw(
+    rng: &mut fastrand::Rng,
+    max_faults: usize,
+    delay_chance: f64,
+) -> Vec<ScheduledFault> {
     let count = rng.usize(..=max_faults);
     let mut faults: Vec<ScheduledFault> = Vec::with_capacity(count);
     for _ in 0..count {

@@ -69,7 +69,10 @@ fn a_schedule_replays_as_given() {
 #[test]
 #[ignore = "bug: after a lost create, a 4xx whose body has no readable code is taken as a refusal"]
 fn lost_create_then_garbled_duplicate_is_not_a_rejection() {
-    let report = replay(188, "create#9=lost,create#12=garbled,create#11=lost,create#2=html502");
+    let report = replay(
+        188,
+        "create#9=lost,create#12=garbled,create#11=lost,create#2=html502",
+    );
     assert!(!broken(&report, 4, "created"), "{}", report.render());
     assert!(!broken(&report, 2, "unreported"), "{}", report.render());
 }
