@@ -1,9 +1,11 @@
 //! `cargo xtask`: the maintainer's commands for keeping the vendored Clerk spec and the generated
-//! bindings up to date. See the README's "Refreshing the bindings" section.
+//! bindings up to date (see the README's "Refreshing the bindings" section), and for running the
+//! simulator over many seeds (see TESTING.md).
 
 mod build_cost;
 mod diff;
 mod import;
+mod simulate;
 // Shared with clerk-bapi-sys's build script, which cannot depend on xtask; it lives there so that
 // `cargo package` ships it. Each side uses only part of it.
 #[allow(dead_code)]
@@ -41,6 +43,18 @@ enum Command {
         #[arg(long)]
         skip_baseline: bool,
     },
+    /// Run the deterministic simulator (clerk-sim) over many seeds; see TESTING.md.
+    Simulate {
+        /// How many seeds.
+        #[arg(long, default_value_t = 1000)]
+        seeds: u64,
+        /// The first seed.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// Shrink and print the trace of at most this many failing seeds.
+        #[arg(long, default_value_t = 3)]
+        show: usize,
+    },
     /// The one command for a new Clerk release: import, diff, rebuild, refresh snapshots.
     Update {
         /// Clerk's upstream spec file (YAML or JSON).
@@ -70,5 +84,6 @@ fn main() -> Result<()> {
         },
         Command::Update { file } => update::run(&file),
         Command::BuildCost { skip_baseline } => build_cost::run(skip_baseline),
+        Command::Simulate { seeds, from, show } => simulate::run(seeds, from, show),
     }
 }
