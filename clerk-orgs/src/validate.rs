@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 
 use crate::error::ValidationError;
 
-/// Invitations one bulk request may carry.
-pub(crate) const MAX_BULK: usize = 10;
+/// Clerk's maximum number of invitations in one bulk create.
+pub const MAX_BULK_SIZE: usize = 10;
 /// The largest page Clerk serves.
 pub(crate) const MAX_LIMIT: u64 = 500;
 
@@ -59,8 +59,9 @@ pub(crate) fn email(field: impl Into<Field>, value: &str) -> Result<(), Validati
     Ok(())
 }
 
-/// A role key: non-empty, no whitespace or control characters.
-pub(crate) fn role(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
+/// A key from one of Clerk's open sets, such as a role (`org:admin`) or an invitation status
+/// (`pending`): non-empty, no whitespace or control characters.
+pub(crate) fn key(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
     if value.is_empty() {
         return Err(ValidationError::new(field, "must not be empty"));
     }
@@ -117,7 +118,7 @@ pub(crate) fn metadata(
 
 /// A bulk request: 1..=10 invitations.
 pub(crate) fn bulk_size(len: usize) -> Result<(), ValidationError> {
-    if (1..=MAX_BULK).contains(&len) {
+    if (1..=MAX_BULK_SIZE).contains(&len) {
         Ok(())
     } else {
         Err(ValidationError::new(

@@ -3,7 +3,7 @@
 //! The policy is data plus one pure function, [`RetryPolicy::decide`], from "attempt number,
 //! time spent, why it failed, what `Retry-After` said" to "retry after this delay" or "give up".
 //! Everything with side effects (sleeping, logging, rate-limiter feedback) lives in the attempt
-//! loop that calls it (`resilience`), and settling lost answers in `duplicates`, so the policy
+//! loop that calls it (`resilience`), and settling lost answers in `invitations::recovery`, so the policy
 //! can be tested as a table.
 //!
 //! What is retried is decided by the error itself (`Error::retry_reason`, the same function

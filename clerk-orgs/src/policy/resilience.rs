@@ -5,18 +5,19 @@
 //! was lost: a timeout, a dropped connection, a 5xx, a garbled success). Clerk has no idempotency
 //! keys, so a retried create can then meet its own invitation as `duplicate_record`; the caller
 //! of the loop uses [`CallFailure::earlier_attempt_may_have_landed`] to resolve that
-//! (see [`crate::duplicates`]).
+//! (see `invitations::recovery`).
 
 use std::future::Future;
 use std::time::Duration;
 
 use tracing::Instrument;
 
-use crate::clock::SharedClock;
+use super::clock::SharedClock;
+use super::rate_limit::{LimitMode, SharedLimiter};
+use super::retry::{FailedAttempt, RetryDecision, RetryPolicy, RetryReason};
 use crate::error::Error;
+use crate::models::Budget;
 use crate::operation::Operation;
-use crate::rate_limit::{Budget, LimitMode, SharedLimiter};
-use crate::retry::{FailedAttempt, RetryDecision, RetryPolicy, RetryReason};
 
 /// Per-request overrides of the client's retry policy and rate-limit mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -29,8 +29,9 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 
-use crate::clock::SharedClock;
-use crate::config::KeyKind;
+use super::clock::SharedClock;
+use crate::error::BudgetExhausted;
+use crate::models::{Budget, KeyKind};
 
 /// "At most `requests` requests per `window`".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,63 +208,6 @@ impl RateLimits {
     pub fn get_mode(&self) -> LimitMode {
         self.mode
     }
-}
-
-/// Which of Clerk's budgets a request draws from besides the global one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Budget {
-    /// Every request.
-    AllRequests,
-    /// Single invitation creates.
-    CreateInvitation,
-    /// Bulk invitation creates.
-    BulkCreateInvitations,
-}
-
-impl Budget {
-    /// A short name for messages and `tracing`, e.g. `bulk_create_invitations`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Budget::AllRequests => "all_requests",
-            Budget::CreateInvitation => "create_invitation",
-            Budget::BulkCreateInvitations => "bulk_create_invitations",
-        }
-    }
-}
-
-impl fmt::Display for Budget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A call refused by the client's own budget in [`LimitMode::FailFast`]; nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "client-side rate limit: the {budget} budget is spent, nothing was sent; retry in {}",
-    crate::rate_limit::seconds(*retry_after)
-)]
-pub struct BudgetExhausted {
-    budget: Budget,
-    retry_after: Duration,
-}
-
-impl BudgetExhausted {
-    /// The budget that is spent.
-    pub fn budget(&self) -> Budget {
-        self.budget
-    }
-
-    /// How long until the budget allows the call.
-    pub fn retry_after(&self) -> Duration {
-        self.retry_after
-    }
-}
-
-/// `1.5 s`-style rendering for messages.
-pub(crate) fn seconds(duration: Duration) -> String {
-    format!("{:.1} s", duration.as_secs_f64())
 }
 
 /// Adapts the client's [`Clock`] to governor's: instants are durations since the clock's origin.
@@ -464,7 +408,7 @@ impl ClientLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::{Clock, ManualClock};
+    use crate::policy::clock::{Clock, ManualClock};
 
     fn limiter(limits: RateLimits, key: KeyKind) -> (Arc<ManualClock>, ClientLimiter) {
         let clock = Arc::new(ManualClock::default());
