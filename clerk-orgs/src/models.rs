@@ -64,49 +64,43 @@ pub(crate) fn from_unix_millis(millis: i64) -> DateTime<Utc> {
     })
 }
 
+/// An [`OrganizationInvitation`] from either raw shape (they differ only in
+/// `public_organization_data`, given as `$organization`).
+macro_rules! invitation_from_raw {
+    ($raw:ident, $organization:expr) => {
+        OrganizationInvitation {
+            public_organization_data: $organization,
+            id: $raw.id,
+            email_address: $raw.email_address,
+            role: Role::new($raw.role),
+            role_name: $raw.role_name,
+            organization_id: $raw.organization_id,
+            status: $raw.status.map(InvitationStatus::from).unwrap_or_default(),
+            inviter_id: $raw.inviter_id,
+            public_inviter_data: $raw.public_inviter_data.0.map(PublicInviterData::from_raw),
+            public_metadata: $raw.public_metadata,
+            private_metadata: $raw.private_metadata,
+            url: $raw.url,
+            expires_at: $raw.expires_at.map(from_unix_millis),
+            created_at: from_unix_millis($raw.created_at),
+            updated_at: from_unix_millis($raw.updated_at),
+        }
+    };
+}
+
 impl OrganizationInvitation {
     pub(crate) fn from_raw(raw: types::OrganizationInvitation) -> Self {
-        Self {
-            id: raw.id,
-            email_address: raw.email_address,
-            role: Role::new(raw.role),
-            role_name: raw.role_name,
-            organization_id: raw.organization_id,
-            status: raw.status.map(InvitationStatus::from).unwrap_or_default(),
-            inviter_id: raw.inviter_id,
-            public_inviter_data: raw.public_inviter_data.0.map(PublicInviterData::from_raw),
-            public_organization_data: None,
-            public_metadata: raw.public_metadata,
-            private_metadata: raw.private_metadata,
-            url: raw.url,
-            expires_at: raw.expires_at.map(from_unix_millis),
-            created_at: from_unix_millis(raw.created_at),
-            updated_at: from_unix_millis(raw.updated_at),
-        }
+        invitation_from_raw!(raw, None)
     }
 
     pub(crate) fn from_raw_with_organization(
         raw: types::OrganizationInvitationWithPublicOrganizationData,
     ) -> Self {
-        Self {
-            id: raw.id,
-            email_address: raw.email_address,
-            role: Role::new(raw.role),
-            role_name: raw.role_name,
-            organization_id: raw.organization_id,
-            status: raw.status.map(InvitationStatus::from).unwrap_or_default(),
-            inviter_id: raw.inviter_id,
-            public_inviter_data: raw.public_inviter_data.0.map(PublicInviterData::from_raw),
-            public_organization_data: raw
-                .public_organization_data
-                .map(PublicOrganizationData::from_raw),
-            public_metadata: raw.public_metadata,
-            private_metadata: raw.private_metadata,
-            url: raw.url,
-            expires_at: raw.expires_at.map(from_unix_millis),
-            created_at: from_unix_millis(raw.created_at),
-            updated_at: from_unix_millis(raw.updated_at),
-        }
+        invitation_from_raw!(
+            raw,
+            raw.public_organization_data
+                .map(PublicOrganizationData::from_raw)
+        )
     }
 }
 

@@ -477,14 +477,19 @@ impl Run {
         vec![entry.outcome(result)]
     }
 
-    async fn already_invited(&self, entry: &Entry) -> InviteResult {
-        let existing = lookup_pending(
+    /// The person's pending invitation, if there is one.
+    async fn lookup(&self, entry: &Entry) -> Result<Lookup, Error> {
+        lookup_pending(
             self.invitations.handle(),
             self.invitations.organization_id(),
             entry.person.email_address(),
             &RequestOptions::default(),
         )
-        .await;
+        .await
+    }
+
+    async fn already_invited(&self, entry: &Entry) -> InviteResult {
+        let existing = self.lookup(entry).await;
         // The invitation exists either way; failing to fetch it changes nothing for the person.
         InviteResult::AlreadyInvited(existing.ok().and_then(|lookup| lookup.invitation))
     }
@@ -536,13 +541,7 @@ impl Run {
     }
 
     async fn missing_from_answer(&self, entry: &Entry) -> InviteResult {
-        let lookup = lookup_pending(
-            self.invitations.handle(),
-            self.invitations.organization_id(),
-            entry.person.email_address(),
-            &RequestOptions::default(),
-        )
-        .await;
+        let lookup = self.lookup(entry).await;
         let asked = entry.person.clone().into_wire("");
         match (lookup, asked) {
             (

@@ -64,15 +64,29 @@ struct WireFilters<'a> {
     offset: Option<u64>,
 }
 
-/// Sets each of the named filters that is set on a generated list request.
-macro_rules! set_filters {
-    ($request:ident, $filters:expr, [$($filter:ident),* $(,)?]) => {
-        $(
-            if let Some(value) = $filters.$filter {
-                $request = $request.$filter(value);
-            }
-        )*
-    };
+/// Sends one page's request on a route the bindings generate: `$start` begins the request on the
+/// transport `$t`, then each named filter that is set is added; the answer's items become typed
+/// invitations with `$typed`.
+macro_rules! generated_list {
+    (
+        $core:ident, $operation:ident, |$t:ident| $start:expr,
+        [$($filter:ident),* $(,)?], $typed:expr $(,)?
+    ) => {{
+        let filters = $core.wire();
+        let raw = $core
+            .handle
+            .execute_with(Operation::$operation, &$core.options, |$t| {
+                let mut request = $start;
+                $(
+                    if let Some(value) = filters.$filter {
+                        request = request.$filter(value);
+                    }
+                )*
+                request.send()
+            })
+            .await?;
+        Ok(page(raw.data, raw.total_count, $typed))
+    }};
 }
 
 /// One page of raw items as typed invitations.
@@ -140,65 +154,40 @@ impl ListCore {
     /// Validates and fetches one page from the scope's route.
     async fn send(self) -> Result<Page<OrganizationInvitation>, Error> {
         self.validate()?;
-        let (handle, options, filters) = (&self.handle, &self.options, self.wire());
         match &self.scope {
-            Scope::Organization(id) => {
-                let raw = handle
-                    .execute_with(Operation::ListInvitations, options, |t| {
-                        let mut request = t
-                            .sys
-                            .list_organization_invitations()
-                            .organization_id(id.as_str());
-                        set_filters!(
-                            request,
-                            filters,
-                            [status, email_address, order_by, limit, offset]
-                        );
-                        request.send()
-                    })
-                    .await?;
-                Ok(page(
-                    raw.data,
-                    raw.total_count,
-                    OrganizationInvitation::from_raw,
-                ))
-            }
-            Scope::OrganizationPending(id) => {
-                let raw = handle
-                    .execute_with(Operation::ListPendingInvitations, options, |t| {
-                        let mut request = t
-                            .sys
-                            .list_pending_organization_invitations()
-                            .organization_id(id.as_str());
-                        set_filters!(request, filters, [limit, offset]);
-                        request.send()
-                    })
-                    .await?;
-                Ok(page(
-                    raw.data,
-                    raw.total_count,
-                    OrganizationInvitation::from_raw,
-                ))
-            }
-            Scope::Instance => {
-                let raw = handle
-                    .execute_with(Operation::ListInstanceInvitations, options, |t| {
-                        let mut request = t.sys.list_instance_organization_invitations();
-                        set_filters!(request, filters, [status, query, order_by, limit, offset]);
-                        request.send()
-                    })
-                    .await?;
-                Ok(page(
-                    raw.data,
-                    raw.total_count,
-                    OrganizationInvitation::from_raw_with_organization,
-                ))
-            }
+            Scope::Organization(id) => generated_list!(
+                self,
+                ListInvitations,
+                |t| t
+                    .sys
+                    .list_organization_invitations()
+                    .organization_id(id.as_str()),
+                [status, email_address, order_by, limit, offset],
+                OrganizationInvitation::from_raw,
+            ),
+            Scope::OrganizationPending(id) => generated_list!(
+                self,
+                ListPendingInvitations,
+                |t| t
+                    .sys
+                    .list_pending_organization_invitations()
+                    .organization_id(id.as_str()),
+                [limit, offset],
+                OrganizationInvitation::from_raw,
+            ),
+            Scope::Instance => generated_list!(
+                self,
+                ListInstanceInvitations,
+                |t| t.sys.list_instance_organization_invitations(),
+                [status, query, order_by, limit, offset],
+                OrganizationInvitation::from_raw_with_organization,
+            ),
             // Clerk files this route under the `Users` tag, which this crate does not compile (it
             // would pull in the whole users API): the request is written by hand in
             // `Transport::get_json`, with the bindings' semantics, on the same execute path.
             Scope::User(id) => {
                 let mut query = Vec::with_capacity(3);
+                let filters = self.wire();
                 if let Some(limit) = filters.limit {
                     query.push(("limit", limit.to_string()));
                 }
@@ -209,8 +198,9 @@ impl ListCore {
                     query.push(("status", status.to_owned()));
                 }
                 let segments = ["users", id.as_str(), "organization_invitations"];
-                let raw: types::OrganizationInvitationsWithPublicOrganizationData = handle
-                    .execute_with(Operation::ListUserInvitations, options, |t| {
+                let raw: types::OrganizationInvitationsWithPublicOrganizationData = self
+                    .handle
+                    .execute_with(Operation::ListUserInvitations, &self.options, |t| {
                         t.get_json(&segments, &query)
                     })
                     .await?;

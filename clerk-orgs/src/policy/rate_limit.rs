@@ -194,19 +194,44 @@ impl RateLimits {
         }
     }
 
-    /// The budget of single creates.
-    pub fn get_create_invitation(&self) -> Option<Limit> {
+    /// The budget of single creates (set with [`create_invitation`](Self::create_invitation)).
+    pub fn create_invitation_limit(&self) -> Option<Limit> {
         self.create_invitation
     }
 
-    /// The budget of bulk creates.
-    pub fn get_bulk_create_invitations(&self) -> Option<Limit> {
+    /// The budget of bulk creates (set with
+    /// [`bulk_create_invitations`](Self::bulk_create_invitations)).
+    pub fn bulk_create_invitations_limit(&self) -> Option<Limit> {
         self.bulk_create_invitations
     }
 
-    /// Wait or fail fast.
-    pub fn get_mode(&self) -> LimitMode {
+    /// Wait or fail fast (set with [`mode`](Self::mode)).
+    pub fn limit_mode(&self) -> LimitMode {
         self.mode
+    }
+
+    /// The budget of single creates.
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed to `create_invitation_limit` (no `get_` prefix)"
+    )]
+    pub fn get_create_invitation(&self) -> Option<Limit> {
+        self.create_invitation_limit()
+    }
+
+    /// The budget of bulk creates.
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed to `bulk_create_invitations_limit` (no `get_` prefix)"
+    )]
+    pub fn get_bulk_create_invitations(&self) -> Option<Limit> {
+        self.bulk_create_invitations_limit()
+    }
+
+    /// Wait or fail fast.
+    #[deprecated(since = "0.1.0", note = "renamed to `limit_mode` (no `get_` prefix)")]
+    pub fn get_mode(&self) -> LimitMode {
+        self.limit_mode()
     }
 }
 
