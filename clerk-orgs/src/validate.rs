@@ -23,15 +23,8 @@ type Field = Cow<'static, str>;
 /// or `..`. Percent-encoding keeps `/` and `?` inside the segment, but a bare dot segment would
 /// still be collapsed by URL normalization and reach another route.
 pub(crate) fn id(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
-    if value.is_empty() {
-        return Err(ValidationError::new(field, "must not be empty"));
-    }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(ValidationError::new(
-            field,
-            "must not contain whitespace or control characters",
-        ));
-    }
+    let field = field.into();
+    key(field.clone(), value)?;
     if value == "." || value == ".." {
         return Err(ValidationError::new(field, "must not be `.` or `..`"));
     }
