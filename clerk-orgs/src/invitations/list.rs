@@ -18,7 +18,7 @@ use crate::error::{Error, ValidationError};
 use crate::http::Handle;
 use crate::models::{InvitationStatus, OrganizationInvitation, Page};
 use crate::operation::Operation;
-use crate::policy::RequestOptions;
+use crate::policy::{RequestOptions, request_option_setters};
 use crate::validate;
 
 /// Items fetched per request by `stream()` unless the list sets `limit`: large enough to keep
@@ -249,19 +249,7 @@ macro_rules! list_builder {
 
             $(list_builder!(@setter $setter);)*
 
-            /// This request's retry policy, instead of the client's; `RetryPolicy::none()`
-            /// sends it exactly once (each page of a stream is one request).
-            pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
-                self.core.options.retry = Some(policy);
-                self
-            }
-
-            /// Whether this request waits for the client-side rate limit or fails at once,
-            /// instead of the client's mode.
-            pub fn rate_limit_mode(mut self, mode: $crate::LimitMode) -> Self {
-                self.core.options.limit_mode = Some(mode);
-                self
-            }
+            request_option_setters!(core.options);
 
             /// Page size, 1 to 500 (Clerk's default is 10; `stream()` uses 100 unless set).
             pub fn limit(mut self, limit: u64) -> Self {
