@@ -207,7 +207,8 @@ fn policies(clock: &dyn Clock) {
     let _ = RateLimits::none();
 
     let _: Duration = clock.now();
-    let _: Sleep = clock.sleep(Duration::ZERO);
+    let sleep: Sleep = clock.sleep(Duration::ZERO);
+    drop(sleep);
     let _: TokioClock = TokioClock::default();
 }
 
