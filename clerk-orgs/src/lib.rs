@@ -224,7 +224,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-// Layers, top to bottom; each imports only from the layers below it (see ARCHITECTURE.md).
+// One folder or file per layer; each imports only from the layers below it, in the order
+// models, operation < error < validate, policy < http < invitations, webhooks < client (see
+// ARCHITECTURE.md).
 mod client;
 mod error;
 mod http;
