@@ -58,8 +58,7 @@ struct Reply {
 
 impl App {
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
-        // Store operations validate before they mutate, so a poisoned lock holds consistent data.
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.store)
     }
 
     fn next_trace_id(&self) -> String {
@@ -174,15 +173,9 @@ impl App {
             Route::BulkCreateInvitations => Some(Bucket::BulkCreateInvitations),
             _ => None,
         };
-        let admitted = self
-            .limiter
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .admit(bucket, now_ms);
+        let admitted = lock(&self.limiter).admit(bucket, now_ms);
         if let Err(wait) = admitted {
-            let mut reply = error_reply(ApiError::too_many_requests(), trace_id);
-            reply.retry_after = Some(retry_after_seconds(wait).to_string());
-            return reply;
+            return rate_limited_reply(retry_after_seconds(wait).to_string(), trace_id);
         }
         let call = Call {
             body,
@@ -242,19 +235,35 @@ impl App {
                 Some(response)
             }
             Fault::TooManyRequests(retry_after) => {
-                let mut reply = error_reply(ApiError::too_many_requests(), trace_id);
-                reply.retry_after = Some(match retry_after {
+                let retry_after = match retry_after {
                     RetryAfter::Seconds(seconds) => seconds.to_string(),
                     RetryAfter::HttpDateIn(wait) => {
                         let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
                         http_date(now_ms.saturating_add(wait_ms))
                     }
-                });
-                Some(render(reply, trace_id, None))
+                };
+                Some(render(
+                    rate_limited_reply(retry_after, trace_id),
+                    trace_id,
+                    None,
+                ))
             }
             _ => None,
         }
     }
+}
+
+/// Locks shared state. Store and limiter operations check before they mutate, so a poisoned
+/// lock still holds consistent data.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Clerk's 429, with its `Retry-After` (seconds or an HTTP date).
+fn rate_limited_reply(retry_after: String, trace_id: &str) -> Reply {
+    let mut reply = error_reply(ApiError::too_many_requests(), trace_id);
+    reply.retry_after = Some(retry_after);
+    reply
 }
 
 fn error_reply(error: ApiError, trace_id: &str) -> Reply {

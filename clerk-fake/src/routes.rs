@@ -5,11 +5,11 @@ use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use crate::app::{Call, SharedApp};
+use crate::app::SharedApp;
 use crate::errors::ApiError;
 use crate::faults::Route;
 use crate::params::{self, ListParams};
-use crate::state::{Scope, Store};
+use crate::state::{InvitationStatus, Scope, Store};
 use crate::wire::{self, Shape};
 
 pub(crate) fn router(app: SharedApp) -> Router {
@@ -88,10 +88,20 @@ async fn bulk_create_invitations(
     .await
 }
 
-const ORGANIZATION_LIST: ListParams = ListParams {
-    email_address: true,
+/// What a list route takes and answers: the query parameters it accepts, the shape of its items,
+/// and whether it lists pending invitations whatever `status` says (the deprecated route).
+struct ListRoute {
+    route: Route,
+    accepted: ListParams,
+    shape: Shape,
+    pending_only: bool,
+}
+
+/// Paging and `status` only.
+const PAGING_AND_STATUS: ListParams = ListParams {
+    email_address: false,
     query: false,
-    order_by: true,
+    order_by: false,
 };
 
 async fn list_invitations(
@@ -99,18 +109,17 @@ async fn list_invitations(
     Path(organization_id): Path<String>,
     request: Request,
 ) -> Response {
-    app.handle(Route::ListInvitations, request, |store, call| {
-        store.organization(&organization_id)?;
-        let query = params::list_query(call.query, ORGANIZATION_LIST)?;
-        list(
-            store,
-            Scope::Organization(&organization_id),
-            query,
-            &call,
-            Shape::Plain,
-        )
-    })
-    .await
+    let route = ListRoute {
+        route: Route::ListInvitations,
+        accepted: ListParams {
+            email_address: true,
+            query: false,
+            order_by: true,
+        },
+        shape: Shape::Plain,
+        pending_only: false,
+    };
+    list(&app, route, Scope::Organization(&organization_id), request).await
 }
 
 async fn list_pending_invitations(
@@ -118,25 +127,13 @@ async fn list_pending_invitations(
     Path(organization_id): Path<String>,
     request: Request,
 ) -> Response {
-    app.handle(Route::ListPendingInvitations, request, |store, call| {
-        store.organization(&organization_id)?;
-        let paging_only = ListParams {
-            email_address: false,
-            query: false,
-            order_by: false,
-        };
-        let mut query = params::list_query(call.query, paging_only)?;
-        // The deprecated route lists pending ones whatever `status` says.
-        query.statuses = vec![crate::state::InvitationStatus::Pending];
-        list(
-            store,
-            Scope::Organization(&organization_id),
-            query,
-            &call,
-            Shape::Plain,
-        )
-    })
-    .await
+    let route = ListRoute {
+        route: Route::ListPendingInvitations,
+        accepted: PAGING_AND_STATUS,
+        shape: Shape::Plain,
+        pending_only: true,
+    };
+    list(&app, route, Scope::Organization(&organization_id), request).await
 }
 
 async fn get_invitation(
@@ -171,22 +168,17 @@ async fn revoke_invitation(
 }
 
 async fn list_instance_invitations(State(app): State<SharedApp>, request: Request) -> Response {
-    app.handle(Route::ListInstanceInvitations, request, |store, call| {
-        let accepted = ListParams {
+    let route = ListRoute {
+        route: Route::ListInstanceInvitations,
+        accepted: ListParams {
             email_address: false,
             query: true,
             order_by: true,
-        };
-        let query = params::list_query(call.query, accepted)?;
-        list(
-            store,
-            Scope::Instance,
-            query,
-            &call,
-            Shape::WithPublicOrganizationData,
-        )
-    })
-    .await
+        },
+        shape: Shape::WithPublicOrganizationData,
+        pending_only: false,
+    };
+    list(&app, route, Scope::Instance, request).await
 }
 
 async fn list_user_invitations(
@@ -194,36 +186,36 @@ async fn list_user_invitations(
     Path(user_id): Path<String>,
     request: Request,
 ) -> Response {
-    app.handle(Route::ListUserInvitations, request, |store, call| {
-        if store.user(&user_id).is_none() {
-            return Err(ApiError::not_found("User"));
-        }
-        let paging_and_status = ListParams {
-            email_address: false,
-            query: false,
-            order_by: false,
-        };
-        let query = params::list_query(call.query, paging_and_status)?;
-        list(
-            store,
-            Scope::User(&user_id),
-            query,
-            &call,
-            Shape::WithPublicOrganizationData,
-        )
-    })
-    .await
+    let route = ListRoute {
+        route: Route::ListUserInvitations,
+        accepted: PAGING_AND_STATUS,
+        shape: Shape::WithPublicOrganizationData,
+        pending_only: false,
+    };
+    list(&app, route, Scope::User(&user_id), request).await
 }
 
-fn list(
-    store: &Store,
-    scope: Scope<'_>,
-    query: crate::state::ListQuery,
-    call: &Call<'_>,
-    shape: Shape,
-) -> Result<Vec<u8>, ApiError> {
-    let (page, total) = store.list_invitations(scope, &query, call.now_ms);
-    Ok(wire::list(store, &page, total, shape))
+/// Every list route: the scope must exist (404), then the query is parsed (400) and one page
+/// answered.
+async fn list(app: &SharedApp, route: ListRoute, scope: Scope<'_>, request: Request) -> Response {
+    app.handle(route.route, request, |store, call| {
+        match scope {
+            Scope::Organization(organization_id) => {
+                store.organization(organization_id)?;
+            }
+            Scope::User(user_id) if store.user(user_id).is_none() => {
+                return Err(ApiError::not_found("User"));
+            }
+            Scope::User(_) | Scope::Instance => {}
+        }
+        let mut query = params::list_query(call.query, route.accepted)?;
+        if route.pending_only {
+            query.statuses = vec![InvitationStatus::Pending];
+        }
+        let (page, total) = store.list_invitations(scope, &query, call.now_ms);
+        Ok(wire::list(store, &page, total, route.shape))
+    })
+    .await
 }
 
 fn single(store: &Store, invitation_id: &str, now_ms: i64) -> Result<Vec<u8>, ApiError> {

@@ -4,21 +4,13 @@ mod common;
 
 use std::time::Duration;
 
-use clerk_fake::{FakeClerk, KeyKind, Limit, RateLimits};
+use clerk_fake::{FakeClerk, KeyKind, RateLimits};
 use common::{Api, Reply};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const LIST: &str = "/organizations/org_acme/invitations";
 const BULK: &str = "/organizations/org_acme/invitations/bulk";
-
-fn retry_after(reply: &Reply) -> u64 {
-    reply.headers["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
 
 fn assert_too_many(reply: &Reply) {
     assert_eq!(
@@ -49,11 +41,11 @@ async fn test_keys_get_100_requests_per_10_seconds() {
     }
     let reply = api.get(LIST).await;
     assert_too_many(&reply);
-    assert_eq!(retry_after(&reply), 8, "7.5 s left, rounded up");
+    assert_eq!(reply.retry_after(), 8, "7.5 s left, rounded up");
 
     api.fake.clock().advance(Duration::from_millis(7_499));
     assert_too_many(&api.get(LIST).await);
-    assert_eq!(retry_after(&api.get(LIST).await), 1);
+    assert_eq!(api.get(LIST).await.retry_after(), 1);
     api.fake.clock().advance(Duration::from_millis(1));
     assert_eq!(api.get(LIST).await.status, StatusCode::OK, "a fresh window");
 }
@@ -88,7 +80,7 @@ async fn create_is_limited_to_250_per_hour() {
     }
     let reply = api.invite("one-too-many@example.com").await;
     assert_too_many(&reply);
-    assert_eq!(retry_after(&reply), 3600 - 250 * 14);
+    assert_eq!(reply.retry_after(), 3600 - 250 * 14);
     assert_eq!(
         api.get(LIST).await.status,
         StatusCode::OK,
@@ -121,7 +113,7 @@ async fn bulk_create_is_limited_to_50_per_hour() {
     }
     let reply = api.post(BULK, one(50)).await;
     assert_too_many(&reply);
-    assert_eq!(retry_after(&reply), 3600);
+    assert_eq!(reply.retry_after(), 3600);
     assert_eq!(
         api.invite("single@example.com").await.status,
         StatusCode::OK,
@@ -133,17 +125,7 @@ async fn bulk_create_is_limited_to_50_per_hour() {
 
 #[tokio::test]
 async fn limits_are_configurable_and_can_be_switched_off() {
-    let limits = RateLimits {
-        all_requests: Some(Limit::new(3, Duration::from_secs(1))),
-        ..RateLimits::unlimited()
-    };
-    let api = Api::with(
-        FakeClerk::builder()
-            .rate_limits(limits)
-            .start()
-            .await
-            .unwrap(),
-    );
+    let api = Api::with_global_limit(3, Duration::from_secs(1)).await;
     for _ in 0..3 {
         assert_eq!(api.get(LIST).await.status, StatusCode::OK);
     }
@@ -163,17 +145,7 @@ async fn limits_are_configurable_and_can_be_switched_off() {
 
 #[tokio::test]
 async fn authentication_is_checked_before_rate_limits() {
-    let limits = RateLimits {
-        all_requests: Some(Limit::new(1, Duration::from_secs(10))),
-        ..RateLimits::unlimited()
-    };
-    let api = Api::with(
-        FakeClerk::builder()
-            .rate_limits(limits)
-            .start()
-            .await
-            .unwrap(),
-    );
+    let api = Api::with_global_limit(1, Duration::from_secs(10)).await;
     assert_eq!(api.get(LIST).await.status, StatusCode::OK);
     let unauthenticated = api.send(api.client.get(api.url(LIST))).await;
     assert_eq!(unauthenticated.status, StatusCode::UNAUTHORIZED);

@@ -8,19 +8,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clerk_fake::{FakeClerk, Limit, RateLimits};
-use common::{Api, Reply};
+use common::Api;
 use reqwest::StatusCode;
 use serde_json::json;
 
 const LIST: &str = "/organizations/org_acme/invitations";
-
-fn retry_after(reply: &Reply) -> u64 {
-    reply.headers["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
 
 fn system_now_ms() -> i64 {
     let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
@@ -54,7 +46,7 @@ async fn a_real_clock_window_reopens_after_retry_after() {
     }
     let refused = refused.expect("a second request in the same 1 s window is refused");
     assert_eq!(refused.error_code(), "too_many_requests");
-    let wait = retry_after(&refused);
+    let wait = refused.retry_after();
     assert_eq!(
         wait, 1,
         "at most the 1 s window, in whole seconds rounded up"

@@ -5,7 +5,6 @@ mod common;
 
 use std::time::Duration;
 
-use clerk_fake::{FakeClerk, Limit, RateLimits};
 use common::spec::{assert_matches_operation, response_schema, validator};
 use common::{ADMIN, Api};
 use reqwest::{Method, StatusCode};
@@ -15,17 +14,7 @@ const INVITATIONS: &str = "/organizations/org_acme/invitations";
 
 #[tokio::test]
 async fn every_operation_and_status_matches_its_schema() {
-    let limits = RateLimits {
-        all_requests: Some(Limit::new(1000, Duration::from_secs(10))),
-        ..RateLimits::unlimited()
-    };
-    let api = Api::with(
-        FakeClerk::builder()
-            .rate_limits(limits)
-            .start()
-            .await
-            .unwrap(),
-    );
+    let api = Api::with_global_limit(1000, Duration::from_secs(10)).await;
     // `Api::send` validates each body below against the operation's schema for its status.
     let created = api.invite("one@example.com").await;
     assert_eq!(created.status, StatusCode::OK);

@@ -1,23 +1,20 @@
-//! [`Client`]: the entry point, and [`Client::execute`], the one path every request takes.
+//! [`Client`] and [`ClientBuilder`]: the entry point. The builder checks the configuration once
+//! and builds the HTTP stack (rustls with `ring`, the OS trust store) and the shared core
+//! ([`Handle`]); the client only hands out handles that hold that core.
 
 use std::fmt;
-use std::future::Future;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clerk_bapi_sys::ResponseValue;
-use serde::de::DeserializeOwned;
-use tracing::Instrument;
-use tracing::field::Empty;
+use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::{ClientBuilder, KeyKind};
-use crate::error::Error;
-use crate::instance::InstanceInvitations;
-use crate::invitations::OrganizationHandle;
-use crate::operation::Operation;
-use crate::resilience::{CallFailure, RequestOptions, Resilience};
-use crate::transport::{self, SysError, Transport};
-use crate::user::UserHandle;
+use crate::error::{ConfigError, Error};
+use crate::http::Handle;
+use crate::invitations::{InstanceInvitations, OrganizationHandle, UserHandle};
+use crate::models::KeyKind;
+use crate::policy::clock::{Clock, SharedClock, TokioClock};
+use crate::policy::{ClientLimiter, RateLimits, Resilience, RetryPolicy};
 
 /// A client for Clerk's organization-invitation API.
 ///
@@ -25,15 +22,7 @@ use crate::user::UserHandle;
 /// base URL and timeout, never the secret key.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    transport: Transport,
-    base_url: String,
-    timeout: Duration,
-    key_kind: KeyKind,
-    resilience: Resilience,
+    handle: Arc<Handle>,
 }
 
 impl Client {
@@ -48,205 +37,310 @@ impl Client {
         ClientBuilder::from_lookup(|name| std::env::var(name).ok())?.build()
     }
 
-    pub(crate) fn from_parts(
-        base_url: String,
-        http: reqwest::Client,
-        timeout: Duration,
-        key_kind: KeyKind,
-        resilience: Resilience,
-    ) -> Self {
-        let api_base = format!("{base_url}/v1");
-        Self {
-            inner: Arc::new(Inner {
-                transport: Transport {
-                    sys: clerk_bapi_sys::Client::new_with_client(&api_base, http.clone()),
-                    http,
-                    api_base,
-                },
-                base_url,
-                timeout,
-                key_kind,
-                resilience,
-            }),
-        }
-    }
-
     /// The base URL, without `/v1`.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        self.handle.base_url()
     }
 
     /// The whole-request timeout.
     pub fn timeout(&self) -> Duration {
-        self.inner.timeout
+        self.handle.timeout()
     }
 
     /// Whether the secret key is a development (`sk_test_`) or production (`sk_live_`) key.
     pub fn key_kind(&self) -> KeyKind {
-        self.inner.key_kind
+        self.handle.key_kind()
     }
 
     /// One organization, to manage its invitations.
     pub fn organization(&self, organization_id: impl Into<String>) -> OrganizationHandle {
-        OrganizationHandle::new(self.clone(), organization_id.into())
+        OrganizationHandle::new(self.handle.clone(), organization_id.into())
     }
 
     /// Invitations across every organization of the instance.
     pub fn organization_invitations(&self) -> InstanceInvitations {
-        InstanceInvitations::new(self.clone())
+        InstanceInvitations::new(self.handle.clone())
     }
 
     /// One user, to list the organization invitations sent to them.
     pub fn user(&self, user_id: impl Into<String>) -> UserHandle {
-        UserHandle::new(self.clone(), user_id.into())
-    }
-
-    /// Sends one request. Every operation goes through here, so this is the one place for the
-    /// tracing span, error mapping and (later) retries and client-side rate limiting.
-    ///
-    /// `call` builds and sends the request on the transport; it is `Fn` rather than `FnOnce`
-    /// so a retry can call it again. The span records the operation, the status and Clerk's
-    /// trace id, never bodies or keys.
-    pub(crate) async fn execute<'a, T, F, Fut>(
-        &'a self,
-        operation: Operation,
-        call: F,
-    ) -> Result<T, Error>
-    where
-        T: DeserializeOwned,
-        F: Fn(&'a Transport) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, SysError>> + 'a,
-    {
-        self.execute_with(operation, &RequestOptions::default(), call)
-            .await
-            .map_err(Error::from)
-    }
-
-    /// [`Client::execute`] with per-request options, keeping whether an earlier attempt may have
-    /// landed (which creates need to stay duplicate-free). Each attempt first takes from the
-    /// rate-limit budgets; the span covers all attempts and records the last one's outcome.
-    pub(crate) async fn execute_with<'a, T, F, Fut>(
-        &'a self,
-        operation: Operation,
-        options: &RequestOptions,
-        call: F,
-    ) -> Result<T, CallFailure>
-    where
-        T: DeserializeOwned,
-        F: Fn(&'a Transport) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, SysError>> + 'a,
-    {
-        self.execute_raw(operation, options, call)
-            .await
-            .map(ResponseValue::into_inner)
-    }
-
-    /// [`Client::execute_with`] keeping the answer's status and headers (the lookups that
-    /// settle lost answers date what they find by Clerk's `Date`).
-    pub(crate) async fn execute_raw<'a, T, F, Fut>(
-        &'a self,
-        operation: Operation,
-        options: &RequestOptions,
-        call: F,
-    ) -> Result<ResponseValue<T>, CallFailure>
-    where
-        T: DeserializeOwned,
-        F: Fn(&'a Transport) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, SysError>> + 'a,
-    {
-        let span = tracing::info_span!(
-            "clerk_orgs.request",
-            operation = operation.id(),
-            status = Empty,
-            trace_id = Empty,
-            attempts = Empty,
-        );
-        let call = &call;
-        self.inner
-            .resilience
-            .run(operation, options, |attempt| {
-                let span = span.clone();
-                async move {
-                    let result =
-                        transport::settle(operation, call(&self.inner.transport).await).await;
-                    if !span.is_disabled() {
-                        span.record("attempts", attempt);
-                        record(&span, &result);
-                    }
-                    result
-                }
-            })
-            .instrument(span.clone())
-            .await
-    }
-
-    /// The clock retries and budgets run on.
-    pub(crate) fn clock(&self) -> &crate::clock::SharedClock {
-        &self.inner.resilience.clock
-    }
-
-    /// The longest any budget makes a call wait ([`crate::RateLimits::max_wait`]).
-    pub(crate) fn max_wait(&self) -> Duration {
-        self.inner.resilience.limiter.max_wait()
-    }
-}
-
-/// Fills in the span's outcome fields and logs a failure's classification (not its message,
-/// which can hold email addresses).
-fn record<T>(span: &tracing::Span, result: &Result<ResponseValue<T>, Error>) {
-    match result {
-        Ok(value) => {
-            span.record("status", value.status().as_u16());
-            if let Some(trace_id) = value
-                .headers()
-                .get("x-clerk-trace-id")
-                .and_then(|v| v.to_str().ok())
-            {
-                span.record("trace_id", trace_id);
-            }
-        }
-        Err(error) => {
-            if let Some(status) = error.status() {
-                span.record("status", status.as_u16());
-            }
-            if let Some(trace_id) = error.trace_id() {
-                span.record("trace_id", trace_id);
-            }
-            let codes: Vec<&str> = error.codes().map(|code| code.as_str()).collect();
-            tracing::debug!(
-                parent: span,
-                kind = error_kind(error),
-                codes = ?codes,
-                retryable = error.is_retryable(),
-                delivery = ?error.delivery(),
-                "clerk request failed"
-            );
-        }
-    }
-}
-
-fn error_kind(error: &Error) -> &'static str {
-    match error {
-        Error::InvalidRequest(_) => "invalid_request",
-        Error::Config(_) => "config",
-        Error::Api(_) => "api",
-        Error::RateLimited(_) => "rate_limited",
-        Error::Timeout(_) => "timeout",
-        Error::Transport(_) => "transport",
-        Error::Decode(_) => "decode",
-        Error::BudgetExhausted(_) => "budget_exhausted",
-        Error::Unresolved(_) => "unresolved",
-        Error::Internal(_) => "internal",
+        UserHandle::new(self.handle.clone(), user_id.into())
     }
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
-            .field("timeout", &self.inner.timeout)
-            .field("key_kind", &self.inner.key_kind)
+            .field("base_url", &self.handle.base_url())
+            .field("timeout", &self.handle.timeout())
+            .field("key_kind", &self.handle.key_kind())
             .field("secret_key", &"[redacted]")
             .finish()
+    }
+}
+
+/// Clerk's production API; the client appends `/v1`.
+pub const DEFAULT_BASE_URL: &str = "https://api.clerk.com";
+/// The whole-request timeout unless [`ClientBuilder::timeout`] says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The connection-setup timeout (never longer than the request timeout).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Sent as `User-Agent` so Clerk (and proxies) can tell this client apart.
+pub const USER_AGENT: &str = concat!("clerk-orgs/", env!("CARGO_PKG_VERSION"));
+
+/// Builds a [`Client`]; see [`Client::builder`].
+///
+/// `Debug` never shows the secret key.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ClientBuilder {
+    secret_key: Option<SecretString>,
+    base_url: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    rate_limits: RateLimits,
+    clock: Option<SharedClock>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            secret_key: None,
+            base_url: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            rate_limits: RateLimits::default(),
+            clock: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The instance's secret key (`sk_live_...` or `sk_test_...`). Required.
+    pub fn secret_key(mut self, key: impl Into<SecretString>) -> Self {
+        self.secret_key = Some(key.into());
+        self
+    }
+
+    /// Where Clerk is, without `/v1` (default `https://api.clerk.com`). `http://` is refused
+    /// unless the host is a loopback address (`localhost`, `127.0.0.1`, `::1`), so the key never
+    /// crosses a network in clear text.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The limit for a whole request, from connecting to the last body byte (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The limit for establishing a connection (default 10 s, capped at the request timeout).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The retry policy of every request (default [`RetryPolicy::default`]); a request builder's
+    /// `.retry(..)` overrides it for that request.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The client-side rate limits, shared by all clones of the client (default: Clerk's
+    /// documented limits for the key's kind, waiting when a budget is spent).
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = limits;
+        self
+    }
+
+    /// The clock that retries and rate limits wait on (default: real time, [`TokioClock`]).
+    /// Tests and benchmarks pass a virtual one to play hours of limits in milliseconds.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Reads `CLERK_SECRET_KEY` and, if set, `CLERK_API_URL` through `lookup`.
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let key = lookup("CLERK_SECRET_KEY")
+            .filter(|key| !key.is_empty())
+            .ok_or_else(|| ConfigError::new("CLERK_SECRET_KEY", "is not set"))?;
+        let mut builder = Self::default().secret_key(key);
+        if let Some(url) = lookup("CLERK_API_URL").filter(|url| !url.is_empty()) {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
+    }
+
+    /// Checks the configuration and builds the client and its connection pool.
+    pub fn build(self) -> Result<Client, Error> {
+        let key = self
+            .secret_key
+            .ok_or_else(|| ConfigError::new("secret_key", "is required"))?;
+        let key_text = key.expose_secret();
+        if key_text.is_empty() {
+            return Err(ConfigError::new("secret_key", "must not be empty").into());
+        }
+        if key_text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            // Never echo the key: say what is wrong, not what it is.
+            return Err(ConfigError::new(
+                "secret_key",
+                "must not contain whitespace or control characters",
+            )
+            .into());
+        }
+        let key_kind = KeyKind::of(key_text);
+        let base_url = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        if self.timeout.is_zero() {
+            return Err(ConfigError::new("timeout", "must be longer than zero").into());
+        }
+        let headers = clerk_bapi_sys::auth_headers(key_text)
+            .map_err(|_| ConfigError::new("secret_key", "is not a valid HTTP header value"))?;
+
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
+            .default_headers(headers)
+            .user_agent(USER_AGENT)
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout.min(self.timeout))
+            // Clerk's API does not redirect; following one would carry the key elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ConfigError::new("http_client", "could not be built").with_source(e))?;
+
+        let clock: SharedClock = self.clock.unwrap_or_else(|| Arc::new(TokioClock::new()));
+        let resilience = Resilience {
+            retry: self.retry,
+            limiter: Arc::new(ClientLimiter::new(
+                &self.rate_limits,
+                key_kind,
+                clock.clone(),
+            )),
+            clock,
+        };
+        Ok(Client {
+            handle: Arc::new(Handle::new(
+                base_url,
+                http,
+                self.timeout,
+                key_kind,
+                resilience,
+            )),
+        })
+    }
+}
+
+/// rustls with the `ring` provider and the OS trust store, passed to reqwest directly: no
+/// process-wide default provider is installed (that would be a surprise for the application),
+/// and aws-lc-rs stays out of the build.
+fn tls_config() -> Result<rustls::ClientConfig, ConfigError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConfigError::new("tls", "has no usable protocol version").with_source(e))?
+        .with_platform_verifier()
+        .map_err(|e| ConfigError::new("tls", "cannot use the platform verifier").with_source(e))?
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// Checks a base URL and returns it without a trailing `/`.
+fn base_url(raw: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(raw).map_err(|e| {
+        ConfigError::new(
+            "base_url",
+            "must be an absolute URL such as https://api.clerk.com",
+        )
+        .with_source(e)
+    })?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(ConfigError::new(
+                "base_url",
+                "must use https unless the host is loopback (the secret key would travel in clear text)",
+            ));
+        }
+        _ => return Err(ConfigError::new("base_url", "must be an http(s) URL")),
+    }
+    if url.host().is_none() {
+        return Err(ConfigError::new("base_url", "must have a host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::new("base_url", "must not contain credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::new(
+            "base_url",
+            "must not have a query or fragment",
+        ));
+    }
+    let trimmed = url.as_str().trim_end_matches('/');
+    if trimmed.ends_with("/v1") {
+        return Err(ConfigError::new(
+            "base_url",
+            "must not end with /v1; the client appends it",
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        for (raw, expected) in [
+            ("https://api.clerk.com", "https://api.clerk.com"),
+            ("https://api.clerk.com/", "https://api.clerk.com"),
+            (
+                "https://proxy.example.com/clerk/",
+                "https://proxy.example.com/clerk",
+            ),
+            ("http://127.0.0.1:8787", "http://127.0.0.1:8787"),
+            ("http://127.1.2.3", "http://127.1.2.3"),
+            ("http://[::1]:9000", "http://[::1]:9000"),
+            ("http://LOCALHOST:3000", "http://localhost:3000"),
+        ] {
+            assert_eq!(base_url(raw).unwrap(), expected, "{raw}");
+        }
+        for raw in [
+            "http://api.clerk.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.com",
+            "ftp://api.clerk.com",
+            "api.clerk.com",
+            "https://user:pw@api.clerk.com",
+            "https://api.clerk.com/v1",
+            "https://api.clerk.com/?x=1",
+            "",
+        ] {
+            assert!(base_url(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn key_kinds() {
+        assert_eq!(KeyKind::of("sk_test_abc"), KeyKind::Test);
+        assert_eq!(KeyKind::of("sk_live_abc"), KeyKind::Live);
+        assert_eq!(KeyKind::of("abc"), KeyKind::Other);
     }
 }

@@ -226,51 +226,41 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// One folder or file per layer; each imports only from the layers below it, in the order
+// models, operation < error < validate, policy < http < invitations, webhooks < client (see
+// ARCHITECTURE.md).
 mod client;
-pub mod clock;
-mod config;
-mod duplicates;
 mod error;
-mod error_code;
-mod instance;
+mod http;
 mod invitations;
-mod invite_all;
 mod models;
 mod operation;
-mod pagination;
-mod rate_limit;
+mod policy;
 pub mod reliability;
-mod resilience;
-mod retry;
-mod retry_after;
-mod transport;
-mod user;
 mod validate;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 
-pub use client::Client;
-pub use config::{
-    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, KeyKind, USER_AGENT,
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT,
 };
 pub use error::{
-    ApiError, ConfigError, DecodeError, Delivery, Error, ErrorDetail, Phase, TransportError,
-    UnresolvedError, Unsettled, ValidationError,
+    ApiError, BudgetExhausted, ConfigError, DecodeError, Delivery, Error, ErrorCode, ErrorDetail,
+    Phase, TransportError, UnresolvedError, Unsettled, ValidationError,
 };
-pub use error_code::ErrorCode;
-pub use instance::{InstanceInvitations, ListInstanceInvitations};
 pub use invitations::{
-    CreateInvitation, CreateInvitationsBulk, GetInvitation, Invitations, ListInvitations,
-    ListPendingInvitations, NewInvitation, OrganizationHandle, RevokeInvitation,
+    CreateInvitation, CreateInvitationsBulk, GetInvitation, InstanceInvitations, Invitations,
+    InviteAll, InviteOutcome, InviteResult, ListInstanceInvitations, ListInvitations,
+    ListPendingInvitations, ListUserInvitations, NewInvitation, OrganizationHandle, Progress,
+    RevokeInvitation, UserHandle, UserInvitations,
 };
-pub use invite_all::{InviteAll, InviteOutcome, InviteResult, MAX_BULK_SIZE, Progress};
 pub use models::{
-    InvitationStatus, OrganizationInvitation, PublicInviterData, PublicOrganizationData, Role,
+    Budget, InvitationStatus, KeyKind, OrganizationInvitation, Page, PublicInviterData,
+    PublicOrganizationData, Role,
 };
 pub use operation::Operation;
-pub use pagination::Page;
-pub use rate_limit::{Budget, BudgetExhausted, DEFAULT_MAX_WAIT, Limit, LimitMode, RateLimits};
-pub use retry::{Jitter, RetryPolicy};
-pub use user::{ListUserInvitations, UserHandle, UserInvitations};
+pub use policy::clock;
+pub use policy::{DEFAULT_MAX_WAIT, Jitter, Limit, LimitMode, RateLimits, RetryPolicy};
+pub use validate::MAX_BULK_SIZE;
 #[cfg(feature = "webhooks")]
 pub use webhooks::{Event, VerifiedEvent, Webhook, WebhookError, WebhookHeaders};

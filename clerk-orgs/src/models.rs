@@ -1,5 +1,6 @@
 //! The typed models: [`OrganizationInvitation`], [`InvitationStatus`], [`Role`] and the public
-//! user and organization data they carry.
+//! user and organization data they carry, a list's [`Page`], and the vocabulary of Clerk's
+//! limits ([`KeyKind`], [`Budget`]).
 //!
 //! They are converted from the raw `clerk-bapi-sys` types rather than re-exported, so the wire
 //! layer can change with the spec while these stay stable. Open string sets (statuses, roles)
@@ -63,49 +64,43 @@ pub(crate) fn from_unix_millis(millis: i64) -> DateTime<Utc> {
     })
 }
 
+/// An [`OrganizationInvitation`] from either raw shape (they differ only in
+/// `public_organization_data`, given as `$organization`).
+macro_rules! invitation_from_raw {
+    ($raw:ident, $organization:expr) => {
+        OrganizationInvitation {
+            public_organization_data: $organization,
+            id: $raw.id,
+            email_address: $raw.email_address,
+            role: Role::new($raw.role),
+            role_name: $raw.role_name,
+            organization_id: $raw.organization_id,
+            status: $raw.status.map(InvitationStatus::from).unwrap_or_default(),
+            inviter_id: $raw.inviter_id,
+            public_inviter_data: $raw.public_inviter_data.0.map(PublicInviterData::from_raw),
+            public_metadata: $raw.public_metadata,
+            private_metadata: $raw.private_metadata,
+            url: $raw.url,
+            expires_at: $raw.expires_at.map(from_unix_millis),
+            created_at: from_unix_millis($raw.created_at),
+            updated_at: from_unix_millis($raw.updated_at),
+        }
+    };
+}
+
 impl OrganizationInvitation {
     pub(crate) fn from_raw(raw: types::OrganizationInvitation) -> Self {
-        Self {
-            id: raw.id,
-            email_address: raw.email_address,
-            role: Role::new(raw.role),
-            role_name: raw.role_name,
-            organization_id: raw.organization_id,
-            status: raw.status.map(InvitationStatus::from).unwrap_or_default(),
-            inviter_id: raw.inviter_id,
-            public_inviter_data: raw.public_inviter_data.0.map(PublicInviterData::from_raw),
-            public_organization_data: None,
-            public_metadata: raw.public_metadata,
-            private_metadata: raw.private_metadata,
-            url: raw.url,
-            expires_at: raw.expires_at.map(from_unix_millis),
-            created_at: from_unix_millis(raw.created_at),
-            updated_at: from_unix_millis(raw.updated_at),
-        }
+        invitation_from_raw!(raw, None)
     }
 
     pub(crate) fn from_raw_with_organization(
         raw: types::OrganizationInvitationWithPublicOrganizationData,
     ) -> Self {
-        Self {
-            id: raw.id,
-            email_address: raw.email_address,
-            role: Role::new(raw.role),
-            role_name: raw.role_name,
-            organization_id: raw.organization_id,
-            status: raw.status.map(InvitationStatus::from).unwrap_or_default(),
-            inviter_id: raw.inviter_id,
-            public_inviter_data: raw.public_inviter_data.0.map(PublicInviterData::from_raw),
-            public_organization_data: raw
-                .public_organization_data
-                .map(PublicOrganizationData::from_raw),
-            public_metadata: raw.public_metadata,
-            private_metadata: raw.private_metadata,
-            url: raw.url,
-            expires_at: raw.expires_at.map(from_unix_millis),
-            created_at: from_unix_millis(raw.created_at),
-            updated_at: from_unix_millis(raw.updated_at),
-        }
+        invitation_from_raw!(
+            raw,
+            raw.public_organization_data
+                .map(PublicOrganizationData::from_raw)
+        )
     }
 }
 
@@ -330,6 +325,78 @@ impl JsonSchema for Role {
 
     fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
         String::json_schema(generator)
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items of this page.
+    pub data: Vec<T>,
+    /// How many items match the filters in total, across all pages.
+    pub total_count: u64,
+}
+
+impl<T> Page<T> {
+    pub(crate) fn new(data: Vec<T>, total_count: i64) -> Self {
+        Self {
+            data,
+            total_count: u64::try_from(total_count).unwrap_or(0),
+        }
+    }
+}
+
+/// Which kind of secret key the client holds; Clerk's rate limits differ between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyKind {
+    /// `sk_test_...`: a development instance.
+    Test,
+    /// `sk_live_...`: a production instance.
+    Live,
+    /// Any other format.
+    Other,
+}
+
+impl KeyKind {
+    pub(crate) fn of(key: &str) -> Self {
+        if key.starts_with("sk_test_") {
+            KeyKind::Test
+        } else if key.starts_with("sk_live_") {
+            KeyKind::Live
+        } else {
+            KeyKind::Other
+        }
+    }
+}
+
+/// Which of Clerk's budgets a request draws from besides the global one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Budget {
+    /// Every request.
+    AllRequests,
+    /// Single invitation creates.
+    CreateInvitation,
+    /// Bulk invitation creates.
+    BulkCreateInvitations,
+}
+
+impl Budget {
+    /// A short name for messages and `tracing`, e.g. `bulk_create_invitations`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Budget::AllRequests => "all_requests",
+            Budget::CreateInvitation => "create_invitation",
+            Budget::BulkCreateInvitations => "bulk_create_invitations",
+        }
+    }
+}
+
+impl fmt::Display for Budget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -1,7 +1,10 @@
 //! [`Operation`]: which BAPI call a request or an error belongs to.
 //!
-//! Every request goes through one transport function with its operation, so spans, errors and
-//! (later) retry and rate-limit decisions can tell a non-idempotent create from a harmless read.
+//! Every request goes through one execute path with its operation, so spans, errors, retry
+//! decisions and rate-limit budgets can tell a non-idempotent create from a harmless read.
+//!
+//! It sits at the bottom with `models`: errors record which operation failed, and the policy and
+//! HTTP layers both decide by it.
 
 use std::fmt;
 

@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 
 use crate::error::ValidationError;
 
-/// Invitations one bulk request may carry.
-pub(crate) const MAX_BULK: usize = 10;
+/// Clerk's maximum number of invitations in one bulk create.
+pub const MAX_BULK_SIZE: usize = 10;
 /// The largest page Clerk serves.
 pub(crate) const MAX_LIMIT: u64 = 500;
 
@@ -23,15 +23,8 @@ type Field = Cow<'static, str>;
 /// or `..`. Percent-encoding keeps `/` and `?` inside the segment, but a bare dot segment would
 /// still be collapsed by URL normalization and reach another route.
 pub(crate) fn id(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
-    if value.is_empty() {
-        return Err(ValidationError::new(field, "must not be empty"));
-    }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(ValidationError::new(
-            field,
-            "must not contain whitespace or control characters",
-        ));
-    }
+    let field = field.into();
+    key(field.clone(), value)?;
     if value == "." || value == ".." {
         return Err(ValidationError::new(field, "must not be `.` or `..`"));
     }
@@ -59,8 +52,9 @@ pub(crate) fn email(field: impl Into<Field>, value: &str) -> Result<(), Validati
     Ok(())
 }
 
-/// A role key: non-empty, no whitespace or control characters.
-pub(crate) fn role(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
+/// A key from one of Clerk's open sets, such as a role (`org:admin`) or an invitation status
+/// (`pending`): non-empty, no whitespace or control characters.
+pub(crate) fn key(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
     if value.is_empty() {
         return Err(ValidationError::new(field, "must not be empty"));
     }
@@ -117,7 +111,7 @@ pub(crate) fn metadata(
 
 /// A bulk request: 1..=10 invitations.
 pub(crate) fn bulk_size(len: usize) -> Result<(), ValidationError> {
-    if (1..=MAX_BULK).contains(&len) {
+    if (1..=MAX_BULK_SIZE).contains(&len) {
         Ok(())
     } else {
         Err(ValidationError::new(
@@ -165,74 +159,80 @@ pub(crate) fn text(field: impl Into<Field>, value: &str) -> Result<(), Validatio
 mod tests {
     use super::*;
 
+    /// Asserts that `check` accepts every `good` value and refuses every `bad` one.
+    fn sorts(check: impl Fn(&str) -> Result<(), ValidationError>, good: &[&str], bad: &[&str]) {
+        for value in good {
+            assert!(check(value).is_ok(), "{value:?}");
+        }
+        for value in bad {
+            assert!(check(value).is_err(), "{value:?}");
+        }
+    }
+
     #[test]
     fn emails() {
-        for good in [
-            "a@b.co",
-            "first.last+tag@sub.example.org",
-            "o'brien@example.ie",
-            "δοκιμή@παράδειγμα.δοκιμή",
-        ] {
-            assert!(email("e", good).is_ok(), "{good}");
-        }
-        for bad in [
-            "", "a", "@b.co", "a@b", "a@@b.co", "a b@c.co", "a@b.", "a@.co", "a@-b.co", "a@b..co",
-            "a\n@b.co",
-        ] {
-            assert!(email("e", bad).is_err(), "{bad}");
-        }
+        sorts(
+            |value| email("e", value),
+            &[
+                "a@b.co",
+                "first.last+tag@sub.example.org",
+                "o'brien@example.ie",
+                "δοκιμή@παράδειγμα.δοκιμή",
+            ],
+            &[
+                "", "a", "@b.co", "a@b", "a@@b.co", "a b@c.co", "a@b.", "a@.co", "a@-b.co",
+                "a@b..co", "a\n@b.co",
+            ],
+        );
     }
 
     #[test]
     fn ids() {
-        for good in ["org_123", "a", "../users", "a%2Fb", "..."] {
-            assert!(id("id", good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            ".",
-            "..",
-            "org 1",
-            "org\t1",
-            "org\u{7f}",
-            "org\u{200b}\n",
-        ] {
-            assert!(id("id", bad).is_err(), "{bad:?}");
-        }
+        sorts(
+            |value| id("id", value),
+            &["org_123", "a", "../users", "a%2Fb", "..."],
+            &[
+                "",
+                ".",
+                "..",
+                "org 1",
+                "org\t1",
+                "org\u{7f}",
+                "org\u{200b}\n",
+            ],
+        );
     }
 
     #[test]
     fn redirect_urls() {
-        for good in [
-            "https://app.example.com/accept",
-            "http://localhost:3000/x?y=1",
-            "/accept",
-            "/",
-        ] {
-            assert!(redirect_url("r", good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "accept",
-            "//evil.example.com/x",
-            "/\\evil.example.com",
-            "javascript:alert(1)",
-            "ftp://example.com/",
-            "https://",
-            "mailto:a@b.co",
-        ] {
-            assert!(redirect_url("r", bad).is_err(), "{bad}");
-        }
+        sorts(
+            |value| redirect_url("r", value),
+            &[
+                "https://app.example.com/accept",
+                "http://localhost:3000/x?y=1",
+                "/accept",
+                "/",
+            ],
+            &[
+                "",
+                "accept",
+                "//evil.example.com/x",
+                "/\\evil.example.com",
+                "javascript:alert(1)",
+                "ftp://example.com/",
+                "https://",
+                "mailto:a@b.co",
+            ],
+        );
     }
 
     #[test]
     fn order_bys() {
-        for good in ["created_at", "-created_at", "+email_address"] {
-            assert!(order_by(good).is_ok(), "{good}");
-        }
-        for bad in ["", "-", "created at", "name;drop", "--created_at"] {
-            assert!(order_by(bad).is_err(), "{bad}");
-        }
+        sorts(
+            order_by,
+            &["created_at", "-created_at", "+email_address"],
+            &["", "-", "created at", "name;drop", "--created_at"],
+        );
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! `invitations.create_bulk(..).send()`: one request, all or nothing.
 
-mod common;
+mod support;
 
 use clerk_orgs::{ErrorCode, InvitationStatus, NewInvitation, Role};
-use common::{ADMIN, Env, MEMBER_EMAIL, ORG, json_body};
 use serde_json::json;
+use support::{ADMIN, Env, MEMBER_EMAIL, ORG, json_body};
 
 #[tokio::test]
 async fn creates_every_item_in_one_request_with_each_items_options() {

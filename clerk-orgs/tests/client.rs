@@ -1,11 +1,11 @@
 //! Building the client: configuration rules, headers on the wire, shared pool, no key leaks.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
 use clerk_orgs::{Client, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Error, KeyKind, Role, USER_AGENT};
-use common::{Env, ORG};
+use support::{Env, ORG};
 
 fn config_error(result: Result<Client, Error>) -> (String, String) {
     match result {
@@ -115,7 +115,7 @@ async fn every_request_carries_auth_api_version_and_user_agent() {
         .await
         .unwrap();
     env.client
-        .user(common::ADMIN)
+        .user(support::ADMIN)
         .organization_invitations()
         .list()
         .send()

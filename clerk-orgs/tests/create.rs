@@ -1,12 +1,12 @@
 //! `invitations.create(..).send()`: every option on the wire and in the typed answer.
 
-mod common;
+mod support;
 
 use chrono::{DateTime, Duration as Days, Utc};
 use clerk_fake::InvitationStatus as FakeStatus;
 use clerk_orgs::{InvitationStatus, Role};
-use common::{ADMIN, ADMIN_EMAIL, Env, ORG, json_body};
 use serde_json::json;
+use support::{ADMIN, ADMIN_EMAIL, Env, ORG, json_body};
 
 #[tokio::test]
 async fn every_option_reaches_the_wire_and_comes_back_typed() {

@@ -1,14 +1,14 @@
 //! Every way a call can fail, over real HTTP against the fake's answers and fault injection:
 //! the variant, the classification predicates, `delivery()`, and the one-line `Display`.
 
-mod common;
+mod support;
 
 use std::error::Error as _;
 use std::time::Duration;
 
 use clerk_fake::{Fault, Organization, RetryAfter, Route};
 use clerk_orgs::{Client, Delivery, Error, ErrorCode, Phase, Role};
-use common::{Env, MEMBER_EMAIL, ORG, client_for};
+use support::{Env, MEMBER_EMAIL, ORG, client_for};
 
 async fn create(client: &Client, email: &str) -> Result<clerk_orgs::OrganizationInvitation, Error> {
     client
@@ -22,7 +22,7 @@ async fn create(client: &Client, email: &str) -> Result<clerk_orgs::Organization
 #[tokio::test]
 async fn wrong_key_is_401_authentication() {
     let env = Env::new().await;
-    let client = common::single_attempt()
+    let client = support::single_attempt()
         .secret_key("sk_test_wrong")
         .base_url(env.fake.base_url())
         .build()
@@ -235,7 +235,7 @@ async fn an_html_error_page_is_kept_raw() {
 #[tokio::test]
 async fn a_timeout_may_have_been_processed() {
     let env = Env::new().await;
-    let client = common::single_attempt()
+    let client = support::single_attempt()
         .secret_key(env.fake.secret_key())
         .base_url(env.fake.base_url())
         .timeout(Duration::from_millis(300))
@@ -313,7 +313,7 @@ async fn connection_refused_was_not_sent() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let client = common::single_attempt()
+    let client = support::single_attempt()
         .secret_key("sk_test_x")
         .base_url(format!("http://{addr}"))
         .build()

@@ -1,10 +1,10 @@
 //! `invitations.get(id).send()`.
 
-mod common;
+mod support;
 
 use clerk_fake::{Fault, Route};
 use clerk_orgs::{ErrorCode, InvitationStatus, Role};
-use common::{Env, ORG, OTHER_ORG};
+use support::{Env, ORG, OTHER_ORG};
 
 #[tokio::test]
 async fn fetches_one_invitation() {

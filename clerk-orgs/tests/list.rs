@@ -1,14 +1,14 @@
 //! Lists: one organization's (`send` and `stream`), the deprecated pending route, the instance's
 //! and a user's.
 
-mod common;
+mod support;
 
 use std::collections::HashSet;
 
 use clerk_fake::{Fault, Route, User};
 use clerk_orgs::{InvitationStatus, NewInvitation, Role};
-use common::{ADMIN, Env, ORG, OTHER_ORG};
 use futures::{StreamExt, TryStreamExt};
+use support::{ADMIN, Env, ORG, OTHER_ORG};
 
 /// Creates `n` pending invitations `person{i}@example.com` in `org`, ten per bulk request.
 async fn seed(env: &Env, org: &str, n: usize) {

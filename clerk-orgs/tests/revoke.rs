@@ -1,10 +1,10 @@
 //! `invitations.revoke(id).send()`.
 
-mod common;
+mod support;
 
 use clerk_fake::InvitationStatus as FakeStatus;
 use clerk_orgs::{Delivery, ErrorCode, InvitationStatus, Role};
-use common::{ADMIN, Env, MEMBER, ORG, json_body};
+use support::{ADMIN, Env, MEMBER, ORG, json_body};
 
 async fn pending(env: &Env, email: &str) -> String {
     let invitation = env

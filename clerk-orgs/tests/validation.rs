@@ -1,11 +1,11 @@
 //! Every rule is checked before sending: each failure names the field and the rule, and the
 //! fake's request log proves nothing left the machine.
 
-mod common;
+mod support;
 
 use clerk_orgs::{Delivery, Error, NewInvitation, Role};
-use common::{Env, ORG};
 use serde_json::json;
+use support::{Env, ORG};
 
 /// Asserts `result` is an invalid-request error on `field`, and returns its `Display`.
 fn invalid<T: std::fmt::Debug>(result: Result<T, Error>, field: &str) -> String {

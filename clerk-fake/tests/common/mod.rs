@@ -5,7 +5,9 @@
 
 pub mod spec;
 
-use clerk_fake::{ADMIN_ROLE, FakeClerk, MEMBER_ROLE, Organization, User};
+use std::time::Duration;
+
+use clerk_fake::{ADMIN_ROLE, FakeClerk, Limit, MEMBER_ROLE, Organization, RateLimits, User};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -36,6 +38,15 @@ impl Reply {
     pub fn error_code(&self) -> &str {
         self.body["errors"][0]["code"].as_str().unwrap_or("")
     }
+
+    /// The `Retry-After` header in seconds; panics if there is none.
+    pub fn retry_after(&self) -> u64 {
+        self.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
 }
 
 /// A plain reqwest client. The workspace builds reqwest without a TLS crypto provider (the
@@ -48,6 +59,21 @@ pub fn client() -> reqwest::Client {
 impl Api {
     pub async fn new() -> Self {
         Self::with(FakeClerk::start().await)
+    }
+
+    /// A seeded fake whose only rate limit is `requests` per `window` across all requests.
+    pub async fn with_global_limit(requests: u32, window: Duration) -> Self {
+        let limits = RateLimits {
+            all_requests: Some(Limit::new(requests, window)),
+            ..RateLimits::unlimited()
+        };
+        Self::with(
+            FakeClerk::builder()
+                .rate_limits(limits)
+                .start()
+                .await
+                .unwrap(),
+        )
     }
 
     pub fn with(fake: FakeClerk) -> Self {

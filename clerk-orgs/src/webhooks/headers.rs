@@ -28,25 +28,13 @@ impl WebhookHeaders for http::HeaderMap {
 
 impl<S: BuildHasher> WebhookHeaders for HashMap<String, String, S> {
     fn header(&self, name: &str) -> Option<&[u8]> {
-        self.get(name)
-            .or_else(|| {
-                self.iter()
-                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                    .map(|(_, value)| value)
-            })
-            .map(String::as_bytes)
+        exact_or_any_case(self.get(name), self.iter(), name)
     }
 }
 
 impl WebhookHeaders for BTreeMap<String, String> {
     fn header(&self, name: &str) -> Option<&[u8]> {
-        self.get(name)
-            .or_else(|| {
-                self.iter()
-                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                    .map(|(_, value)| value)
-            })
-            .map(String::as_bytes)
+        exact_or_any_case(self.get(name), self.iter(), name)
     }
 }
 
@@ -74,4 +62,19 @@ impl<T: WebhookHeaders + ?Sized> WebhookHeaders for &T {
     fn header(&self, name: &str) -> Option<&[u8]> {
         (**self).header(name)
     }
+}
+
+/// `exact`, else the value of the first entry whose name matches `name` ignoring case.
+fn exact_or_any_case<'a>(
+    exact: Option<&'a String>,
+    mut entries: impl Iterator<Item = (&'a String, &'a String)>,
+    name: &str,
+) -> Option<&'a [u8]> {
+    exact
+        .or_else(|| {
+            entries
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, value)| value)
+        })
+        .map(String::as_bytes)
 }

@@ -1,8 +1,13 @@
-//! Shared harness of the retry, rate-limit, duplicate and bulk tests: a seeded `clerk-fake`, a
-//! client that runs on the fake's virtual clock, and request-log helpers.
+//! The one test harness of `clerk-orgs`: a `clerk-fake` seeded with one world (`org_acme`, its
+//! admin and member), over real HTTP, and two ways to point a client at it.
 //!
-//! The client's clock is the fake's: sleeping advances it. Backoff, `Retry-After` and hours of
-//! rate-limit windows then play out in microseconds of real time, with no sleeps in tests.
+//! - [`World`], for the retry, rate-limit, duplicate and bulk tests: a client that runs on the
+//!   fake's virtual clock ([`FakeTime`]), with the client's default retries and budgets. Sleeping
+//!   advances the clock, so backoff, `Retry-After` and hours of rate-limit windows play out in
+//!   microseconds of real time, with no sleeps in tests.
+//! - [`Env`], for the per-operation tests: the same world plus a second organization and a
+//!   custom role, and a client making exactly one request per call ([`client_for`]), so each
+//!   answer is seen as Clerk sent it.
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
@@ -11,9 +16,13 @@ use std::time::Duration;
 
 use clerk_fake::{ADMIN_ROLE, FakeClerk, LoggedRequest, MEMBER_ROLE, Organization, User};
 use clerk_orgs::clock::{Clock, Sleep};
-use clerk_orgs::{Client, ClientBuilder};
+use clerk_orgs::{Client, ClientBuilder, RateLimits, RetryPolicy};
+use serde_json::Value;
 
+/// The seeded organization, its admin and an ordinary member.
 pub const ORG: &str = "org_acme";
+/// A second organization (seeded by [`Env`]); the admin is its admin too.
+pub const OTHER_ORG: &str = "org_globex";
 pub const ADMIN: &str = "user_admin";
 pub const ADMIN_EMAIL: &str = "admin@acme.test";
 pub const MEMBER: &str = "user_member";
@@ -51,11 +60,7 @@ impl World {
     }
 
     pub fn with(fake: FakeClerk) -> Self {
-        fake.add_organization(Organization::new(ORG, "Acme Inc"));
-        fake.add_user(User::new(ADMIN, ADMIN_EMAIL).with_name("Ada", "Admin"));
-        fake.add_user(User::new(MEMBER, MEMBER_EMAIL));
-        fake.add_membership(ORG, ADMIN, ADMIN_ROLE).unwrap();
-        fake.add_membership(ORG, MEMBER, MEMBER_ROLE).unwrap();
+        seed_acme(&fake);
         let start_ms = fake.clock().now_ms();
         Self { fake, start_ms }
     }
@@ -118,6 +123,76 @@ impl World {
         assert_eq!(before, emails.len(), "an email was invited twice");
         before
     }
+}
+
+/// Seeds `org_acme` with its admin `user_admin` and member `user_member`.
+fn seed_acme(fake: &FakeClerk) {
+    fake.add_organization(Organization::new(ORG, "Acme Inc"));
+    fake.add_user(User::new(ADMIN, ADMIN_EMAIL).with_name("Ada", "Admin"));
+    fake.add_user(User::new(MEMBER, MEMBER_EMAIL));
+    fake.add_membership(ORG, ADMIN, ADMIN_ROLE).unwrap();
+    fake.add_membership(ORG, MEMBER, MEMBER_ROLE).unwrap();
+}
+
+/// A fake seeded like [`World`] plus `org_globex` (admin `user_admin`) and the custom role
+/// `org:billing`, and a single-attempt client for it.
+pub struct Env {
+    pub fake: FakeClerk,
+    pub client: Client,
+}
+
+impl Env {
+    pub async fn new() -> Self {
+        Self::with(FakeClerk::start().await)
+    }
+
+    pub fn with(fake: FakeClerk) -> Self {
+        seed_acme(&fake);
+        fake.add_organization(Organization::new(OTHER_ORG, "Globex"));
+        fake.add_role("org:billing", "Billing");
+        fake.add_membership(OTHER_ORG, ADMIN, ADMIN_ROLE).unwrap();
+        let client = client_for(&fake);
+        Self { fake, client }
+    }
+
+    /// Requests the fake received, oldest first.
+    pub fn sent(&self) -> Vec<LoggedRequest> {
+        self.fake.request_log().requests()
+    }
+
+    /// The one request the fake received since the log was last cleared.
+    pub fn only_request(&self) -> LoggedRequest {
+        let mut sent = self.sent();
+        assert_eq!(sent.len(), 1, "expected exactly one request: {sent:#?}");
+        sent.remove(0)
+    }
+
+    pub fn clear_log(&self) {
+        self.fake.request_log().clear();
+    }
+}
+
+/// A client making exactly one request per call: no retries and no client-side budgets, so
+/// tests see each answer (and its classification) as Clerk sent it. The resilience layer has
+/// its own tests.
+pub fn client_for(fake: &FakeClerk) -> Client {
+    single_attempt()
+        .secret_key(fake.secret_key())
+        .base_url(fake.base_url())
+        .build()
+        .unwrap()
+}
+
+/// A builder for a single-attempt client.
+pub fn single_attempt() -> ClientBuilder {
+    Client::builder()
+        .retry(RetryPolicy::none())
+        .rate_limits(RateLimits::none())
+}
+
+/// A request's body as JSON.
+pub fn json_body(request: &LoggedRequest) -> Value {
+    serde_json::from_slice(&request.body).expect("request body is JSON")
 }
 
 /// `person{n}@example.test`.

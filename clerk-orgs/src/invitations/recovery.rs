@@ -36,12 +36,11 @@ use chrono::{DateTime, Utc};
 use clerk_bapi_sys::types;
 use serde_json::{Map, Value};
 
-use crate::client::Client;
-use crate::error::{Error, UnresolvedError, Unsettled};
-use crate::error_code::ErrorCode;
+use crate::error::{Delivery, Error, ErrorCode, UnresolvedError, Unsettled};
+use crate::http::Handle;
 use crate::models::{InvitationStatus, OrganizationInvitation};
 use crate::operation::Operation;
-use crate::resilience::{CallFailure, RequestOptions};
+use crate::policy::{CallFailure, RequestOptions};
 
 /// Allowance for skew between the Clerk servers that stamped `created_at` and the `Date` of the
 /// lookup's answer. `Date` itself is truncated to the second, which only makes the rule stricter
@@ -108,12 +107,12 @@ pub(crate) struct Lookup {
 
 /// The pending invitation for `email_address` in the organization, if there is one.
 pub(crate) async fn lookup_pending(
-    client: &Client,
+    handle: &Handle,
     organization_id: &str,
     email_address: &str,
     options: &RequestOptions,
 ) -> Result<Lookup, Error> {
-    let answer = client
+    let answer = handle
         .execute_raw(Operation::ListInvitations, options, |t| {
             t.sys
                 .list_organization_invitations()
@@ -123,7 +122,7 @@ pub(crate) async fn lookup_pending(
                 .send()
         })
         .await?;
-    let local_now = client.clock().now();
+    let local_now = handle.clock().now();
     let clerk_now = answer
         .headers()
         .get(reqwest::header::DATE)
@@ -170,13 +169,13 @@ enum Finding {
 
 /// Applies the rules of this module to one email.
 async fn find(
-    client: &Client,
+    handle: &Handle,
     organization_id: &str,
     asked: &Asked<'_>,
     failure: &CallFailure,
     options: &RequestOptions,
 ) -> Finding {
-    let lookup = match lookup_pending(client, organization_id, asked.email_address, options).await {
+    let lookup = match lookup_pending(handle, organization_id, asked.email_address, options).await {
         Ok(lookup) => lookup,
         Err(error) => return Finding::Unknown(Unsettled::LookupFailed, Some(error)),
     };
@@ -205,7 +204,7 @@ async fn find(
 /// this call created them, otherwise the truthful error; see the module's rules. The lookups run
 /// under the call's own `options` (its retry policy and rate-limit mode).
 pub(crate) async fn recover_lost_creates(
-    client: &Client,
+    handle: &Handle,
     organization_id: &str,
     operation: Operation,
     asked: &[Asked<'_>],
@@ -232,11 +231,11 @@ pub(crate) async fn recover_lost_creates(
     }
     let mut found = Vec::with_capacity(asked.len());
     for one in asked {
-        match find(client, organization_id, one, &failure, options).await {
+        match find(handle, organization_id, one, &failure, options).await {
             Finding::Ours(invitation) => found.push(*invitation),
             Finding::NotOurs => return Err(failure.error),
             // Clerk acted on a success whose body was lost: that certainty is worth keeping.
-            Finding::Unknown(..) if failure.error.delivery() == crate::Delivery::Processed => {
+            Finding::Unknown(..) if failure.error.delivery() == Delivery::Processed => {
                 return Err(failure.error);
             }
             Finding::Unknown(why, lookup_error) => {
@@ -265,7 +264,7 @@ pub(crate) async fn recover_lost_creates(
 /// Settles a failed revoke: the invitation if this call revoked it (an attempt's answer was
 /// lost, and the invitation is now revoked), otherwise the error.
 pub(crate) async fn recover_lost_revoke(
-    client: &Client,
+    handle: &Handle,
     organization_id: &str,
     invitation_id: &str,
     failure: CallFailure,
@@ -276,11 +275,11 @@ pub(crate) async fn recover_lost_revoke(
         .codes()
         .any(|code| *code == ErrorCode::OrganizationInvitationNotPending);
     let settles = (failure.earlier_attempt_may_have_landed && not_pending)
-        || failure.error.delivery() == crate::Delivery::Processed;
+        || failure.error.delivery() == Delivery::Processed;
     if !settles {
         return Err(failure.error);
     }
-    let fetched = client
+    let fetched = handle
         .execute_with(Operation::GetInvitation, options, |t| {
             t.sys
                 .get_organization_invitation()

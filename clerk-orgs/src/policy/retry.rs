@@ -3,7 +3,7 @@
 //! The policy is data plus one pure function, [`RetryPolicy::decide`], from "attempt number,
 //! time spent, why it failed, what `Retry-After` said" to "retry after this delay" or "give up".
 //! Everything with side effects (sleeping, logging, rate-limiter feedback) lives in the attempt
-//! loop that calls it (`resilience`), and settling lost answers in `duplicates`, so the policy
+//! loop that calls it (`resilience`), and settling lost answers in `invitations::recovery`, so the policy
 //! can be tested as a table.
 //!
 //! What is retried is decided by the error itself (`Error::retry_reason`, the same function
@@ -49,7 +49,7 @@ pub enum Jitter {
 ///     .max_elapsed(Duration::from_secs(300))
 ///     .max_retry_after(Duration::from_secs(120))
 ///     .jitter(Jitter::Decorrelated);
-/// assert_eq!(patient.get_max_attempts(), 8);
+/// assert_eq!(patient.attempt_limit(), 8);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -121,14 +121,33 @@ impl RetryPolicy {
         self
     }
 
-    /// Attempts in total, the first included.
-    pub fn get_max_attempts(&self) -> u32 {
+    /// Attempts in total, the first included (set with [`max_attempts`](Self::max_attempts)).
+    pub fn attempt_limit(&self) -> u32 {
         self.max_attempts
     }
 
-    /// The longest `Retry-After` this policy waits out.
-    pub fn get_max_retry_after(&self) -> Duration {
+    /// The longest `Retry-After` this policy waits out (set with
+    /// [`max_retry_after`](Self::max_retry_after)).
+    pub fn retry_after_cap(&self) -> Duration {
         self.max_retry_after
+    }
+
+    /// Attempts in total, the first included.
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed to `attempt_limit` (no `get_` prefix)"
+    )]
+    pub fn get_max_attempts(&self) -> u32 {
+        self.attempt_limit()
+    }
+
+    /// The longest `Retry-After` this policy waits out.
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed to `retry_after_cap` (no `get_` prefix)"
+    )]
+    pub fn get_max_retry_after(&self) -> Duration {
+        self.retry_after_cap()
     }
 
     /// Whether this policy ever retries.
@@ -379,8 +398,8 @@ mod tests {
     #[test]
     fn defaults_are_documented() {
         let default = RetryPolicy::default();
-        assert_eq!(default.get_max_attempts(), 4);
-        assert_eq!(default.get_max_retry_after(), S(60));
+        assert_eq!(default.attempt_limit(), 4);
+        assert_eq!(default.retry_after_cap(), S(60));
         assert!(default.is_enabled());
         assert!(!RetryPolicy::none().is_enabled());
     }

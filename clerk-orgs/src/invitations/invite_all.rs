@@ -30,16 +30,12 @@ use std::time::Duration;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 use tokio::sync::watch;
 
-use crate::duplicates::{Asked, Lookup, emails_named_by, lookup_pending};
-use crate::error::Error;
-use crate::error_code::ErrorCode;
-use crate::invitations::{Invitations, NewInvitation};
+use super::recovery::{Asked, Lookup, emails_named_by, lookup_pending};
+use super::{Invitations, NewInvitation};
+use crate::error::{Error, ErrorCode};
 use crate::models::OrganizationInvitation;
-use crate::rate_limit::LimitMode;
-use crate::resilience::RequestOptions;
-
-/// Clerk's maximum number of invitations in one bulk create.
-pub const MAX_BULK_SIZE: usize = 10;
+use crate::policy::{LimitMode, RequestOptions};
+use crate::validate::MAX_BULK_SIZE;
 
 /// How often one person's request may be turned away by a 429 before it counts as failed; each
 /// time the run first waits as long as Clerk asked, so this only ends a run that Clerk keeps
@@ -372,7 +368,7 @@ impl Run {
             Ok(created) => return self.invited(batch, created).await,
             Err(error) => error,
         };
-        match verdict(&error, self.invitations.client().max_wait()) {
+        match verdict(&error, self.invitations.handle().max_wait()) {
             Verdict::RateLimited => self.requeue(batch, error, Queue::Bulk),
             Verdict::Refused => self.isolate(batch, error).await,
             other => self.settle(batch, error, other),
@@ -461,7 +457,7 @@ impl Run {
             Ok(invitation) => return vec![entry.outcome(InviteResult::Invited(invitation))],
             Err(error) => error,
         };
-        let result = match verdict(&error, self.invitations.client().max_wait()) {
+        let result = match verdict(&error, self.invitations.handle().max_wait()) {
             Verdict::RateLimited => return self.requeue(vec![entry], error, Queue::Single),
             Verdict::Refused if error.is_duplicate_invitation() => {
                 self.already_invited(&entry).await
@@ -481,15 +477,19 @@ impl Run {
         vec![entry.outcome(result)]
     }
 
-    async fn already_invited(&self, entry: &Entry) -> InviteResult {
-        let client = self.invitations.client();
-        let existing = lookup_pending(
-            client,
+    /// The person's pending invitation, if there is one.
+    async fn lookup(&self, entry: &Entry) -> Result<Lookup, Error> {
+        lookup_pending(
+            self.invitations.handle(),
             self.invitations.organization_id(),
             entry.person.email_address(),
             &RequestOptions::default(),
         )
-        .await;
+        .await
+    }
+
+    async fn already_invited(&self, entry: &Entry) -> InviteResult {
+        let existing = self.lookup(entry).await;
         // The invitation exists either way; failing to fetch it changes nothing for the person.
         InviteResult::AlreadyInvited(existing.ok().and_then(|lookup| lookup.invitation))
     }
@@ -541,14 +541,7 @@ impl Run {
     }
 
     async fn missing_from_answer(&self, entry: &Entry) -> InviteResult {
-        let client = self.invitations.client();
-        let lookup = lookup_pending(
-            client,
-            self.invitations.organization_id(),
-            entry.person.email_address(),
-            &RequestOptions::default(),
-        )
-        .await;
+        let lookup = self.lookup(entry).await;
         let asked = entry.person.clone().into_wire("");
         match (lookup, asked) {
             (

@@ -5,18 +5,19 @@
 //! was lost: a timeout, a dropped connection, a 5xx, a garbled success). Clerk has no idempotency
 //! keys, so a retried create can then meet its own invitation as `duplicate_record`; the caller
 //! of the loop uses [`CallFailure::earlier_attempt_may_have_landed`] to resolve that
-//! (see [`crate::duplicates`]).
+//! (see `invitations::recovery`).
 
 use std::future::Future;
 use std::time::Duration;
 
 use tracing::Instrument;
 
-use crate::clock::SharedClock;
+use super::clock::SharedClock;
+use super::rate_limit::{LimitMode, SharedLimiter};
+use super::retry::{FailedAttempt, RetryDecision, RetryPolicy, RetryReason};
 use crate::error::Error;
+use crate::models::Budget;
 use crate::operation::Operation;
-use crate::rate_limit::{Budget, LimitMode, SharedLimiter};
-use crate::retry::{FailedAttempt, RetryDecision, RetryPolicy, RetryReason};
 
 /// Per-request overrides of the client's retry policy and rate-limit mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,20 +26,24 @@ pub(crate) struct RequestOptions {
     pub(crate) limit_mode: Option<LimitMode>,
 }
 
-/// The setters every request builder with a `options: RequestOptions` field gets.
+/// The setters every request builder gets; they write to its `options: RequestOptions` field,
+/// or to the field at the path given (`request_option_setters!(core.options)`).
 macro_rules! request_option_setters {
     () => {
+        $crate::policy::request_option_setters!(options);
+    };
+    ($($field:ident).+) => {
         /// This request's retry policy, instead of the client's; `RetryPolicy::none()` sends it
         /// exactly once.
-        pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
-            self.options.retry = Some(policy);
+        pub fn retry(mut self, policy: $crate::policy::RetryPolicy) -> Self {
+            self.$($field).+.retry = Some(policy);
             self
         }
 
         /// Whether this request waits for the client-side rate limit or fails at once,
         /// instead of the client's mode.
-        pub fn rate_limit_mode(mut self, mode: $crate::LimitMode) -> Self {
-            self.options.limit_mode = Some(mode);
+        pub fn rate_limit_mode(mut self, mode: $crate::policy::LimitMode) -> Self {
+            self.$($field).+.limit_mode = Some(mode);
             self
         }
     };

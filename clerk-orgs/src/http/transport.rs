@@ -14,16 +14,22 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::retry_after;
 use crate::error::{
-    ApiError, DecodeError, Error, ErrorDetail, MAX_ERROR_BODY, MAX_RAW_BODY, Phase, TransportError,
-    ValidationError,
+    ApiError, DecodeError, Error, ErrorCode, ErrorDetail, Phase, TransportError, ValidationError,
 };
-use crate::error_code::ErrorCode;
 use crate::operation::Operation;
-use crate::retry_after;
 
 /// The bindings' error type.
 pub(crate) type SysError = clerk_bapi_sys::Error<()>;
+
+/// Raw bodies kept on errors are cut at this size, so a proxy's multi-megabyte page cannot pin
+/// memory in an error that is logged and stored.
+pub(crate) const MAX_RAW_BODY: usize = 64 * 1024;
+
+/// An error answer is read up to this size and no further (Clerk's own are a few hundred
+/// bytes), so a proxy's endless page costs neither memory nor time.
+pub(crate) const MAX_ERROR_BODY: usize = 1024 * 1024;
 
 /// The header carrying Clerk's trace id.
 const TRACE_ID_HEADER: &str = "x-clerk-trace-id";
@@ -38,6 +44,16 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
+    /// The bindings and the HTTP client for `<base_url>/v1`, sharing one connection pool.
+    pub(crate) fn new(base_url: &str, http: reqwest::Client) -> Self {
+        let api_base = format!("{base_url}/v1");
+        Self {
+            sys: clerk_bapi_sys::Client::new_with_client(&api_base, http.clone()),
+            http,
+            api_base,
+        }
+    }
+
     /// `GET <api_base>/<segments...>?query` for a route the `organization-invitations` bindings
     /// do not generate. It mirrors what the bindings do (headers, only 200 is decoded, every
     /// other status is returned untouched) so [`settle`] maps it exactly the same way.

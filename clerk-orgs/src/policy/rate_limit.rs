@@ -29,8 +29,9 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 
-use crate::clock::SharedClock;
-use crate::config::KeyKind;
+use super::clock::SharedClock;
+use crate::error::BudgetExhausted;
+use crate::models::{Budget, KeyKind};
 
 /// "At most `requests` requests per `window`".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,77 +194,45 @@ impl RateLimits {
         }
     }
 
-    /// The budget of single creates.
-    pub fn get_create_invitation(&self) -> Option<Limit> {
+    /// The budget of single creates (set with [`create_invitation`](Self::create_invitation)).
+    pub fn create_invitation_limit(&self) -> Option<Limit> {
         self.create_invitation
     }
 
-    /// The budget of bulk creates.
-    pub fn get_bulk_create_invitations(&self) -> Option<Limit> {
+    /// The budget of bulk creates (set with
+    /// [`bulk_create_invitations`](Self::bulk_create_invitations)).
+    pub fn bulk_create_invitations_limit(&self) -> Option<Limit> {
         self.bulk_create_invitations
     }
 
-    /// Wait or fail fast.
-    pub fn get_mode(&self) -> LimitMode {
+    /// Wait or fail fast (set with [`mode`](Self::mode)).
+    pub fn limit_mode(&self) -> LimitMode {
         self.mode
     }
-}
 
-/// Which of Clerk's budgets a request draws from besides the global one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Budget {
-    /// Every request.
-    AllRequests,
-    /// Single invitation creates.
-    CreateInvitation,
-    /// Bulk invitation creates.
-    BulkCreateInvitations,
-}
-
-impl Budget {
-    /// A short name for messages and `tracing`, e.g. `bulk_create_invitations`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Budget::AllRequests => "all_requests",
-            Budget::CreateInvitation => "create_invitation",
-            Budget::BulkCreateInvitations => "bulk_create_invitations",
-        }
-    }
-}
-
-impl fmt::Display for Budget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A call refused by the client's own budget in [`LimitMode::FailFast`]; nothing was sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "client-side rate limit: the {budget} budget is spent, nothing was sent; retry in {}",
-    crate::rate_limit::seconds(*retry_after)
-)]
-pub struct BudgetExhausted {
-    budget: Budget,
-    retry_after: Duration,
-}
-
-impl BudgetExhausted {
-    /// The budget that is spent.
-    pub fn budget(&self) -> Budget {
-        self.budget
+    /// The budget of single creates.
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed to `create_invitation_limit` (no `get_` prefix)"
+    )]
+    pub fn get_create_invitation(&self) -> Option<Limit> {
+        self.create_invitation_limit()
     }
 
-    /// How long until the budget allows the call.
-    pub fn retry_after(&self) -> Duration {
-        self.retry_after
+    /// The budget of bulk creates.
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed to `bulk_create_invitations_limit` (no `get_` prefix)"
+    )]
+    pub fn get_bulk_create_invitations(&self) -> Option<Limit> {
+        self.bulk_create_invitations_limit()
     }
-}
 
-/// `1.5 s`-style rendering for messages.
-pub(crate) fn seconds(duration: Duration) -> String {
-    format!("{:.1} s", duration.as_secs_f64())
+    /// Wait or fail fast.
+    #[deprecated(since = "0.1.0", note = "renamed to `limit_mode` (no `get_` prefix)")]
+    pub fn get_mode(&self) -> LimitMode {
+        self.limit_mode()
+    }
 }
 
 /// Adapts the client's [`Clock`] to governor's: instants are durations since the clock's origin.
@@ -464,7 +433,7 @@ impl ClientLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::{Clock, ManualClock};
+    use crate::policy::clock::{Clock, ManualClock};
 
     fn limiter(limits: RateLimits, key: KeyKind) -> (Arc<ManualClock>, ClientLimiter) {
         let clock = Arc::new(ManualClock::default());

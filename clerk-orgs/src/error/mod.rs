@@ -1,0 +1,334 @@
+//! [`Error`]: every way a call can fail, classified so callers (and the retry layer) can act.
+//!
+//! The variants answer "what happened": the request was refused before sending
+//! ([`Error::InvalidRequest`]), Clerk answered with an error status ([`Error::Api`],
+//! [`Error::RateLimited`]), the network failed ([`Error::Timeout`], [`Error::Transport`]) or a
+//! success body did not decode ([`Error::Decode`]). [`Error::delivery`] answers "did Clerk act
+//! on it", which decides whether a non-idempotent create may be sent again.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::operation::Operation;
+
+mod answer;
+mod code;
+mod local;
+mod unresolved;
+
+pub use answer::{ApiError, DecodeError, ErrorDetail, Phase, TransportError};
+pub use code::ErrorCode;
+pub use local::{BudgetExhausted, ConfigError, ValidationError};
+pub use unresolved::{UnresolvedError, Unsettled};
+
+/// Any failure of this crate.
+///
+/// `Display` is one line meant for people (Clerk's long message and trace id where there is
+/// one); [`std::error::Error::source`] keeps the underlying transport or decoding error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request breaks a rule Clerk enforces; it was not sent.
+    #[error("invalid request, nothing was sent: {0}")]
+    InvalidRequest(ValidationError),
+    /// The client could not be built from the given configuration.
+    #[error(transparent)]
+    Config(ConfigError),
+    /// Clerk answered with an error status other than 429.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// Clerk answered 429 Too Many Requests; see [`Error::retry_after`].
+    #[error(transparent)]
+    RateLimited(Box<ApiError>),
+    /// No answer in time (connecting, or waiting for or reading the response).
+    #[error(transparent)]
+    Timeout(TransportError),
+    /// The connection failed, was refused or was dropped.
+    #[error(transparent)]
+    Transport(TransportError),
+    /// Clerk answered with a success status, but the body is not what the spec promises.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The client's own rate limit refused the call in [`crate::LimitMode::FailFast`]; nothing
+    /// was sent. [`Error::retry_after`] says when the budget allows it.
+    #[error(transparent)]
+    BudgetExhausted(BudgetExhausted),
+    /// An attempt's answer was lost and looking the result up could not settle whether Clerk
+    /// acted on it: the request may or may not have been processed. What the last attempt said
+    /// and why the lookup did not settle it are on the [`UnresolvedError`].
+    #[error(transparent)]
+    Unresolved(Box<UnresolvedError>),
+    /// A bug in this crate: an invariant broke after the request was sent, so whether Clerk
+    /// acted is unknown. Please report it.
+    #[error("internal error in clerk-orgs after sending (a bug; please report it): {0}")]
+    Internal(&'static str),
+}
+
+/// Why a failed attempt is worth another one; derived from the error alone by
+/// [`Error::retry_reason`], which both [`Error::is_retryable`] and the retry loop use.
+/// Also the `reason` field of the retry events in `tracing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryReason {
+    /// 429 Too Many Requests.
+    RateLimited,
+    /// 502, 503 or 504: a gateway or an overloaded Clerk.
+    Unavailable,
+    /// 500: Clerk failed, possibly after acting on the request.
+    ServerError,
+    /// No answer in time.
+    Timeout,
+    /// The connection failed or was dropped before a success status arrived.
+    Connection,
+    /// A read answered with a success status whose body was cut or garbled.
+    MalformedResponse,
+    /// The client's own budget is spent: later, it will not be.
+    ClientBudget,
+}
+
+impl RetryReason {
+    /// The name used in `tracing` fields.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            RetryReason::RateLimited => "rate_limited",
+            RetryReason::Unavailable => "unavailable",
+            RetryReason::ServerError => "server_error",
+            RetryReason::Timeout => "timeout",
+            RetryReason::Connection => "connection",
+            RetryReason::MalformedResponse => "malformed_response",
+            RetryReason::ClientBudget => "client_budget",
+        }
+    }
+}
+
+/// Whether a failed request could have taken effect at Clerk.
+///
+/// A retry layer may resend anything but [`Delivery::Unknown`] and [`Delivery::Processed`]
+/// creates freely; for those, Clerk may already hold the invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// Never left the machine (validation, configuration, connection not established).
+    NotSent,
+    /// Clerk answered with a status that means it did not act (4xx, 429).
+    Rejected,
+    /// Sent, but the outcome is unknown (timeout or dropped connection after sending, 5xx).
+    Unknown,
+    /// Clerk answered with a success status; only the body was lost or unreadable.
+    Processed,
+}
+
+impl Error {
+    /// The HTTP status Clerk answered with, if it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(api) | Error::RateLimited(api) => Some(api.status),
+            Error::Decode(decode) => Some(decode.status),
+            Error::Timeout(transport) | Error::Transport(transport) => transport.status,
+            Error::InvalidRequest(_)
+            | Error::Config(_)
+            | Error::BudgetExhausted(_)
+            | Error::Unresolved(_)
+            | Error::Internal(_) => None,
+        }
+    }
+
+    /// Clerk's trace id (`clerk_trace_id` in the body, else the `x-clerk-trace-id` header): quote
+    /// it to Clerk's support.
+    pub fn trace_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(api) | Error::RateLimited(api) => api.trace_id(),
+            Error::Decode(decode) => decode.trace_id.as_deref(),
+            Error::Unresolved(unresolved) => unresolved.last_attempt().trace_id(),
+            _ => None,
+        }
+    }
+
+    /// How long Clerk asked to wait (`Retry-After`, seconds or an HTTP date), or how long until
+    /// the client's own budget allows the call.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::BudgetExhausted(exhausted) => Some(exhausted.retry_after()),
+            _ => self.api().and_then(ApiError::retry_after),
+        }
+    }
+
+    /// The code of each error in Clerk's answer (empty unless Clerk answered with its JSON).
+    pub fn codes(&self) -> impl Iterator<Item = &ErrorCode> + '_ {
+        self.api()
+            .into_iter()
+            .flat_map(|api| api.errors.iter().map(|detail| &detail.code))
+    }
+
+    /// Clerk's error answer, for [`Error::Api`] and [`Error::RateLimited`].
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) | Error::RateLimited(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// The validation failure, for [`Error::InvalidRequest`].
+    pub fn validation(&self) -> Option<&ValidationError> {
+        match self {
+            Error::InvalidRequest(invalid) => Some(invalid),
+            _ => None,
+        }
+    }
+
+    /// The operation that failed, when a request was attempted.
+    pub fn operation(&self) -> Option<Operation> {
+        match self {
+            Error::Api(api) | Error::RateLimited(api) => Some(api.operation),
+            Error::Decode(decode) => Some(decode.operation),
+            Error::Timeout(transport) | Error::Transport(transport) => Some(transport.operation),
+            Error::Unresolved(unresolved) => Some(unresolved.operation),
+            Error::InvalidRequest(_)
+            | Error::Config(_)
+            | Error::BudgetExhausted(_)
+            | Error::Internal(_) => None,
+        }
+    }
+
+    fn has_code(&self, wanted: &[ErrorCode]) -> bool {
+        self.codes().any(|code| wanted.contains(code))
+    }
+
+    /// A pending invitation for this email address already exists.
+    pub fn is_duplicate_invitation(&self) -> bool {
+        self.has_code(&[
+            ErrorCode::DuplicateRecord,
+            ErrorCode::OrganizationInvitationNotUnique,
+        ])
+    }
+
+    /// The invitee is already a member of the organization.
+    pub fn is_already_member(&self) -> bool {
+        self.has_code(&[ErrorCode::AlreadyAMemberInOrganization])
+    }
+
+    /// The organization, invitation or user does not exist (404 or a not-found code).
+    pub fn is_not_found(&self) -> bool {
+        self.api()
+            .is_some_and(|api| api.status == StatusCode::NOT_FOUND)
+            || self.has_code(&[
+                ErrorCode::ResourceNotFound,
+                ErrorCode::OrganizationNotFoundOrUnauthorized,
+            ])
+    }
+
+    /// Clerk answered 429 (or with `too_many_requests`).
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self, Error::RateLimited(_)) || self.has_code(&[ErrorCode::TooManyRequests])
+    }
+
+    /// The secret key was missing, malformed or not accepted (401 or an authentication code).
+    pub fn is_authentication(&self) -> bool {
+        self.api()
+            .is_some_and(|api| api.status == StatusCode::UNAUTHORIZED)
+            || self.has_code(&[
+                ErrorCode::AuthenticationInvalid,
+                ErrorCode::ClerkKeyInvalid,
+                ErrorCode::AuthorizationHeaderFormatInvalid,
+            ])
+    }
+
+    /// The organization's membership limit or the plan's seats are used up.
+    pub fn is_quota_exceeded(&self) -> bool {
+        self.has_code(&[
+            ErrorCode::OrganizationMembershipQuotaExceeded,
+            ErrorCode::InsufficientSeats,
+        ])
+    }
+
+    /// Why another attempt of the same request may succeed, or `None` when it cannot or must
+    /// not be sent again. The one classification: [`Error::is_retryable`] is this being `Some`,
+    /// and the retry loop retries exactly these errors (within its policy).
+    ///
+    /// | Error | Retried |
+    /// | --- | --- |
+    /// | 429 | yes, after `Retry-After` |
+    /// | 500, 502, 503, 504 | yes |
+    /// | timeout, refused or dropped connection before a success status | yes |
+    /// | a read (list, get) answered with a success status whose body was cut or garbled | yes |
+    /// | a create or revoke answered with a success status whose body was cut or garbled | never: Clerk acted |
+    /// | a body over the size cap | never: it would be as large again |
+    /// | any other 4xx, invalid requests, configuration | never |
+    /// | the client's own budget ([`Error::BudgetExhausted`]) | later; the loop does not wait for it in `FailFast` mode |
+    /// | [`Error::Unresolved`] | never: the outcome must be looked at first |
+    pub(crate) fn retry_reason(&self) -> Option<RetryReason> {
+        match self {
+            Error::RateLimited(_) => Some(RetryReason::RateLimited),
+            Error::Api(api) => match api.status.as_u16() {
+                500 => Some(RetryReason::ServerError),
+                502..=504 => Some(RetryReason::Unavailable),
+                _ => None,
+            },
+            Error::Timeout(transport) | Error::Transport(transport)
+                if transport.is_body_too_large() =>
+            {
+                None
+            }
+            // A 2xx means Clerk acted: asking again is harmless for a read, and can only do harm
+            // for a create or a revoke.
+            Error::Timeout(transport) | Error::Transport(transport)
+                if transport.delivery() == Delivery::Processed =>
+            {
+                transport
+                    .operation
+                    .is_idempotent()
+                    .then_some(RetryReason::MalformedResponse)
+            }
+            Error::Decode(decode) => decode
+                .operation
+                .is_idempotent()
+                .then_some(RetryReason::MalformedResponse),
+            Error::Timeout(_) => Some(RetryReason::Timeout),
+            Error::Transport(_) => Some(RetryReason::Connection),
+            Error::BudgetExhausted(_) => Some(RetryReason::ClientBudget),
+            Error::InvalidRequest(_)
+            | Error::Config(_)
+            | Error::Unresolved(_)
+            | Error::Internal(_) => None,
+        }
+    }
+
+    /// Whether the same request may succeed later: 429, 500, 502, 503, 504, timeouts and
+    /// connection failures before a success status, and the client's own rate limit. The retry
+    /// layer retries exactly these (see the [reliability guide](crate::reliability)).
+    ///
+    /// This says nothing about safety: a create that timed out is retryable *and* may already
+    /// exist at Clerk. Check [`Error::delivery`] before resending non-idempotent calls.
+    pub fn is_retryable(&self) -> bool {
+        self.retry_reason().is_some()
+    }
+
+    /// Whether Clerk could have acted on the request; see [`Delivery`].
+    pub fn delivery(&self) -> Delivery {
+        match self {
+            Error::InvalidRequest(_) | Error::Config(_) | Error::BudgetExhausted(_) => {
+                Delivery::NotSent
+            }
+            Error::RateLimited(_) => Delivery::Rejected,
+            Error::Api(api) if api.status.is_server_error() => Delivery::Unknown,
+            Error::Api(_) => Delivery::Rejected,
+            Error::Decode(_) => Delivery::Processed,
+            Error::Timeout(transport) | Error::Transport(transport) => transport.delivery(),
+            Error::Unresolved(_) | Error::Internal(_) => Delivery::Unknown,
+        }
+    }
+
+    /// Whether Clerk may have acted on the request ([`Delivery::Unknown`] or
+    /// [`Delivery::Processed`]): a create failing this way must not be blindly resent.
+    pub fn maybe_processed(&self) -> bool {
+        matches!(self.delivery(), Delivery::Unknown | Delivery::Processed)
+    }
+
+    /// What settling a lost answer found, for [`Error::Unresolved`].
+    pub fn unresolved(&self) -> Option<&UnresolvedError> {
+        match self {
+            Error::Unresolved(unresolved) => Some(unresolved),
+            _ => None,
+        }
+    }
+}

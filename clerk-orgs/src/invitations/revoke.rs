@@ -1,0 +1,70 @@
+//! [`RevokeInvitation`]: revoking a pending invitation; a revoke whose answer was lost is settled
+//! by `recovery`.
+
+use std::sync::Arc;
+
+use clerk_bapi_sys::types;
+
+use super::recovery;
+use crate::error::Error;
+use crate::http::Handle;
+use crate::models::OrganizationInvitation;
+use crate::operation::Operation;
+use crate::policy::{RequestOptions, request_option_setters};
+use crate::validate;
+
+/// Revokes a pending invitation; see [`Invitations::revoke`].
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `send().await`"]
+pub struct RevokeInvitation {
+    pub(super) handle: Arc<Handle>,
+    pub(super) organization_id: String,
+    pub(super) invitation_id: String,
+    pub(super) requesting_user_id: Option<String>,
+    pub(super) options: RequestOptions,
+}
+
+impl RevokeInvitation {
+    request_option_setters!();
+
+    /// The user revoking it (must be an admin of the organization).
+    pub fn requesting_user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.requesting_user_id = Some(user_id.into());
+        self
+    }
+
+    /// Validates and sends the request; returns the revoked invitation.
+    pub async fn send(self) -> Result<OrganizationInvitation, Error> {
+        validate::id("organization_id", &self.organization_id)?;
+        validate::id("invitation_id", &self.invitation_id)?;
+        if let Some(user_id) = &self.requesting_user_id {
+            validate::id("requesting_user_id", user_id)?;
+        }
+        let result = self
+            .handle
+            .execute_with(Operation::RevokeInvitation, &self.options, |t| {
+                t.sys
+                    .revoke_organization_invitation()
+                    .organization_id(self.organization_id.as_str())
+                    .invitation_id(self.invitation_id.as_str())
+                    .body(types::RevokeOrganizationInvitationBody {
+                        requesting_user_id: self.requesting_user_id.clone(),
+                    })
+                    .send()
+            })
+            .await;
+        match result {
+            Ok(raw) => Ok(OrganizationInvitation::from_raw(raw)),
+            Err(failure) => {
+                recovery::recover_lost_revoke(
+                    &self.handle,
+                    &self.organization_id,
+                    &self.invitation_id,
+                    failure,
+                    &self.options,
+                )
+                .await
+            }
+        }
+    }
+}

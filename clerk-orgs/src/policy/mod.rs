@@ -1,0 +1,19 @@
+//! The policy layer: when a request is tried again ([`RetryPolicy`]), how the client paces itself
+//! under Clerk's limits ([`RateLimits`]), the attempt loop that applies both (`resilience`), and
+//! the [`clock`] they wait on.
+//!
+//! It may import `error`, `models` and `operation` only: it decides from an [`Error`]'s
+//! classification and an [`Operation`], and never sees HTTP or invitations.
+//!
+//! [`Error`]: crate::Error
+//! [`Operation`]: crate::Operation
+
+pub mod clock;
+mod rate_limit;
+mod resilience;
+mod retry;
+
+pub(crate) use rate_limit::ClientLimiter;
+pub use rate_limit::{DEFAULT_MAX_WAIT, Limit, LimitMode, RateLimits};
+pub(crate) use resilience::{CallFailure, RequestOptions, Resilience, request_option_setters};
+pub use retry::{Jitter, RetryPolicy};
