@@ -13,6 +13,7 @@ use crate::error::{ConfigError, Error};
 use crate::rate_limit::{ClientLimiter, RateLimits};
 use crate::resilience::Resilience;
 use crate::retry::RetryPolicy;
+use crate::shared_budgets::SharedConfig;
 
 /// Clerk's production API; the client appends `/v1`.
 pub const DEFAULT_BASE_URL: &str = "https://api.clerk.com";
@@ -60,6 +61,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     rate_limits: RateLimits,
     clock: Option<SharedClock>,
+    shared: SharedConfig,
 }
 
 impl Default for ClientBuilder {
@@ -72,6 +74,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             rate_limits: RateLimits::default(),
             clock: None,
+            shared: SharedConfig::default(),
         }
     }
 }
@@ -121,6 +124,14 @@ impl ClientBuilder {
     /// Tests and benchmarks pass a virtual one to play hours of limits in milliseconds.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Budgets shared with every process using the same Redis and namespace (feature `redis`),
+    /// so a fleet together stays inside Clerk's limits; see [`crate::fleet`].
+    #[cfg(feature = "redis")]
+    pub fn shared_budgets(mut self, budgets: crate::RedisBudgets) -> Self {
+        self.shared.redis = Some(budgets);
         self
     }
 
@@ -176,13 +187,14 @@ impl ClientBuilder {
             .map_err(|e| ConfigError::new("http_client", "could not be built").with_source(e))?;
 
         let clock = self.clock.unwrap_or_else(|| Arc::new(TokioClock::new()));
+        let limiter = ClientLimiter::new(&self.rate_limits, key_kind, clock.clone());
+        let shared = self
+            .shared
+            .bind(key_text, &self.rate_limits, key_kind, &limiter, &clock)?;
         let resilience = Resilience {
             retry: self.retry,
-            limiter: Arc::new(ClientLimiter::new(
-                &self.rate_limits,
-                key_kind,
-                clock.clone(),
-            )),
+            limiter: Arc::new(limiter),
+            shared,
             clock,
         };
         Ok(Client::from_parts(

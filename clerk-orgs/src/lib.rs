@@ -180,6 +180,13 @@
 //! under Clerk's rate limits, and [`Invitations::invite_all`] invites any number of people at
 //! Clerk's limit. See [`reliability`] for the rules, the defaults and an example.
 //!
+//! # Running on several machines
+//!
+//! With the `redis` feature, `ClientBuilder::shared_budgets(RedisBudgets::new(url)?)` keeps the
+//! budgets in Redis, so any number of processes together stay inside Clerk's limits, and a 429
+//! one of them meets pauses the budget for all. See [`fleet`] for the semantics, the failure
+//! policy and the key layout.
+//!
 //! # Webhooks
 //!
 //! With the `webhooks` feature (on by default), `webhooks::Webhook` verifies the Svix-signed
@@ -232,6 +239,7 @@ mod config;
 mod duplicates;
 mod error;
 mod error_code;
+pub mod fleet;
 mod instance;
 mod invitations;
 mod invite_all;
@@ -243,6 +251,7 @@ pub mod reliability;
 mod resilience;
 mod retry;
 mod retry_after;
+mod shared_budgets;
 mod transport;
 mod user;
 mod validate;
@@ -271,6 +280,11 @@ pub use operation::Operation;
 pub use pagination::Page;
 pub use rate_limit::{Budget, BudgetExhausted, DEFAULT_MAX_WAIT, Limit, LimitMode, RateLimits};
 pub use retry::{Jitter, RetryPolicy};
+pub use shared_budgets::SharedBudgetsUnavailable;
+#[cfg(feature = "redis")]
+pub use shared_budgets::{
+    DEFAULT_REDIS_TIMEOUT, RedisBudgets, RedisFailure, SharedBudgetStats, namespace_for_key,
+};
 pub use user::{ListUserInvitations, UserHandle, UserInvitations};
 #[cfg(feature = "webhooks")]
 pub use webhooks::{Event, VerifiedEvent, Webhook, WebhookError, WebhookHeaders};

@@ -250,6 +250,14 @@ pub struct BudgetExhausted {
 }
 
 impl BudgetExhausted {
+    /// A refusal by `budget`, allowed again after `retry_after` (also used by the shared budgets).
+    pub(crate) fn new(budget: Budget, retry_after: Duration) -> Self {
+        Self {
+            budget,
+            retry_after,
+        }
+    }
+
     /// The budget that is spent.
     pub fn budget(&self) -> Budget {
         self.budget

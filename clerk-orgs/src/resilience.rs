@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::operation::Operation;
 use crate::rate_limit::{Budget, LimitMode, SharedLimiter};
 use crate::retry::{FailedAttempt, RetryDecision, RetryPolicy, RetryReason};
+use crate::shared_budgets::SharedHook;
 
 /// Per-request overrides of the client's retry policy and rate-limit mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,6 +51,8 @@ pub(crate) use request_option_setters;
 pub(crate) struct Resilience {
     pub(crate) retry: RetryPolicy,
     pub(crate) limiter: SharedLimiter,
+    /// Fleet-wide budgets (feature `redis`), consulted before the in-process ones.
+    pub(crate) shared: SharedHook,
     pub(crate) clock: SharedClock,
 }
 
@@ -123,7 +126,7 @@ impl Resilience {
         loop {
             let admitted = if limited {
                 let before_budget = self.clock.now();
-                let admitted = self.limiter.acquire(budget, mode).await;
+                let admitted = self.shared.admit(&self.limiter, budget, mode).await;
                 waited_for_budget += self.clock.now().saturating_sub(before_budget);
                 admitted
             } else {
@@ -135,7 +138,7 @@ impl Resilience {
                         .instrument(tracing::debug_span!("clerk_orgs.attempt", attempt = number))
                         .await
                 }
-                Err(exhausted) => match previous_error.take() {
+                Err(refused) => match previous_error.take() {
                     // Failing fast is about not starting a call. A retry refused by the budget
                     // ends the call with what its last attempt said (it may have landed).
                     Some(last) => {
@@ -145,10 +148,11 @@ impl Resilience {
                             started,
                         });
                     }
-                    // Nothing was sent, and in `FailFast` the caller asked not to wait.
+                    // Nothing was sent: in `FailFast` the caller asked not to wait, or the shared
+                    // budgets could not be consulted and the client is set to fail then.
                     None => {
                         return Err(CallFailure {
-                            error: Error::BudgetExhausted(exhausted),
+                            error: refused,
                             earlier_attempt_may_have_landed: may_have_landed,
                             started,
                         });
@@ -160,7 +164,9 @@ impl Resilience {
                 Err(error) => error,
             };
             if error.is_rate_limited() {
-                self.limiter.rate_limited(budget, error.retry_after());
+                self.shared
+                    .rate_limited(&self.limiter, budget, error.retry_after())
+                    .await;
             }
             let reason = error.retry_reason();
             let failed = FailedAttempt {
