@@ -50,7 +50,11 @@ fn main() {
          (fake and clients), real clock",
         WINDOW.as_secs()
     );
-    for scenario in [Scenario::Shared, Scenario::PerProcess, Scenario::RedisStopped] {
+    for scenario in [
+        Scenario::Shared,
+        Scenario::PerProcess,
+        Scenario::RedisStopped,
+    ] {
         let report = runtime.block_on(run(scenario, &mut redis));
         report.print();
         if scenario == Scenario::RedisStopped {
@@ -125,7 +129,10 @@ impl Report {
             .unwrap_or(0);
         let people = PROCESSES * PER_PROCESS;
         println!("\n{}", self.scenario.name());
-        println!("  wall time                 {:.1} s", self.wall.as_secs_f64());
+        println!(
+            "  wall time                 {:.1} s",
+            self.wall.as_secs_f64()
+        );
         println!(
             "  windows                   {} ({} complete)",
             self.sent.len(),
@@ -156,7 +163,10 @@ impl Report {
             "  worker outcomes           {} invited, {} other; {} fallbacks to local budgets",
             self.invited_reported, self.other_outcomes, self.fallbacks
         );
-        println!("  per window (sent)         {:?}", self.sent.values().collect::<Vec<_>>());
+        println!(
+            "  per window (sent)         {:?}",
+            self.sent.values().collect::<Vec<_>>()
+        );
     }
 }
 
@@ -311,8 +321,16 @@ async fn acquire_cost(redis: &RedisServer) {
     // One microsecond apart, a burst of a billion: never refused, always committed.
     let mut invocation = script.prepare_invoke();
     invocation.arg("");
-    invocation.key(keys[0]).key(keys[1]).arg(1).arg(1_000_000_000u64);
-    invocation.key(keys[2]).key(keys[3]).arg(1).arg(1_000_000_000u64);
+    invocation
+        .key(keys[0])
+        .key(keys[1])
+        .arg(1)
+        .arg(1_000_000_000u64);
+    invocation
+        .key(keys[2])
+        .key(keys[3])
+        .arg(1)
+        .arg(1_000_000_000u64);
     let mut samples = Vec::with_capacity(20_000);
     for round in 0..21_000 {
         let start = Instant::now();

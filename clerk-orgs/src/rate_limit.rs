@@ -251,6 +251,7 @@ pub struct BudgetExhausted {
 
 impl BudgetExhausted {
     /// A refusal by `budget`, allowed again after `retry_after` (also used by the shared budgets).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn new(budget: Budget, retry_after: Duration) -> Self {
         Self {
             budget,
