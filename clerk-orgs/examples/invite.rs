@@ -9,6 +9,10 @@
 //!     --org org_123 --inviter user_123 alice@example.com bob@example.com:org:admin
 //! CLERK_SECRET_KEY=sk_live_... cargo run -p clerk-orgs --example invite -- \
 //!     --org org_123 --csv people.csv --dry-run
+//!
+//! # Several processes sharing Clerk's budgets through Redis (built with `--features redis`).
+//! CLERK_SECRET_KEY=sk_live_... REDIS_URL=redis://10.0.0.5:6379 \
+//!     cargo run -p clerk-orgs --features redis --example invite -- --org org_123 --csv part1.csv
 //! ```
 //!
 //! Everyone is checked before anything is sent: a bad CSV row, an invalid address or a repeated
@@ -28,7 +32,9 @@ use std::time::Duration;
 use clap::Parser;
 use clerk_fake::{ADMIN_ROLE, FakeClerk, Organization, User};
 use clerk_orgs::clock::{Clock, Sleep};
-use clerk_orgs::{Client, CreateInvitation, Error, InviteResult, NewInvitation};
+use clerk_orgs::{
+    Client, ClientBuilder, CreateInvitation, Error, InviteResult, Limit, NewInvitation, RateLimits,
+};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Map, Value};
@@ -120,6 +126,24 @@ struct Args {
     /// Check every person and show what would be sent, without sending anything.
     #[arg(long)]
     dry_run: bool,
+
+    /// Share Clerk's budgets with every process using this Redis, so that together they stay
+    /// inside Clerk's limits (needs the `redis` feature).
+    #[arg(long, value_name = "URL", env = "REDIS_URL")]
+    redis: Option<String>,
+
+    /// The client's bulk-create budget as N/DURATION (default Clerk's 50/1h), e.g. 10/5s to
+    /// match a clerk-fake started with the same --bulk-limit.
+    #[arg(long, value_name = "N/DUR")]
+    bulk_limit: Option<clerk_fake::Limit>,
+
+    /// The client's single-create budget as N/DURATION (default Clerk's 250/1h).
+    #[arg(long, value_name = "N/DUR")]
+    create_limit: Option<clerk_fake::Limit>,
+
+    /// The client's budget for all requests as N/DURATION (default: Clerk's, by key kind).
+    #[arg(long, value_name = "N/DUR")]
+    global_limit: Option<clerk_fake::Limit>,
 }
 
 /// Where a person came from, to point at it in messages.
@@ -328,12 +352,12 @@ async fn run(args: Args) -> Result<ExitCode, Vec<Problem>> {
 
     // 3. Connect: Clerk with a key, otherwise an embedded fake.
     let (client, fake) = if fake_mode {
-        let (client, fake) = start_fake(&organization_id, &options, &people)
+        let (client, fake) = start_fake(&args, &organization_id, &options, &people)
             .await
             .map_err(|message| vec![problem(None, message)])?;
         (client, Some(fake))
     } else {
-        let client = Client::from_env().map_err(|e| vec![problem(None, e.to_string())])?;
+        let client = client_from_env(&args).map_err(|e| vec![problem(None, e)])?;
         eprintln!("Talking to Clerk at {}.", client.base_url());
         (client, None)
     };
@@ -627,8 +651,54 @@ impl Clock for FakeTime {
     }
 }
 
+/// A client for `CLERK_SECRET_KEY` (and `CLERK_API_URL`, if set), with the run's budgets.
+fn client_from_env(args: &Args) -> Result<Client, String> {
+    let key = std::env::var("CLERK_SECRET_KEY").unwrap_or_default();
+    let mut builder = Client::builder().secret_key(key);
+    if let Some(url) = std::env::var("CLERK_API_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        builder = builder.base_url(url);
+    }
+    configure(builder, args)?.build().map_err(|e| e.to_string())
+}
+
+/// The budgets of the run: Clerk's, each --*-limit on top, shared through --redis if given.
+fn configure(builder: ClientBuilder, args: &Args) -> Result<ClientBuilder, String> {
+    let limit = |limit: clerk_fake::Limit| Limit::new(limit.requests, limit.window);
+    let mut limits = RateLimits::default();
+    if let Some(bulk) = args.bulk_limit {
+        limits = limits.bulk_create_invitations(limit(bulk));
+    }
+    if let Some(create) = args.create_limit {
+        limits = limits.create_invitation(limit(create));
+    }
+    if let Some(global) = args.global_limit {
+        limits = limits.all_requests(limit(global));
+    }
+    let builder = builder.rate_limits(limits);
+    match args.redis.as_deref().filter(|url| !url.is_empty()) {
+        None => Ok(builder),
+        Some(url) => with_redis(builder, url),
+    }
+}
+
+#[cfg(feature = "redis")]
+fn with_redis(builder: ClientBuilder, url: &str) -> Result<ClientBuilder, String> {
+    let budgets = clerk_orgs::RedisBudgets::new(url).map_err(|e| e.to_string())?;
+    eprintln!("Sharing Clerk's budgets through Redis ({budgets:?}).");
+    Ok(builder.shared_budgets(budgets))
+}
+
+#[cfg(not(feature = "redis"))]
+fn with_redis(_: ClientBuilder, _: &str) -> Result<ClientBuilder, String> {
+    Err("--redis (or REDIS_URL) needs the example built with `--features redis`".to_owned())
+}
+
 /// Starts the embedded fake, seeds what the run needs and returns a client for it.
 async fn start_fake(
+    args: &Args,
     organization_id: &str,
     options: &Options,
     people: &[Person],
@@ -651,10 +721,11 @@ async fn start_fake(
     for person in people {
         fake.add_role(person.role.clone(), person.role.clone());
     }
-    let client = Client::builder()
+    let builder = Client::builder()
         .secret_key(fake.secret_key().to_owned())
         .base_url(fake.base_url())
-        .clock(Arc::new(FakeTime(fake.clock().clone())))
+        .clock(Arc::new(FakeTime(fake.clock().clone())));
+    let client = configure(builder, args)?
         .build()
         .map_err(|e| e.to_string())?;
     eprintln!(

@@ -14,7 +14,7 @@ use crate::http::Handle;
 use crate::invitations::{InstanceInvitations, OrganizationHandle, UserHandle};
 use crate::models::KeyKind;
 use crate::policy::clock::{Clock, SharedClock, TokioClock};
-use crate::policy::{ClientLimiter, RateLimits, Resilience, RetryPolicy};
+use crate::policy::{ClientLimiter, RateLimits, Resilience, RetryPolicy, SharedConfig};
 
 /// A client for Clerk's organization-invitation API.
 ///
@@ -101,6 +101,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     rate_limits: RateLimits,
     clock: Option<SharedClock>,
+    shared: SharedConfig,
 }
 
 impl Default for ClientBuilder {
@@ -113,6 +114,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             rate_limits: RateLimits::default(),
             clock: None,
+            shared: SharedConfig::default(),
         }
     }
 }
@@ -162,6 +164,14 @@ impl ClientBuilder {
     /// Tests and benchmarks pass a virtual one to play hours of limits in milliseconds.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Budgets shared with every process using the same Redis and namespace (feature `redis`),
+    /// so a fleet together stays inside Clerk's limits; see [`crate::fleet`].
+    #[cfg(feature = "redis")]
+    pub fn shared_budgets(mut self, budgets: crate::RedisBudgets) -> Self {
+        self.shared.redis = Some(budgets);
         self
     }
 
@@ -217,13 +227,14 @@ impl ClientBuilder {
             .map_err(|e| ConfigError::new("http_client", "could not be built").with_source(e))?;
 
         let clock: SharedClock = self.clock.unwrap_or_else(|| Arc::new(TokioClock::new()));
+        let limiter = ClientLimiter::new(&self.rate_limits, key_kind, clock.clone());
+        let shared = self
+            .shared
+            .bind(key_text, &self.rate_limits, key_kind, &limiter, &clock)?;
         let resilience = Resilience {
             retry: self.retry,
-            limiter: Arc::new(ClientLimiter::new(
-                &self.rate_limits,
-                key_kind,
-                clock.clone(),
-            )),
+            limiter: Arc::new(limiter),
+            shared,
             clock,
         };
         Ok(Client {

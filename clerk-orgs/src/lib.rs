@@ -180,6 +180,13 @@
 //! under Clerk's rate limits, and [`Invitations::invite_all`] invites any number of people at
 //! Clerk's limit. See [`reliability`] for the rules, the defaults and an example.
 //!
+//! # Running on several machines
+//!
+//! With the `redis` feature, `ClientBuilder::shared_budgets(RedisBudgets::new(url)?)` keeps the
+//! budgets in Redis, so any number of processes together stay inside Clerk's limits, and a 429
+//! one of them meets pauses the budget for all. See [`fleet`] for the semantics, the failure
+//! policy and the key layout.
+//!
 //! # Webhooks
 //!
 //! With the `webhooks` feature (on by default), `webhooks::Webhook` verifies the Svix-signed
@@ -231,6 +238,7 @@
 // ARCHITECTURE.md).
 mod client;
 mod error;
+pub mod fleet;
 mod http;
 mod invitations;
 mod models;
@@ -246,7 +254,7 @@ pub use client::{
 };
 pub use error::{
     ApiError, BudgetExhausted, ConfigError, DecodeError, Delivery, Error, ErrorCode, ErrorDetail,
-    Phase, TransportError, UnresolvedError, Unsettled, ValidationError,
+    Phase, SharedBudgetsUnavailable, TransportError, UnresolvedError, Unsettled, ValidationError,
 };
 pub use invitations::{
     CreateInvitation, CreateInvitationsBulk, GetInvitation, InstanceInvitations, Invitations,
@@ -261,6 +269,10 @@ pub use models::{
 pub use operation::Operation;
 pub use policy::clock;
 pub use policy::{DEFAULT_MAX_WAIT, Jitter, Limit, LimitMode, RateLimits, RetryPolicy};
+#[cfg(feature = "redis")]
+pub use policy::{
+    DEFAULT_REDIS_TIMEOUT, RedisBudgets, RedisFailure, SharedBudgetStats, namespace_for_key,
+};
 pub use validate::MAX_BULK_SIZE;
 #[cfg(feature = "webhooks")]
 pub use webhooks::{Event, VerifiedEvent, Webhook, WebhookError, WebhookHeaders};

@@ -71,7 +71,8 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     command
         .args(args)
         .env_remove("CLERK_SECRET_KEY")
-        .env_remove("CLERK_API_URL");
+        .env_remove("CLERK_API_URL")
+        .env_remove("REDIS_URL");
     for (name, value) in env {
         command.env(name, value);
     }

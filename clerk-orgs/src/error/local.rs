@@ -130,6 +130,15 @@ pub struct BudgetExhausted {
 }
 
 impl BudgetExhausted {
+    /// A refusal by `budget`, allowed again after `retry_after` (also used by the shared budgets).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn new(budget: Budget, retry_after: Duration) -> Self {
+        Self {
+            budget,
+            retry_after,
+        }
+    }
+
     /// The budget that is spent.
     pub fn budget(&self) -> Budget {
         self.budget
@@ -144,4 +153,43 @@ impl BudgetExhausted {
 /// `1.5 s`-style rendering for messages.
 fn seconds(duration: Duration) -> String {
     format!("{:.1} s", duration.as_secs_f64())
+}
+
+/// The shared budgets (Redis) could not be consulted in time and the client is set to fail
+/// rather than fall back to its in-process budgets (`RedisFailure::FailCall`). Nothing was sent.
+#[derive(Debug)]
+pub struct SharedBudgetsUnavailable {
+    what: &'static str,
+    source: Option<BoxError>,
+}
+
+impl SharedBudgetsUnavailable {
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn new(what: &'static str, source: Option<BoxError>) -> Self {
+        Self { what, source }
+    }
+
+    /// What went wrong, e.g. `did not answer within 250 ms`.
+    pub fn what(&self) -> &str {
+        self.what
+    }
+}
+
+impl fmt::Display for SharedBudgetsUnavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "shared rate-limit budgets unavailable: Redis {}; nothing was sent (the client is \
+             set to fail calls rather than use per-process budgets)",
+            self.what
+        )
+    }
+}
+
+impl std::error::Error for SharedBudgetsUnavailable {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
 }

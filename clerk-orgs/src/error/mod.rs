@@ -19,7 +19,7 @@ mod unresolved;
 
 pub use answer::{ApiError, DecodeError, ErrorDetail, Phase, TransportError};
 pub use code::ErrorCode;
-pub use local::{BudgetExhausted, ConfigError, ValidationError};
+pub use local::{BudgetExhausted, ConfigError, SharedBudgetsUnavailable, ValidationError};
 pub use unresolved::{UnresolvedError, Unsettled};
 
 /// Any failure of this crate.
@@ -54,6 +54,10 @@ pub enum Error {
     /// was sent. [`Error::retry_after`] says when the budget allows it.
     #[error(transparent)]
     BudgetExhausted(BudgetExhausted),
+    /// The fleet-wide budgets in Redis could not be consulted in time and the client is set to
+    /// fail rather than fall back (`RedisFailure::FailCall`, feature `redis`); nothing was sent.
+    #[error(transparent)]
+    SharedBudgetsUnavailable(SharedBudgetsUnavailable),
     /// An attempt's answer was lost and looking the result up could not settle whether Clerk
     /// acted on it: the request may or may not have been processed. What the last attempt said
     /// and why the lookup did not settle it are on the [`UnresolvedError`].
@@ -128,6 +132,7 @@ impl Error {
             Error::InvalidRequest(_)
             | Error::Config(_)
             | Error::BudgetExhausted(_)
+            | Error::SharedBudgetsUnavailable(_)
             | Error::Unresolved(_)
             | Error::Internal(_) => None,
         }
@@ -186,6 +191,7 @@ impl Error {
             Error::InvalidRequest(_)
             | Error::Config(_)
             | Error::BudgetExhausted(_)
+            | Error::SharedBudgetsUnavailable(_)
             | Error::Internal(_) => None,
         }
     }
@@ -255,6 +261,7 @@ impl Error {
     /// | a body over the size cap | never: it would be as large again |
     /// | any other 4xx, invalid requests, configuration | never |
     /// | the client's own budget ([`Error::BudgetExhausted`]) | later; the loop does not wait for it in `FailFast` mode |
+    /// | the shared budgets unreachable ([`Error::SharedBudgetsUnavailable`]) | later; nothing was sent |
     /// | [`Error::Unresolved`] | never: the outcome must be looked at first |
     pub(crate) fn retry_reason(&self) -> Option<RetryReason> {
         match self {
@@ -285,7 +292,9 @@ impl Error {
                 .then_some(RetryReason::MalformedResponse),
             Error::Timeout(_) => Some(RetryReason::Timeout),
             Error::Transport(_) => Some(RetryReason::Connection),
-            Error::BudgetExhausted(_) => Some(RetryReason::ClientBudget),
+            Error::BudgetExhausted(_) | Error::SharedBudgetsUnavailable(_) => {
+                Some(RetryReason::ClientBudget)
+            }
             Error::InvalidRequest(_)
             | Error::Config(_)
             | Error::Unresolved(_)
@@ -306,9 +315,10 @@ impl Error {
     /// Whether Clerk could have acted on the request; see [`Delivery`].
     pub fn delivery(&self) -> Delivery {
         match self {
-            Error::InvalidRequest(_) | Error::Config(_) | Error::BudgetExhausted(_) => {
-                Delivery::NotSent
-            }
+            Error::InvalidRequest(_)
+            | Error::Config(_)
+            | Error::BudgetExhausted(_)
+            | Error::SharedBudgetsUnavailable(_) => Delivery::NotSent,
             Error::RateLimited(_) => Delivery::Rejected,
             Error::Api(api) if api.status.is_server_error() => Delivery::Unknown,
             Error::Api(_) => Delivery::Rejected,

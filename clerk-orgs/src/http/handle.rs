@@ -179,6 +179,7 @@ fn error_kind(error: &Error) -> &'static str {
         Error::Transport(_) => "transport",
         Error::Decode(_) => "decode",
         Error::BudgetExhausted(_) => "budget_exhausted",
+        Error::SharedBudgetsUnavailable(_) => "shared_budgets_unavailable",
         Error::Unresolved(_) => "unresolved",
         Error::Internal(_) => "internal",
     }

@@ -15,6 +15,7 @@ use tracing::Instrument;
 use super::clock::SharedClock;
 use super::rate_limit::{LimitMode, SharedLimiter};
 use super::retry::{FailedAttempt, RetryDecision, RetryPolicy, RetryReason};
+use super::shared_budgets::SharedHook;
 use crate::error::Error;
 use crate::models::Budget;
 use crate::operation::Operation;
@@ -55,6 +56,8 @@ pub(crate) use request_option_setters;
 pub(crate) struct Resilience {
     pub(crate) retry: RetryPolicy,
     pub(crate) limiter: SharedLimiter,
+    /// Fleet-wide budgets (feature `redis`), consulted before the in-process ones.
+    pub(crate) shared: SharedHook,
     pub(crate) clock: SharedClock,
 }
 
@@ -128,7 +131,7 @@ impl Resilience {
         loop {
             let admitted = if limited {
                 let before_budget = self.clock.now();
-                let admitted = self.limiter.acquire(budget, mode).await;
+                let admitted = self.shared.admit(&self.limiter, budget, mode).await;
                 waited_for_budget += self.clock.now().saturating_sub(before_budget);
                 admitted
             } else {
@@ -140,7 +143,7 @@ impl Resilience {
                         .instrument(tracing::debug_span!("clerk_orgs.attempt", attempt = number))
                         .await
                 }
-                Err(exhausted) => match previous_error.take() {
+                Err(refused) => match previous_error.take() {
                     // Failing fast is about not starting a call. A retry refused by the budget
                     // ends the call with what its last attempt said (it may have landed).
                     Some(last) => {
@@ -150,10 +153,11 @@ impl Resilience {
                             started,
                         });
                     }
-                    // Nothing was sent, and in `FailFast` the caller asked not to wait.
+                    // Nothing was sent: in `FailFast` the caller asked not to wait, or the shared
+                    // budgets could not be consulted and the client is set to fail then.
                     None => {
                         return Err(CallFailure {
-                            error: Error::BudgetExhausted(exhausted),
+                            error: refused,
                             earlier_attempt_may_have_landed: may_have_landed,
                             started,
                         });
@@ -165,7 +169,9 @@ impl Resilience {
                 Err(error) => error,
             };
             if error.is_rate_limited() {
-                self.limiter.rate_limited(budget, error.retry_after());
+                self.shared
+                    .rate_limited(&self.limiter, budget, error.retry_after())
+                    .await;
             }
             let reason = error.retry_reason();
             let failed = FailedAttempt {
