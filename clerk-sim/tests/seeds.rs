@@ -5,12 +5,10 @@ use clerk_sim::{Config, Report, parse_schedule, simulate};
 
 /// Seeds of 0..160 that currently break an invariant because of a known clerk-orgs bug; each
 /// bug has its own (ignored) regression test below. Remove a seed once its bug is fixed.
-const KNOWN_BUG_SEEDS: [u64; 19] = [
+const KNOWN_BUG_SEEDS: [u64; 16] = [
     4, 27, 36, 51, 53, 69, 73, 76, 99, 101, 118, 137, 153, 157, // budgets past a fixed window
     160, // budgets past a fixed window
     165, // budgets past a fixed window
-    176, 188, // a 4xx with a garbled body after a lost create reads as a refusal
-    190, // a garbled refusal reads as a local rejection
 ];
 
 fn assert_clean(report: &Report) {
@@ -67,7 +65,6 @@ fn a_schedule_replays_as_given() {
 /// looks the invitation up: invite_all says `Rejected { code: None }` ("checked locally, nothing
 /// was sent") for a person this call invited.
 #[test]
-#[ignore = "bug: after a lost create, a 4xx whose body has no readable code is taken as a refusal"]
 fn lost_create_then_garbled_duplicate_is_not_a_rejection() {
     let report = replay(
         188,
@@ -81,7 +78,6 @@ fn lost_create_then_garbled_duplicate_is_not_a_rejection() {
 /// which meets `already_a_member_in_organization` (garbled here); `create()` returns a 400 with
 /// `delivery() == Rejected` for an invitation it created.
 #[test]
-#[ignore = "bug: after a lost create, a 4xx whose body has no readable code is taken as a refusal"]
 fn lost_create_accepted_then_garbled_refusal_is_not_a_rejection() {
     let report = replay(176, "create#2=lost,create#5=garbled");
     assert!(!broken(&report, 4, "created"), "{}", report.render());
@@ -94,7 +90,6 @@ fn lost_create_accepted_then_garbled_refusal_is_not_a_rejection() {
 /// as a fresh bulk call, meet `duplicate_record` for the invitations this very run created, and
 /// are reported `AlreadyInvited` (the false certainty issue #9 forbids).
 #[test]
-#[ignore = "bug: after a lost bulk create, already_a_member is taken as a refusal and the run's own invitations come back as AlreadyInvited"]
 fn lost_bulk_then_accepted_invitee_does_not_turn_invited_into_already_invited() {
     let report = replay(1172, "bulk#3=lost");
     assert!(
@@ -110,7 +105,6 @@ fn lost_bulk_then_accepted_invitee_does_not_turn_invited_into_already_invited() 
 /// reads as a refusal naming nobody, so the batch is sent again one by one; each single create
 /// meets the run's own invitation and reports `AlreadyInvited`.
 #[test]
-#[ignore = "bug: after a lost bulk create, a garbled 4xx sends the batch as singles that report the run's own invitations as AlreadyInvited"]
 fn lost_bulk_then_garbled_duplicate_does_not_turn_invited_into_already_invited() {
     let report = replay(9856, "bulk#3=lost,bulk#4=garbled");
     assert!(
@@ -134,7 +128,6 @@ fn budgets_stay_inside_fixed_windows() {
 /// becomes `InviteResult::Rejected { code: None }`, which the docs define as "checked locally,
 /// nothing was sent".
 #[test]
-#[ignore = "bug: a refusal with an unreadable body reads as a local rejection (code None)"]
 fn garbled_refusal_is_not_a_local_rejection() {
     let report = replay(190, "create#6=429d2,create#7=trunc");
     assert!(!broken(&report, 4, "local-but-sent"), "{}", report.render());

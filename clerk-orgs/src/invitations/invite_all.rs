@@ -30,7 +30,7 @@ use std::time::Duration;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 use tokio::sync::watch;
 
-use super::recovery::{Asked, Lookup, emails_named_by, lookup_pending};
+use super::recovery::{Asked, Lookup, emails_named_by, lookup_invitations};
 use super::{Invitations, NewInvitation};
 use crate::error::{Error, ErrorCode};
 use crate::models::OrganizationInvitation;
@@ -65,7 +65,8 @@ pub enum InviteResult {
     /// The person is already a member of the organization.
     AlreadyMember,
     /// The invitation breaks a rule, checked locally (nothing was sent, `code` is `None`) or by
-    /// Clerk (`code` is Clerk's); sending it again will not help.
+    /// Clerk (`code` is Clerk's); sending it again will not help. A refusal whose reason cannot
+    /// be read is [`InviteResult::Failed`] instead.
     Rejected {
         /// Clerk's error code, if Clerk refused it.
         code: Option<ErrorCode>,
@@ -84,8 +85,9 @@ pub enum InviteResult {
     /// refused every request (the error says why). Nothing was created.
     NotSent(Arc<Error>),
     /// Clerk refused the request for a reason about the whole run rather than this person (an
-    /// invalid key, a missing organization, the membership quota); nothing was created. Shared
-    /// by the people of one request.
+    /// invalid key, a missing organization, the membership quota), or with an answer whose reason
+    /// cannot be read (a proxy's page, a cut body); nothing was created. Shared by the people of
+    /// one request.
     Failed(Arc<Error>),
 }
 
@@ -468,6 +470,11 @@ impl Run {
             Verdict::Refused if error.is_quota_exceeded() => {
                 return self.settle(vec![entry], error, Verdict::Fatal);
             }
+            // Clerk refused, but its answer cannot say why (a proxy's page, a cut body): not a
+            // verdict on the invitation, so not final.
+            Verdict::Refused if error.codes().next().is_none() => {
+                InviteResult::Failed(Arc::new(error))
+            }
             Verdict::Refused => InviteResult::Rejected {
                 code: error.codes().next().cloned(),
                 reason: error.to_string(),
@@ -477,9 +484,9 @@ impl Run {
         vec![entry.outcome(result)]
     }
 
-    /// The person's pending invitation, if there is one.
+    /// The person's newest invitations.
     async fn lookup(&self, entry: &Entry) -> Result<Lookup, Error> {
-        lookup_pending(
+        lookup_invitations(
             self.invitations.handle(),
             self.invitations.organization_id(),
             entry.person.email_address(),
@@ -491,7 +498,7 @@ impl Run {
     async fn already_invited(&self, entry: &Entry) -> InviteResult {
         let existing = self.lookup(entry).await;
         // The invitation exists either way; failing to fetch it changes nothing for the person.
-        InviteResult::AlreadyInvited(existing.ok().and_then(|lookup| lookup.invitation))
+        InviteResult::AlreadyInvited(existing.ok().and_then(Lookup::into_pending))
     }
 
     /// Puts people turned away by a rate limit back at the front of their queue; the limiter
@@ -543,14 +550,10 @@ impl Run {
     async fn missing_from_answer(&self, entry: &Entry) -> InviteResult {
         let lookup = self.lookup(entry).await;
         let asked = entry.person.clone().into_wire("");
-        match (lookup, asked) {
-            (
-                Ok(Lookup {
-                    invitation: Some(invitation),
-                    ..
-                }),
-                Ok(wire),
-            ) if Asked::of(&wire).matches(&invitation) => InviteResult::Invited(invitation),
+        match (lookup.map(Lookup::into_pending), asked) {
+            (Ok(Some(invitation)), Ok(wire)) if Asked::of(&wire).matches(&invitation) => {
+                InviteResult::Invited(invitation)
+            }
             (Err(error), _) => InviteResult::MaybeInvited(Arc::new(error)),
             _ => InviteResult::MaybeInvited(Arc::new(Error::Internal(
                 "Clerk's bulk answer left this person out and no matching invitation was found",

@@ -96,17 +96,38 @@ impl Asked<'_> {
     }
 }
 
-/// The pending invitation for an email, and Clerk's clock when it was looked up.
+/// An email's newest invitations, and Clerk's clock when they were looked up.
 pub(crate) struct Lookup {
-    pub(crate) invitation: Option<OrganizationInvitation>,
+    /// Newest first, in every status: the one a lost attempt created may have been accepted or
+    /// revoked since.
+    invitations: Vec<OrganizationInvitation>,
     /// Clerk's `Date` on the answer, if it had a valid one.
     clerk_now: Option<SystemTime>,
     /// The client's clock when the answer arrived.
     local_now: Duration,
 }
 
-/// The pending invitation for `email_address` in the organization, if there is one.
-pub(crate) async fn lookup_pending(
+impl Lookup {
+    /// The email's pending invitation, if there is one.
+    pub(crate) fn into_pending(self) -> Option<OrganizationInvitation> {
+        self.invitations
+            .into_iter()
+            .find(|invitation| invitation.status == InvitationStatus::Pending)
+    }
+
+    fn has_pending(&self) -> bool {
+        self.invitations
+            .iter()
+            .any(|invitation| invitation.status == InvitationStatus::Pending)
+    }
+}
+
+/// How many of an email's newest invitations a lookup reads: the one a call just created is the
+/// newest, and older ones only matter as "already there".
+const LOOKUP_PAGE: u64 = 10;
+
+/// The newest invitations to `email_address` in the organization, in every status.
+pub(crate) async fn lookup_invitations(
     handle: &Handle,
     organization_id: &str,
     email_address: &str,
@@ -118,7 +139,8 @@ pub(crate) async fn lookup_pending(
                 .list_organization_invitations()
                 .organization_id(organization_id)
                 .email_address(email_address)
-                .status(InvitationStatus::Pending.as_str())
+                .order_by("-created_at")
+                .limit(std::num::NonZeroU64::new(LOOKUP_PAGE).unwrap_or(std::num::NonZeroU64::MIN))
                 .send()
         })
         .await?;
@@ -128,17 +150,15 @@ pub(crate) async fn lookup_pending(
         .get(reqwest::header::DATE)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| httpdate::parse_http_date(value).ok());
-    let invitation = answer
+    let invitations = answer
         .into_inner()
         .data
         .into_iter()
         .map(OrganizationInvitation::from_raw)
-        .find(|invitation| {
-            invitation.email_address.eq_ignore_ascii_case(email_address)
-                && invitation.status == InvitationStatus::Pending
-        });
+        .filter(|invitation| invitation.email_address.eq_ignore_ascii_case(email_address))
+        .collect();
     Ok(Lookup {
-        invitation,
+        invitations,
         clerk_now,
         local_now,
     })
@@ -175,29 +195,66 @@ async fn find(
     failure: &CallFailure,
     options: &RequestOptions,
 ) -> Finding {
-    let lookup = match lookup_pending(handle, organization_id, asked.email_address, options).await {
-        Ok(lookup) => lookup,
-        Err(error) => return Finding::Unknown(Unsettled::LookupFailed, Some(error)),
-    };
-    let Some(invitation) = lookup.invitation else {
-        return if failure.error.is_duplicate_invitation() {
-            Finding::Unknown(Unsettled::NotFound, None)
-        } else {
-            Finding::NotOurs
+    let lookup =
+        match lookup_invitations(handle, organization_id, asked.email_address, options).await {
+            Ok(lookup) => lookup,
+            Err(error) => return Finding::Unknown(Unsettled::LookupFailed, Some(error)),
         };
-    };
     let Some(clerk_now) = lookup.clerk_now else {
-        return Finding::Unknown(Unsettled::NoClockEvidence, None);
+        // Without Clerk's clock nothing found can be dated; only "nothing there" still speaks.
+        return if lookup.invitations.is_empty() && !failure.error.is_duplicate_invitation() {
+            Finding::NotOurs
+        } else {
+            Finding::Unknown(Unsettled::NoClockEvidence, None)
+        };
     };
     let since_first_attempt = lookup.local_now.saturating_sub(failure.started);
     let earliest_ours = DateTime::<Utc>::from(clerk_now)
         - chrono::Duration::from_std(since_first_attempt + CLOCK_MARGIN)
             .unwrap_or(chrono::Duration::MAX);
-    if invitation.created_at >= earliest_ours && asked.matches(&invitation) {
-        Finding::Ours(Box::new(invitation))
-    } else {
-        Finding::NotOurs
+    let has_pending = lookup.has_pending();
+    // This call's invitation, whatever became of it since (the invitee may already have
+    // accepted it, which makes a retry meet `already_a_member_in_organization`).
+    let ours = lookup
+        .invitations
+        .into_iter()
+        .find(|invitation| invitation.created_at >= earliest_ours && asked.matches(invitation));
+    match ours {
+        Some(invitation) => Finding::Ours(Box::new(invitation)),
+        // Clerk said one exists, and none is pending: it may have been ours, accepted or
+        // revoked by someone who changed it, or anything else.
+        None if !has_pending && failure.error.is_duplicate_invitation() => {
+            Finding::Unknown(Unsettled::NotFound, None)
+        }
+        None => Finding::NotOurs,
     }
+}
+
+/// Codes an earlier attempt of the same create could have caused by landing: its invitation is
+/// pending (`duplicate_record`), was accepted (`already_a_member_in_organization`), or took the
+/// last seat. After such an attempt, these say nothing about whether the call created anything.
+const CAUSED_BY_AN_EARLIER_ATTEMPT: &[ErrorCode] = &[
+    ErrorCode::DuplicateRecord,
+    ErrorCode::OrganizationInvitationNotUnique,
+    ErrorCode::AlreadyAMemberInOrganization,
+    ErrorCode::OrganizationMembershipQuotaExceeded,
+    ErrorCode::InsufficientSeats,
+];
+
+/// Whether the last answer is Clerk refusing the request on its own merits, for a reason no
+/// earlier attempt of the call could have caused (an invalid role, a non-admin inviter, a missing
+/// organization). A refusal whose codes cannot be read proves nothing.
+fn refused_on_its_own(error: &Error) -> bool {
+    let Some(api) = error.api() else {
+        return false;
+    };
+    let status = api.status();
+    status.is_client_error()
+        && status != reqwest::StatusCode::TOO_MANY_REQUESTS
+        && !api.errors().is_empty()
+        && !error
+            .codes()
+            .any(|code| CAUSED_BY_AN_EARLIER_ATTEMPT.contains(code))
 }
 
 /// Settles a failed create of the `asked` invitations (one, or a bulk batch): the invitations if
@@ -212,11 +269,7 @@ pub(crate) async fn recover_lost_creates(
     options: &RequestOptions,
 ) -> Result<Vec<OrganizationInvitation>, Error> {
     let error = &failure.error;
-    // A 4xx other than duplicate_record refused the request itself; an earlier attempt that
-    // landed would have made it a duplicate instead.
-    let inconclusive =
-        error.is_duplicate_invitation() || error.is_retryable() || error.maybe_processed();
-    if !(failure.may_have_landed() && inconclusive) {
+    if !failure.may_have_landed() || refused_on_its_own(error) {
         return Err(failure.error);
     }
     // All or nothing: if Clerk names only some emails as duplicates, the others were free, so no
