@@ -87,10 +87,11 @@
 //!
 //! When a budget is spent the call waits ([`LimitMode::Wait`], the default) or fails at once with
 //! [`Error::BudgetExhausted`], which says when to retry ([`LimitMode::FailFast`], on the client's
-//! [`RateLimits`] or per request with `.rate_limit_mode(..)`). A 429 from Clerk pauses the budget
-//! the request drew from until `Retry-After` has passed; then it resumes at its steady rate (for
-//! bulk creates, one call per 72 s), which keeps inside Clerk's windows however they are counted.
-//! Budgets are GCRA limiters from the `governor` crate.
+//! [`RateLimits`] or per request with `.rate_limit_mode(..)`). Each budget lets a request through
+//! only when fewer than its limit went out in the window before it, so a full budget allows a
+//! burst of the whole limit, and no window of Clerk's, however Clerk aligns it, sees more than
+//! the limit: one client alone never meets a 429. A 429 from Clerk (another process sharing the
+//! instance, say) pauses the budget the request drew from until `Retry-After` has passed.
 //!
 //! ## Inviting many people
 //!
@@ -101,7 +102,7 @@
 //! and sends the others again; a refusal that names nobody (an unknown role, the membership quota)
 //! sends that batch one by one. It yields one [`InviteOutcome`] per person, carrying the input's
 //! index and email, and [`InviteAll::progress`] says how far it has got. At Clerk's limits, 5,000
-//! people take 500 bulk calls in ten hourly windows (see `BENCHMARKS.md`).
+//! people take 500 bulk calls: 50 at the start of each hour, ten hours in all.
 //!
 //! The outcome kinds, each said only with the certainty the client has:
 //!

@@ -3,14 +3,6 @@
 
 use clerk_sim::{Config, Report, parse_schedule, simulate};
 
-/// Seeds of 0..160 that currently break an invariant because of a known clerk-orgs bug; each
-/// bug has its own (ignored) regression test below. Remove a seed once its bug is fixed.
-const KNOWN_BUG_SEEDS: [u64; 16] = [
-    4, 27, 36, 51, 53, 69, 73, 76, 99, 101, 118, 137, 153, 157, // budgets past a fixed window
-    160, // budgets past a fixed window
-    165, // budgets past a fixed window
-];
-
 fn assert_clean(report: &Report) {
     assert!(report.passed(), "{}", report.render());
 }
@@ -33,7 +25,7 @@ fn broken(report: &Report, invariant: u8, rule: &str) -> bool {
 #[test]
 fn fixed_seeds_hold_every_invariant() {
     let config = Config::default();
-    for seed in (0..160).filter(|seed| !KNOWN_BUG_SEEDS.contains(seed)) {
+    for seed in 0..160 {
         assert_clean(&simulate(seed, &config));
     }
 }
@@ -118,7 +110,6 @@ fn lost_bulk_then_garbled_duplicate_does_not_turn_invited_into_already_invited()
 /// 60 s windows under a 5-per-60 s budget: the GCRA budget allows a burst of 5 and then one more
 /// every 12 s, so a fixed window sees up to 2N-1.
 #[test]
-#[ignore = "bug: GCRA budgets send up to 2N-1 requests in one fixed window of Clerk's"]
 fn budgets_stay_inside_fixed_windows() {
     let report = replay(157, "");
     assert!(!broken(&report, 7, "window"), "{}", report.render());
