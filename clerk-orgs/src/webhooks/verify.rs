@@ -166,8 +166,11 @@ impl Webhook {
             };
             checked += 1;
             // verify_slice compares in constant time; a malformed entry simply does not match.
-            if let Ok(signature) = STANDARD.decode(encoded)
-                && mac.clone().verify_slice(&signature).is_ok()
+            // Decoded on the stack: a genuine tag is 32 bytes, and anything longer than the
+            // buffer (an error here) could not match anyway.
+            let mut decoded = [0u8; 64];
+            if let Ok(len) = STANDARD.decode_slice(encoded, &mut decoded)
+                && mac.clone().verify_slice(&decoded[..len]).is_ok()
             {
                 matched = true;
                 break;
@@ -295,6 +298,29 @@ mod tests {
         let with = Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
         let without = Webhook::new("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n").unwrap();
         assert_eq!(with.sign("m", 1, b"{}"), without.sign("m", 1, b"{}"));
+    }
+
+    #[test]
+    fn an_overlong_candidate_does_not_match_and_does_not_stop_the_search() {
+        let webhook = Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let body = br#"{"type":"user.created","data":{}}"#;
+        let now = DateTime::from_timestamp(1_000, 0).unwrap();
+        // 96 decoded bytes: more than the stack buffer the candidates are decoded into.
+        let overlong = format!("v1,{}", STANDARD.encode([7u8; 96]));
+        let genuine = webhook.sign("msg_1", 1_000, body);
+        let headers = |signatures: String| {
+            vec![
+                ("svix-id", "msg_1".to_owned()),
+                ("svix-timestamp", "1000".to_owned()),
+                ("svix-signature", signatures),
+            ]
+        };
+        assert!(matches!(
+            webhook.verify_at(&headers(overlong.clone()), body, now),
+            Err(WebhookError::NoMatchingSignature { checked: 1 })
+        ));
+        let both = headers(format!("{overlong} {genuine}"));
+        assert!(webhook.verify_at(&both, body, now).is_ok());
     }
 
     #[test]
