@@ -29,8 +29,14 @@
 //!   go-redis/redis_rate (emission interval `T = window / requests`, burst offset
 //!   `T × requests`, one theoretical arrival time per budget), over the route's budget *and* the
 //!   global one together. Both allow the request and both are committed, or neither is and the
-//!   script returns the wait. N processes together never exceed a budget: a full budget allows a
-//!   burst of `requests`, then one request per `T`.
+//!   script returns the wait. N processes together never exceed the budget's rate: a full budget
+//!   allows a burst of `requests`, then one request per `T`.
+//! - **Not yet a window log.** The in-process budgets are sliding-window logs (no window of
+//!   Clerk's, however aligned, sees more than `requests`); the shared ones are still GCRA, which
+//!   after a burst can let up to `2 × requests − 1` into one fixed window of Clerk's (the bench
+//!   saw 14 in one sliding 5 s window at a limit of 10, around the opening burst; after the first
+//!   window, 10 in every fixed one). Moving the script to a log (a sorted set per budget) is the
+//!   known next step.
 //! - **One clock.** The script reads the Redis server's `TIME`, so hosts whose clocks disagree
 //!   still agree on the budget. Tests and benchmarks on a virtual clock pass the client's time
 //!   instead ([`RedisBudgets::use_client_clock`](crate::RedisBudgets::use_client_clock)).
