@@ -168,7 +168,7 @@ impl NewInvitation {
 #[must_use = "nothing is sent until `send().await`"]
 pub struct CreateInvitation {
     pub(super) handle: Arc<Handle>,
-    pub(super) organization_id: String,
+    pub(super) organization_id: Arc<str>,
     pub(super) invitation: NewInvitation,
     pub(super) options: RequestOptions,
 }
@@ -200,7 +200,7 @@ impl CreateInvitation {
             .execute_with(Operation::CreateInvitation, &self.options, |t| {
                 t.sys
                     .create_organization_invitation()
-                    .organization_id(organization_id.as_str())
+                    .organization_id(&*organization_id)
                     .body(body.clone())
                     .send()
             })
@@ -235,7 +235,7 @@ impl CreateInvitation {
 #[must_use = "nothing is sent until `send().await`"]
 pub struct CreateInvitationsBulk {
     pub(super) handle: Arc<Handle>,
-    pub(super) organization_id: String,
+    pub(super) organization_id: Arc<str>,
     pub(super) invitations: Vec<NewInvitation>,
     pub(super) options: RequestOptions,
 }
