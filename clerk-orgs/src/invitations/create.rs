@@ -6,6 +6,7 @@ use std::num::NonZeroU64;
 use std::sync::Arc;
 
 use clerk_bapi_sys::types;
+#[cfg(feature = "schemars")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,7 +21,8 @@ use crate::validate;
 
 /// One invitation to create, alone ([`Invitations::create`]) or in bulk
 /// ([`Invitations::create_bulk`]). Serializes to exactly the JSON Clerk receives.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(JsonSchema))]
 pub struct NewInvitation {
     email_address: String,
     role: Role,
@@ -271,7 +273,7 @@ impl CreateInvitationsBulk {
             .execute_with(Operation::CreateInvitationsBulk, &self.options, |t| {
                 t.sys
                     .create_organization_invitation_bulk()
-                    .organization_id(organization_id.as_str())
+                    .organization_id(&*organization_id)
                     .body(body.clone())
                     .send()
             })
