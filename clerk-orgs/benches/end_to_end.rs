@@ -156,10 +156,18 @@ fn main() {
             startup(&base_url, if sizes.rounds > 1 { 15 } else { 1 });
             return;
         }
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
+        // `--calls` (for callgrind) runs on one thread: the same work, scheduled the same way
+        // in every run, so instruction counts do not move with the idle workers' parking.
+        let runtime = if calls.is_some() {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+        }
+        .expect("runtime");
         runtime.block_on(bench(&base_url, &sizes, only, calls))
     }));
     let _ = server.kill();
