@@ -133,6 +133,15 @@ pub fn limit_body(response: reqwest::Response, max: usize) -> reqwest::Response 
     )
 }
 
+// Header names as constants: a `&str` name is parsed and checked on every request.
+const PROGENITOR_API_VERSION: reqwest::header::HeaderName =
+    reqwest::header::HeaderName::from_static("api-version");
+const CLERK_API_VERSION_NAME: reqwest::header::HeaderName =
+    reqwest::header::HeaderName::from_static(CLERK_API_VERSION_HEADER);
+
+/// Headers a request's map has room for before it leaves the bindings (twelve: an index of 16).
+const RESERVED_HEADERS: usize = 12;
+
 impl ClientHooks<()> for Client {
     async fn exec(
         &self,
@@ -149,9 +158,14 @@ impl ClientHooks<()> for Client {
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         let headers = request.headers_mut();
-        headers.remove("api-version");
+        headers.remove(PROGENITOR_API_VERSION);
+        // Room for what comes after this hook: the client's default headers (authorization,
+        // user-agent), then hyper's Host and Content-Length. A map built for one header holds
+        // six; past that, the copy reqwest hands to hyper regrows its index and entries on every
+        // request (a 1.2 KB reallocation). reqwest's copy keeps the index size reserved here.
+        headers.reserve(RESERVED_HEADERS.saturating_sub(headers.len()));
         headers.insert(
-            CLERK_API_VERSION_HEADER,
+            CLERK_API_VERSION_NAME,
             reqwest::header::HeaderValue::from_static(CLERK_API_VERSION),
         );
         Ok(())

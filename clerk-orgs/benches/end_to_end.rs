@@ -3,7 +3,11 @@
 //!
 //! Run: `cargo bench -p clerk-orgs --bench end_to_end` (a plain binary, `harness = false`).
 //! Without `--bench` (as under `cargo test --benches`) it runs a few requests as a smoke test.
-//! `-- --only N` runs one client (0 clerk-orgs, 1 raw bindings, 2 plain), e.g. under `perf`.
+//! `-- --only N` runs one client (0 clerk-orgs without budgets, 1 clerk-orgs with budgets, 2 raw
+//! bindings, 3 plain), e.g. under `perf`; `-- --only N --calls C` sends C sequential creates after
+//! a warm-up and nothing else (for `valgrind --tool=callgrind`: instructions per create are the
+//! difference of two runs with different C over their difference). `-- --startup` measures
+//! `Client::build()` and the RSS after the first request, each client in fresh child processes.
 //!
 //! - The server is a minimal axum app answering every create with one canned invitation, so the
 //!   client's cost is not hidden behind a fake's bookkeeping. It runs in a child process (this
@@ -15,9 +19,11 @@
 //!   fields. A third contender calls the generated `clerk-bapi-sys` bindings directly (what
 //!   clerk-orgs sends through, without its validation, retry loop, limiter, span or model), to
 //!   show which layer any overhead comes from.
-//! - The clerk-orgs client has its client-side rate limits switched off (`RateLimits::none()`):
-//!   with Clerk's defaults it would, by design, send 250 creates an hour. Its retry policy is
-//!   the default (no request fails, so nothing is retried).
+//! - clerk-orgs runs twice: with its client-side rate limits switched off (`RateLimits::none()`),
+//!   and with budgets on: the default's shape (a create budget and the global one, both GCRA
+//!   limiters on the client's clock, waiting when spent), with limits no run reaches, since with
+//!   Clerk's defaults it would, by design, send 250 creates an hour. Its retry policy is the
+//!   default (no request fails, so nothing is retried).
 //! - Sequential: one task, one request at a time. Concurrent: 32 tasks sharing one client.
 //!   Rounds rotate between the clients. The table shows each client's median round, and its
 //!   ratio to plain computed per round (the clients of a round ran back to back, under the same
@@ -35,7 +41,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use clerk_orgs::{Client, RateLimits, Role};
+use clerk_orgs::{Client, Limit, RateLimits, Role};
 use common::{EMAIL, INVITATION_JSON, INVITER, ORG, PlainCreateBody, PlainInvitation};
 use cpu_time::ProcessTime;
 use serde_json::json;
@@ -126,30 +132,135 @@ fn main() {
         serve();
         return;
     }
+    let arg = |name: &str| -> Option<&str> {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map(String::as_str)
+    };
+    if let Some(which) = arg("--startup-child") {
+        startup_child(which, arg("--url").expect("--url"));
+        return;
+    }
     let sizes = if args.iter().any(|a| a == "--bench") {
         BENCH
     } else {
         SMOKE
     };
-    // `--only N` (0 clerk-orgs, 1 raw bindings, 2 plain) runs one contender, e.g. under perf.
-    let only: Option<usize> = args
-        .iter()
-        .position(|a| a == "--only")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok());
+    // `--only N` (0 clerk-orgs, 1 with budgets, 2 raw bindings, 3 plain) runs one contender.
+    let only: Option<usize> = arg("--only").and_then(|n| n.parse().ok());
+    let calls: Option<usize> = arg("--calls").and_then(|n| n.parse().ok());
     let (mut server, base_url) = spawn_server();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        runtime.block_on(bench(&base_url, &sizes, only))
+        if args.iter().any(|a| a == "--startup") {
+            startup(&base_url, if sizes.rounds > 1 { 15 } else { 1 });
+            return;
+        }
+        // `--calls` (for callgrind) runs on one thread: the same work, scheduled the same way
+        // in every run, so instruction counts do not move with the idle workers' parking.
+        let runtime = if calls.is_some() {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+        }
+        .expect("runtime");
+        runtime.block_on(bench(&base_url, &sizes, only, calls))
     }));
     let _ = server.kill();
     let _ = server.wait();
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// `Client::build()` and the first request, in fresh processes: clerk-orgs against plain
+/// reqwest (rustls with ring, the platform verifier, the same timeout), `rounds` times each,
+/// alternating; medians.
+fn startup(base_url: &str, rounds: usize) {
+    let exe = std::env::current_exe().expect("own path");
+    let names = ["clerk-orgs", "plain"];
+    let mut results: [Vec<[f64; 4]>; 2] = [Vec::new(), Vec::new()];
+    for round in 0..rounds {
+        for k in 0..2 {
+            let i = (round + k) % 2;
+            let output = Command::new(&exe)
+                .args(["--startup-child", names[i], "--url", base_url])
+                .output()
+                .expect("startup child runs");
+            assert!(output.status.success(), "startup child failed");
+            let line = String::from_utf8(output.stdout).expect("utf-8");
+            let values: Vec<f64> = line
+                .split_whitespace()
+                .map(|v| v.parse().expect("number"))
+                .collect();
+            results[i].push([values[0], values[1], values[2], values[3]]);
+        }
+    }
+    println!(
+        "startup, fresh process each, {rounds} rounds, medians: build() time, RSS before build, after build, after the first create"
+    );
+    for (i, name) in names.iter().enumerate() {
+        let column = |c: usize| median(results[i].iter().map(|r| r[c]).collect());
+        println!(
+            "{:<12} build {:>8.0} µs   RSS {:>6.0} KiB -> {:>6.0} KiB -> {:>6.0} KiB",
+            name,
+            column(0),
+            column(1),
+            column(2),
+            column(3)
+        );
+    }
+}
+
+/// This process's resident set, from `/proc/self/status` (KiB; 0 where there is none).
+fn rss_kib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmRSS:"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse().ok())
+        })
+        .unwrap_or(0.0)
+}
+
+/// One startup measurement: prints build µs and the RSS before, after build and after one create.
+fn startup_child(which: &str, base_url: &str) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let before = rss_kib();
+    let started = Instant::now();
+    let contender = if which == "plain" {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Contender::Plain(Arc::new(Plain {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("reqwest client"),
+            url: format!("{base_url}/v1/organizations/{ORG}/invitations"),
+        }))
+    } else {
+        Contender::ClerkOrgsBudgets(
+            Client::builder()
+                .secret_key(KEY)
+                .base_url(base_url)
+                .build()
+                .expect("clerk-orgs client"),
+        )
+    };
+    let build = started.elapsed();
+    let built = rss_kib();
+    runtime.block_on(contender.create());
+    let first = rss_kib();
+    println!("{} {before} {built} {first}", build.as_secs_f64() * 1e6);
 }
 
 /// The canned server: every POST to an organization's invitations gets the same 200.
@@ -200,7 +311,10 @@ fn spawn_server() -> (Child, String) {
 /// One way of sending a create.
 #[derive(Clone)]
 enum Contender {
+    /// `RateLimits::none()`.
     ClerkOrgs(Client),
+    /// Budgets on: a create budget and the global one, never reached.
+    ClerkOrgsBudgets(Client),
     /// The generated bindings clerk-orgs sends through, called directly: no validation, retry
     /// loop, rate limiter, span or typed model. Shows which layer any overhead comes from.
     Sys(Arc<clerk_bapi_sys::Client>),
@@ -215,7 +329,8 @@ struct Plain {
 impl Contender {
     fn name(&self) -> &'static str {
         match self {
-            Contender::ClerkOrgs(_) => "clerk-orgs",
+            Contender::ClerkOrgs(_) => "clerk-orgs, budgets off",
+            Contender::ClerkOrgsBudgets(_) => "clerk-orgs, budgets on",
             Contender::Sys(_) => "clerk-bapi-sys (raw)",
             Contender::Plain(_) => "plain reqwest+serde_json",
         }
@@ -224,7 +339,7 @@ impl Contender {
     /// Sends one create and decodes the answer.
     async fn create(&self) {
         match self {
-            Contender::ClerkOrgs(client) => {
+            Contender::ClerkOrgs(client) | Contender::ClerkOrgsBudgets(client) => {
                 let invitation = client
                     .organization(ORG)
                     .invitations()
@@ -344,7 +459,7 @@ fn range(values: &[f64]) -> (f64, f64) {
     (min, max)
 }
 
-async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>) {
+async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>, calls: Option<usize>) {
     // The plain client needs a process-wide rustls provider (reqwest is built without one);
     // clerk-orgs passes its own ring config and does not use it.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -353,6 +468,20 @@ async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>) {
             .secret_key(KEY)
             .base_url(base_url)
             .rate_limits(RateLimits::none())
+            .build()
+            .expect("clerk-orgs client"),
+    );
+    // The default's shape (a create budget, the global one) with limits no run reaches.
+    let unreachable = Limit::new(u32::MAX, Duration::from_secs(1));
+    let ours_with_budgets = Contender::ClerkOrgsBudgets(
+        Client::builder()
+            .secret_key(KEY)
+            .base_url(base_url)
+            .rate_limits(
+                RateLimits::default()
+                    .create_invitation(unreachable)
+                    .all_requests(unreachable),
+            )
             .build()
             .expect("clerk-orgs client"),
     );
@@ -371,7 +500,8 @@ async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>) {
             .expect("reqwest client"),
         url: format!("{base_url}/v1/organizations/{ORG}/invitations"),
     }));
-    let contenders = [ours, sys, plain];
+    let contenders = [ours, ours_with_budgets, sys, plain];
+    const PLAIN: usize = 3;
     let selected: Vec<usize> = (0..contenders.len())
         .filter(|i| only.is_none_or(|only| only == *i))
         .collect();
@@ -380,6 +510,12 @@ async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>) {
     for &i in &selected {
         concurrent(&contenders[i], CONCURRENCY * 8).await;
     }
+    if let Some(calls) = calls {
+        for &i in &selected {
+            sequential(&contenders[i], calls).await;
+        }
+        return;
+    }
 
     println!(
         "create().send() against a canned local server (server in a child process), \
@@ -387,7 +523,7 @@ async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>) {
         sizes.rounds
     );
     println!(
-        "{:<11} {:<24} {:>8} {:>11} {:>14} {:>26} {:>26}",
+        "{:<11} {:<26} {:>8} {:>11} {:>14} {:>26} {:>26}",
         "mode",
         "client",
         "requests",
@@ -400,10 +536,10 @@ async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>) {
         ("sequential", sizes.sequential),
         ("32 tasks", sizes.concurrent),
     ] {
-        let mut samples: [Vec<Sample>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        let mut samples: [Vec<Sample>; 4] = Default::default();
         for round in 0..sizes.rounds {
             // Rotate who goes first, so drift in the machine's load hits all alike.
-            for i in (0..3).map(|k| (round + k) % 3) {
+            for i in (0..4).map(|k| (round + k) % 4) {
                 if !selected.contains(&i) {
                     continue;
                 }
@@ -423,10 +559,10 @@ async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>) {
                 .collect();
             // Paired by round: the contenders of one round ran back to back, under the same load.
             let ratios = |f: fn(&Sample) -> f64| -> Option<Vec<f64>> {
-                (samples[2].len() == samples[i].len() && i != 2).then(|| {
+                (samples[PLAIN].len() == samples[i].len() && i != PLAIN).then(|| {
                     samples[i]
                         .iter()
-                        .zip(&samples[2])
+                        .zip(&samples[PLAIN])
                         .map(|(ours, plain)| f(ours) / f(plain))
                         .collect()
                 })
@@ -439,7 +575,7 @@ async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>) {
                 None => "-".to_owned(),
             };
             println!(
-                "{:<11} {:<24} {:>8} {:>11.0} {:>11.1} µs {:>26} {:>26}",
+                "{:<11} {:<26} {:>8} {:>11.0} {:>11.1} µs {:>26} {:>26}",
                 mode,
                 contenders[i].name(),
                 requests,
@@ -456,7 +592,7 @@ async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>) {
     for &i in &selected {
         let (count, bytes) = allocations(&contenders[i], 1_000).await;
         println!(
-            "{:<24} {:>7.1} allocations {:>9.0} bytes",
+            "{:<26} {:>7.1} allocations {:>9.0} bytes",
             contenders[i].name(),
             count,
             bytes

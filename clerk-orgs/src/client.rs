@@ -53,8 +53,8 @@ impl Client {
     }
 
     /// One organization, to manage its invitations.
-    pub fn organization(&self, organization_id: impl Into<String>) -> OrganizationHandle {
-        OrganizationHandle::new(self.handle.clone(), organization_id.into())
+    pub fn organization(&self, organization_id: impl AsRef<str>) -> OrganizationHandle {
+        OrganizationHandle::new(self.handle.clone(), Arc::from(organization_id.as_ref()))
     }
 
     /// Invitations across every organization of the instance.
@@ -63,8 +63,8 @@ impl Client {
     }
 
     /// One user, to list the organization invitations sent to them.
-    pub fn user(&self, user_id: impl Into<String>) -> UserHandle {
-        UserHandle::new(self.handle.clone(), user_id.into())
+    pub fn user(&self, user_id: impl AsRef<str>) -> UserHandle {
+        UserHandle::new(self.handle.clone(), Arc::from(user_id.as_ref()))
     }
 }
 

@@ -12,12 +12,14 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use clerk_bapi_sys::types;
+#[cfg(feature = "schemars")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// An invitation to join an organization.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(JsonSchema))]
 #[non_exhaustive]
 pub struct OrganizationInvitation {
     /// `orginv_...`.
@@ -105,7 +107,8 @@ impl OrganizationInvitation {
 }
 
 /// The inviting user's public profile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(JsonSchema))]
 #[non_exhaustive]
 pub struct PublicInviterData {
     /// `user_...`.
@@ -136,7 +139,8 @@ impl PublicInviterData {
 }
 
 /// An organization's public data, as the instance-wide and per-user lists carry it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(JsonSchema))]
 #[non_exhaustive]
 pub struct PublicOrganizationData {
     /// `org_...`.
@@ -244,6 +248,7 @@ impl<'de> Deserialize<'de> for InvitationStatus {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl JsonSchema for InvitationStatus {
     fn schema_name() -> String {
         "InvitationStatus".to_owned()
@@ -318,6 +323,7 @@ impl<'de> Deserialize<'de> for Role {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl JsonSchema for Role {
     fn schema_name() -> String {
         "Role".to_owned()
@@ -329,7 +335,8 @@ impl JsonSchema for Role {
 }
 
 /// One page of a list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(JsonSchema))]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The items of this page.

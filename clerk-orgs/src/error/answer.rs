@@ -13,7 +13,8 @@ use super::{Delivery, ErrorCode};
 use crate::operation::Operation;
 
 /// One entry of Clerk's error envelope (`{"errors": [...]}`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// The machine-readable code.

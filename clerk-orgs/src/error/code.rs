@@ -140,6 +140,7 @@ impl<'de> Deserialize<'de> for ErrorCode {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for ErrorCode {
     fn schema_name() -> String {
         "ErrorCode".to_owned()

@@ -6,6 +6,7 @@ use std::num::NonZeroU64;
 use std::sync::Arc;
 
 use clerk_bapi_sys::types;
+#[cfg(feature = "schemars")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,7 +21,8 @@ use crate::validate;
 
 /// One invitation to create, alone ([`Invitations::create`]) or in bulk
 /// ([`Invitations::create_bulk`]). Serializes to exactly the JSON Clerk receives.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(JsonSchema))]
 pub struct NewInvitation {
     email_address: String,
     role: Role,
@@ -168,7 +170,7 @@ impl NewInvitation {
 #[must_use = "nothing is sent until `send().await`"]
 pub struct CreateInvitation {
     pub(super) handle: Arc<Handle>,
-    pub(super) organization_id: String,
+    pub(super) organization_id: Arc<str>,
     pub(super) invitation: NewInvitation,
     pub(super) options: RequestOptions,
 }
@@ -200,7 +202,7 @@ impl CreateInvitation {
             .execute_with(Operation::CreateInvitation, &self.options, |t| {
                 t.sys
                     .create_organization_invitation()
-                    .organization_id(organization_id.as_str())
+                    .organization_id(&*organization_id)
                     .body(body.clone())
                     .send()
             })
@@ -235,7 +237,7 @@ impl CreateInvitation {
 #[must_use = "nothing is sent until `send().await`"]
 pub struct CreateInvitationsBulk {
     pub(super) handle: Arc<Handle>,
-    pub(super) organization_id: String,
+    pub(super) organization_id: Arc<str>,
     pub(super) invitations: Vec<NewInvitation>,
     pub(super) options: RequestOptions,
 }
@@ -271,7 +273,7 @@ impl CreateInvitationsBulk {
             .execute_with(Operation::CreateInvitationsBulk, &self.options, |t| {
                 t.sys
                     .create_organization_invitation_bulk()
-                    .organization_id(organization_id.as_str())
+                    .organization_id(&*organization_id)
                     .body(body.clone())
                     .send()
             })

@@ -14,7 +14,7 @@ use crate::validate;
 #[must_use = "nothing is sent until `send().await`"]
 pub struct GetInvitation {
     pub(super) handle: Arc<Handle>,
-    pub(super) organization_id: String,
+    pub(super) organization_id: Arc<str>,
     pub(super) invitation_id: String,
     pub(super) options: RequestOptions,
 }
@@ -31,7 +31,7 @@ impl GetInvitation {
             .execute_with(Operation::GetInvitation, &self.options, |t| {
                 t.sys
                     .get_organization_invitation()
-                    .organization_id(self.organization_id.as_str())
+                    .organization_id(&*self.organization_id)
                     .invitation_id(self.invitation_id.as_str())
                     .send()
             })

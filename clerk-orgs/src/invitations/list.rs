@@ -29,13 +29,13 @@ pub(crate) const DEFAULT_STREAM_PAGE: u64 = 100;
 #[derive(Debug, Clone)]
 enum Scope {
     /// `GET /v1/organizations/{organization_id}/invitations`
-    Organization(String),
+    Organization(Arc<str>),
     /// `GET /v1/organizations/{organization_id}/invitations/pending` (deprecated by Clerk)
-    OrganizationPending(String),
+    OrganizationPending(Arc<str>),
     /// `GET /v1/organization_invitations`
     Instance,
     /// `GET /v1/users/{user_id}/organization_invitations`
-    User(String),
+    User(Arc<str>),
 }
 
 /// What every list builder holds: the route, every filter any route takes, paging and the
@@ -158,10 +158,7 @@ impl ListCore {
             Scope::Organization(id) => generated_list!(
                 self,
                 ListInvitations,
-                |t| t
-                    .sys
-                    .list_organization_invitations()
-                    .organization_id(id.as_str()),
+                |t| t.sys.list_organization_invitations().organization_id(&**id),
                 [status, email_address, order_by, limit, offset],
                 OrganizationInvitation::from_raw,
             ),
@@ -171,7 +168,7 @@ impl ListCore {
                 |t| t
                     .sys
                     .list_pending_organization_invitations()
-                    .organization_id(id.as_str()),
+                    .organization_id(&**id),
                 [limit, offset],
                 OrganizationInvitation::from_raw,
             ),
@@ -197,7 +194,7 @@ impl ListCore {
                 if let Some(status) = filters.status {
                     query.push(("status", status.to_owned()));
                 }
-                let segments = ["users", id.as_str(), "organization_invitations"];
+                let segments = ["users", &**id, "organization_invitations"];
                 let raw: types::OrganizationInvitationsWithPublicOrganizationData = self
                     .handle
                     .execute_with(Operation::ListUserInvitations, &self.options, |t| {
@@ -241,7 +238,7 @@ macro_rules! list_builder {
         }
 
         impl $name {
-            pub(crate) fn new(handle: Arc<Handle>, $($id: String)?) -> Self {
+            pub(crate) fn new(handle: Arc<Handle>, $($id: Arc<str>)?) -> Self {
                 Self {
                     core: ListCore::new(handle, list_builder!(@scope $scope $($id)?)),
                 }

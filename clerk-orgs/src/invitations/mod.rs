@@ -38,11 +38,11 @@ pub use user::{UserHandle, UserInvitations};
 #[derive(Debug, Clone)]
 pub struct OrganizationHandle {
     handle: Arc<Handle>,
-    organization_id: String,
+    organization_id: Arc<str>,
 }
 
 impl OrganizationHandle {
-    pub(crate) fn new(handle: Arc<Handle>, organization_id: String) -> Self {
+    pub(crate) fn new(handle: Arc<Handle>, organization_id: Arc<str>) -> Self {
         Self {
             handle,
             organization_id,
@@ -67,7 +67,9 @@ impl OrganizationHandle {
 #[derive(Debug, Clone)]
 pub struct Invitations {
     handle: Arc<Handle>,
-    organization_id: String,
+    // Shared, not copied: every builder of this organization holds it, and cloning an
+    // `Arc<str>` costs no allocation (a `String` would cost one per builder).
+    organization_id: Arc<str>,
 }
 
 impl Invitations {

@@ -18,7 +18,7 @@ use crate::validate;
 #[must_use = "nothing is sent until `send().await`"]
 pub struct RevokeInvitation {
     pub(super) handle: Arc<Handle>,
-    pub(super) organization_id: String,
+    pub(super) organization_id: Arc<str>,
     pub(super) invitation_id: String,
     pub(super) requesting_user_id: Option<String>,
     pub(super) options: RequestOptions,
@@ -45,7 +45,7 @@ impl RevokeInvitation {
             .execute_with(Operation::RevokeInvitation, &self.options, |t| {
                 t.sys
                     .revoke_organization_invitation()
-                    .organization_id(self.organization_id.as_str())
+                    .organization_id(&*self.organization_id)
                     .invitation_id(self.invitation_id.as_str())
                     .body(types::RevokeOrganizationInvitationBody {
                         requesting_user_id: self.requesting_user_id.clone(),

@@ -9,11 +9,11 @@ use crate::http::Handle;
 #[derive(Debug, Clone)]
 pub struct UserHandle {
     handle: Arc<Handle>,
-    user_id: String,
+    user_id: Arc<str>,
 }
 
 impl UserHandle {
-    pub(crate) fn new(handle: Arc<Handle>, user_id: String) -> Self {
+    pub(crate) fn new(handle: Arc<Handle>, user_id: Arc<str>) -> Self {
         Self { handle, user_id }
     }
 
@@ -35,7 +35,7 @@ impl UserHandle {
 #[derive(Debug, Clone)]
 pub struct UserInvitations {
     handle: Arc<Handle>,
-    user_id: String,
+    user_id: Arc<str>,
 }
 
 impl UserInvitations {
