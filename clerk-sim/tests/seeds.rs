@@ -123,3 +123,26 @@ fn garbled_refusal_is_not_a_local_rejection() {
     let report = replay(190, "create#6=429d2,create#7=trunc");
     assert!(!broken(&report, 4, "local-but-sent"), "{}", report.render());
 }
+
+/// Bug E, found by the long run after A–D were fixed. A bulk create inside `invite_all` is
+/// processed and its answer lost; one of its invitees accepts before the retry, which meets
+/// `duplicate_record` naming only the still-pending emails. Recovery took "Clerk named only some
+/// emails" as proof that the lost attempt created nothing (a duplicate error names pending
+/// invitations only), skipped the lookup, and the run's own invitations came back as
+/// `AlreadyInvited`. Now every email is looked up.
+#[test]
+fn lost_bulk_then_partial_duplicate_is_still_looked_up() {
+    for (seed, schedule) in [(3689, "bulk#4=lost"), (4094, "bulk#2=lost")] {
+        let report = replay(seed, schedule);
+        assert!(
+            !broken(&report, 3, "already-invited"),
+            "seed {seed}: {}",
+            report.render()
+        );
+        assert!(
+            !broken(&report, 2, "unreported"),
+            "seed {seed}: {}",
+            report.render()
+        );
+    }
+}
