@@ -195,6 +195,11 @@ async fn find(
     failure: &CallFailure,
     options: &RequestOptions,
 ) -> Finding {
+    // Whether the last answer says this email has a pending invitation: a `duplicate_record`
+    // that names it, or names nobody in particular.
+    let said_pending = failure.error.is_duplicate_invitation()
+        && emails_named_by(&failure.error)
+            .is_none_or(|named| named.contains(&asked.email_address.to_lowercase()));
     let lookup =
         match lookup_invitations(handle, organization_id, asked.email_address, options).await {
             Ok(lookup) => lookup,
@@ -202,7 +207,7 @@ async fn find(
         };
     let Some(clerk_now) = lookup.clerk_now else {
         // Without Clerk's clock nothing found can be dated; only "nothing there" still speaks.
-        return if lookup.invitations.is_empty() && !failure.error.is_duplicate_invitation() {
+        return if lookup.invitations.is_empty() && !said_pending {
             Finding::NotOurs
         } else {
             Finding::Unknown(Unsettled::NoClockEvidence, None)
@@ -223,9 +228,7 @@ async fn find(
         Some(invitation) => Finding::Ours(Box::new(invitation)),
         // Clerk said one exists, and none is pending: it may have been ours, accepted or
         // revoked by someone who changed it, or anything else.
-        None if !has_pending && failure.error.is_duplicate_invitation() => {
-            Finding::Unknown(Unsettled::NotFound, None)
-        }
+        None if !has_pending && said_pending => Finding::Unknown(Unsettled::NotFound, None),
         None => Finding::NotOurs,
     }
 }
