@@ -8,6 +8,9 @@
 //! The binary is built once per test run with `cargo build --example invite` (a no-op when it is
 //! up to date) and located through cargo's JSON messages, so these tests never run a stale one.
 
+#[path = "support/example_binary.rs"]
+mod example_binary;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -20,49 +23,7 @@ const ADMIN: &str = "user_admin";
 /// The example binary, built on first use.
 fn example() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo.args([
-            "build",
-            "-p",
-            "clerk-orgs",
-            "--example",
-            "invite",
-            "--message-format=json-render-diagnostics",
-        ]);
-        // Cargo gives this test the package's CARGO_* variables; ring's build script watches
-        // CARGO_MANIFEST_DIR, so leaving them in rebuilt ring and everything above it here,
-        // and again in the next plain `cargo test`.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if name.starts_with("CARGO_PKG_")
-                || [
-                    "CARGO_MANIFEST_DIR",
-                    "CARGO_MANIFEST_PATH",
-                    "CARGO_CRATE_NAME",
-                ]
-                .contains(&name.as_ref())
-            {
-                cargo.env_remove(name.as_ref());
-            }
-        }
-        let this_test = std::env::current_exe().expect("test binary path");
-        if this_test.components().any(|c| c.as_os_str() == "release") {
-            cargo.arg("--release");
-        }
-        let output = cargo.output().expect("cargo runs");
-        assert!(
-            output.status.success(),
-            "building the example failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|message| message["target"]["name"] == "invite")
-            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reports the example's executable")
-    })
+    BIN.get_or_init(|| example_binary::build("invite", &[]))
 }
 
 /// Runs the example with `args`, without any Clerk settings from the environment.

@@ -9,6 +9,8 @@
 
 #![cfg(feature = "redis")]
 
+#[path = "support/example_binary.rs"]
+mod example_binary;
 #[path = "support/redis_server.rs"]
 mod redis_server;
 mod support;
@@ -450,34 +452,7 @@ const PER_PROCESS: usize = 50;
 /// The `invite` example, built with the `redis` feature on first use.
 fn example() -> &'static Path {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo.args([
-            "build",
-            "-p",
-            "clerk-orgs",
-            "--example",
-            "invite",
-            "--all-features",
-            "--message-format=json-render-diagnostics",
-        ]);
-        let this_test = std::env::current_exe().expect("test binary path");
-        if this_test.components().any(|c| c.as_os_str() == "release") {
-            cargo.arg("--release");
-        }
-        let output = cargo.output().expect("cargo runs");
-        assert!(
-            output.status.success(),
-            "building the example failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|message| message["target"]["name"] == "invite")
-            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reports the example's executable")
-    })
+    BIN.get_or_init(|| example_binary::build("invite", &["redis"]))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

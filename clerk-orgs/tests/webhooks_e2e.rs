@@ -6,6 +6,9 @@
 //! The example prints each event before it answers, so once `deliver_due` returns, its lines
 //! are already in the pipe.
 
+#[path = "support/example_binary.rs"]
+mod example_binary;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,51 +27,7 @@ const PATIENCE: Duration = Duration::from_secs(30);
 /// The example binary, built on first use with the `axum` feature it requires.
 fn example() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo.args([
-            "build",
-            "-p",
-            "clerk-orgs",
-            "--example",
-            "webhooks",
-            "--features",
-            "axum",
-            "--message-format=json-render-diagnostics",
-        ]);
-        // Cargo gives this test the package's CARGO_* variables; build scripts that watch
-        // them (ring watches CARGO_MANIFEST_DIR) would see a change and rebuild, here and
-        // again in the next plain `cargo test`.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if name.starts_with("CARGO_PKG_")
-                || [
-                    "CARGO_MANIFEST_DIR",
-                    "CARGO_MANIFEST_PATH",
-                    "CARGO_CRATE_NAME",
-                ]
-                .contains(&name.as_ref())
-            {
-                cargo.env_remove(name.as_ref());
-            }
-        }
-        let this_test = std::env::current_exe().expect("test binary path");
-        if this_test.components().any(|c| c.as_os_str() == "release") {
-            cargo.arg("--release");
-        }
-        let output = cargo.output().expect("cargo runs");
-        assert!(
-            output.status.success(),
-            "building the example failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|message| message["target"]["name"] == "webhooks")
-            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reports the example's executable")
-    })
+    BIN.get_or_init(|| example_binary::build("webhooks", &["axum"]))
 }
 
 /// The running example; killed on drop, so a failing assertion leaves no process behind.

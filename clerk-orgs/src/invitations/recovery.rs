@@ -124,7 +124,7 @@ impl Lookup {
 
 /// How many of an email's newest invitations a lookup reads: the one a call just created is the
 /// newest, and older ones only matter as "already there".
-const LOOKUP_PAGE: u64 = 10;
+const LOOKUP_PAGE: std::num::NonZeroU64 = std::num::NonZeroU64::new(10).unwrap();
 
 /// The newest invitations to `email_address` in the organization, in every status.
 pub(crate) async fn lookup_invitations(
@@ -140,7 +140,7 @@ pub(crate) async fn lookup_invitations(
                 .organization_id(organization_id)
                 .email_address(email_address)
                 .order_by("-created_at")
-                .limit(std::num::NonZeroU64::new(LOOKUP_PAGE).unwrap_or(std::num::NonZeroU64::MIN))
+                .limit(LOOKUP_PAGE)
                 .send()
         })
         .await?;
@@ -187,19 +187,41 @@ enum Finding {
     Unknown(Unsettled, Option<Error>),
 }
 
+/// What the last answer says is pending: nothing (not a `duplicate_record`), the emails a
+/// `duplicate_record` names (lowercased), or every email when it names none.
+enum SaidPending {
+    Nothing,
+    Named(Vec<String>),
+    Everyone,
+}
+
+impl SaidPending {
+    fn of(error: &Error) -> Self {
+        if !error.is_duplicate_invitation() {
+            return SaidPending::Nothing;
+        }
+        emails_named_by(error).map_or(SaidPending::Everyone, SaidPending::Named)
+    }
+
+    fn includes(&self, email_address: &str) -> bool {
+        match self {
+            SaidPending::Nothing => false,
+            SaidPending::Named(named) => named.contains(&email_address.to_lowercase()),
+            SaidPending::Everyone => true,
+        }
+    }
+}
+
 /// Applies the rules of this module to one email.
 async fn find(
     handle: &Handle,
     organization_id: &str,
     asked: &Asked<'_>,
     failure: &CallFailure,
+    said_pending: &SaidPending,
     options: &RequestOptions,
 ) -> Finding {
-    // Whether the last answer says this email has a pending invitation: a `duplicate_record`
-    // that names it, or names nobody in particular.
-    let said_pending = failure.error.is_duplicate_invitation()
-        && emails_named_by(&failure.error)
-            .is_none_or(|named| named.contains(&asked.email_address.to_lowercase()));
+    let said_pending = said_pending.includes(asked.email_address);
     let lookup =
         match lookup_invitations(handle, organization_id, asked.email_address, options).await {
             Ok(lookup) => lookup,
@@ -278,9 +300,19 @@ pub(crate) async fn recover_lost_creates(
     // No shortcut on which emails a `duplicate_record` names: it names pending invitations only,
     // so one the lost attempt created and its invitee accepted since is not among them (the
     // simulator's seed 3689). Each email is looked up; one that is not this call's settles it.
+    let said_pending = SaidPending::of(error);
     let mut found = Vec::with_capacity(asked.len());
     for one in asked {
-        match find(handle, organization_id, one, &failure, options).await {
+        match find(
+            handle,
+            organization_id,
+            one,
+            &failure,
+            &said_pending,
+            options,
+        )
+        .await
+        {
             Finding::Ours(invitation) => found.push(*invitation),
             Finding::NotOurs => return Err(failure.error),
             // Clerk acted on a success whose body was lost: that certainty is worth keeping.
