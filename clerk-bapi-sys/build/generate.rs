@@ -11,6 +11,11 @@
 //! 3. defaults are dropped from optional properties, so an unset field is left out of the request
 //!    and Clerk applies its own default (typify would otherwise serialize `None` as `null`);
 //! 4. components no longer referenced are pruned, keeping the `ClerkErrors` envelope.
+//!
+//! Besides progenitor's client and types, it writes `routes`: one `Route` per operation of the
+//! whole spec (whatever the features), with its method, path template, query parameters and
+//! success status, for callers that build requests themselves (`clerk-orgs` does, on its hot
+//! path) without restating what the spec says.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -40,6 +45,7 @@ pub fn generate(spec_json: &str, enabled: &HashSet<String>) -> Bindings {
         .expect("the spec has a version")
         .to_owned();
 
+    let routes = routes(&spec);
     keep_enabled_operations(&mut spec, enabled);
     drop_error_responses(&mut spec);
     drop_optional_defaults(&mut spec);
@@ -56,11 +62,94 @@ pub fn generate(spec_json: &str, enabled: &HashSet<String>) -> Bindings {
     let tokens = progenitor::Generator::new(&settings)
         .generate_tokens(&spec)
         .expect("progenitor generates the vendored spec");
-    let file: syn::File = syn::parse2(tokens).expect("progenitor emits valid Rust");
-    Bindings {
-        code: prettyplease::unparse(&file),
-        api_version,
+    // Written as the token stream prints, unformatted: formatting it would put syn's full parser
+    // and prettyplease into every user's build (about 5 s of a cold build) for code nobody reads
+    // here; the snapshot test formats it for review.
+    let mut code = tokens.to_string();
+    code.push_str(&routes);
+    Bindings { code, api_version }
+}
+
+/// `pub mod routes` for every operation of `spec`, as Rust source.
+fn routes(spec: &Value) -> String {
+    let mut names = BTreeSet::new();
+    let mut order = Vec::new();
+    let mut out = String::from(
+        "\n/// Every operation's route as the spec states it, whatever the enabled features.\n\
+         pub mod routes {\n",
+    );
+    for operation in openapi::operations(spec) {
+        let id = operation.operation["operationId"]
+            .as_str()
+            .unwrap_or_else(|| {
+                panic!("{} {} has no operationId", operation.method, operation.path)
+            });
+        let name = screaming_snake(id);
+        assert!(
+            names.insert(name.clone()),
+            "two operations are named {name}"
+        );
+        order.push(name.clone());
+        let success = operation.operation["responses"]
+            .as_object()
+            .and_then(|responses| responses.keys().find(|status| status.starts_with('2')))
+            .and_then(|status| status.parse::<u16>().ok())
+            .unwrap_or_else(|| panic!("{id} documents no numeric 2xx response"));
+        // Query parameters, the path item's first; `$ref`s resolve to components.
+        let mut query: Vec<&str> = Vec::new();
+        let own = operation
+            .operation
+            .get("parameters")
+            .and_then(Value::as_array);
+        let inherited = operation.item.get("parameters").and_then(Value::as_array);
+        for parameter in inherited.into_iter().chain(own).flatten() {
+            let parameter = openapi::resolve(spec, parameter).unwrap_or(parameter);
+            if parameter["in"] == "query"
+                && let Some(name) = parameter["name"].as_str()
+                && !query.contains(&name)
+            {
+                query.push(name);
+            }
+        }
+        let method = operation.method.to_uppercase();
+        let path = operation.path;
+        out.push_str(&format!(
+            "    /// `{method} {path}` ({id})\n    pub static {name}: crate::Route = crate::Route {{ \
+             operation_id: {id:?}, method: crate::Method::{method}, path: {path:?}, \
+             query: &{query:?}, success: {success} }};\n"
+        ));
     }
+    out.push_str("    /// Every route above, in the spec's path order.\n    pub static ALL: &[&crate::Route] = &[");
+    for name in &order {
+        out.push_str(&format!("&{name}, "));
+    }
+    out.push_str("];\n}\n");
+    out
+}
+
+/// `CreateOAuthApplication` -> `CREATE_O_AUTH_APPLICATION`: a new word at a lower-to-upper
+/// step, and before the last capital of a run followed by a lowercase letter.
+fn screaming_snake(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    let mut out = String::new();
+    for (i, &ch) in chars.iter().enumerate() {
+        if i > 0 && ch.is_ascii_uppercase() {
+            let previous = chars[i - 1];
+            let next_is_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            if previous.is_ascii_lowercase()
+                || previous.is_ascii_digit()
+                || (previous.is_ascii_uppercase() && next_is_lower)
+            {
+                out.push('_');
+            }
+        }
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch.to_ascii_uppercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out
 }
 
 /// The kebab-case feature a spec tag maps to: "Allow-list / Block-list" -> "allow-list-block-list".

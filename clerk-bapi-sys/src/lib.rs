@@ -31,6 +31,12 @@
 //!   API never fails a call (see the `open_string_enums` and `allow_unknown_fields` transforms in
 //!   `spec/clerk-bapi.meta.json`).
 //!
+//! # Routes
+//! [`routes`] holds a [`Route`] for every operation of the spec, whatever the enabled features:
+//! its method, path template, query parameters and documented success status, generated from the
+//! same spec. For callers that build their requests themselves (`clerk-orgs` does, on its hot
+//! path) without restating the spec by hand; [`Route::write_path`] fills in the path.
+//!
 //! # Not generated
 //! These operations take `multipart/form-data` bodies, which progenitor cannot generate:
 //! `SetUserProfileImage`, `UploadOrganizationLogo`, `UploadOAuthApplicationLogo`.
@@ -108,6 +114,95 @@ pub mod webhook_events {
 }
 
 pub use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
+pub use reqwest::Method;
+
+/// One operation's route as the spec states it; [`routes`] has one for every operation of the
+/// spec, whatever the enabled features, for callers that build requests themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Route {
+    /// The spec's `operationId`, e.g. `CreateOrganizationInvitation`.
+    pub operation_id: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template under the API base, e.g. `/organizations/{organization_id}/invitations`.
+    pub path: &'static str,
+    /// The names of the query parameters the operation takes.
+    pub query: &'static [&'static str],
+    /// The one success status the operation documents (the bindings decode only that one).
+    pub success: u16,
+}
+
+/// [`Route::write_path`] was given a different number of arguments than the template has
+/// parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathArgumentsError {
+    /// The operation whose path was being written.
+    pub operation_id: &'static str,
+}
+
+impl std::fmt::Display for PathArgumentsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "wrong number of path arguments for {}",
+            self.operation_id
+        )
+    }
+}
+
+impl std::error::Error for PathArgumentsError {}
+
+impl Route {
+    /// Appends the path to `out`, each `{parameter}` replaced, in order, by the next of `args`
+    /// percent-encoded as one path segment (everything but RFC 3986's unreserved characters is
+    /// escaped, so an argument can never add a segment or a query).
+    pub fn write_path(&self, out: &mut String, args: &[&str]) -> Result<(), PathArgumentsError> {
+        let mut args = args.iter();
+        let mut rest = self.path;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let close = rest[open..]
+                .find('}')
+                .map(|at| open + at)
+                .ok_or(PathArgumentsError {
+                    operation_id: self.operation_id,
+                })?;
+            let arg = args.next().ok_or(PathArgumentsError {
+                operation_id: self.operation_id,
+            })?;
+            encode_segment(out, arg);
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        match args.next() {
+            Some(_) => Err(PathArgumentsError {
+                operation_id: self.operation_id,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+fn encode_segment(out: &mut String, segment: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let unreserved =
+        |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
+    // Clerk's ids need no escaping: copy them whole.
+    if segment.bytes().all(unreserved) {
+        out.push_str(segment);
+        return;
+    }
+    for byte in segment.bytes() {
+        if unreserved(byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+    }
+}
 
 /// The Clerk API version of the vendored spec, sent as `Clerk-API-Version` on every request.
 pub const CLERK_API_VERSION: &str = include_str!(concat!(env!("OUT_DIR"), "/api_version.txt"));
