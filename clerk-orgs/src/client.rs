@@ -237,14 +237,10 @@ impl ClientBuilder {
             shared,
             clock,
         };
+        let handle = Handle::new(base_url, http, self.timeout, key_kind, resilience)
+            .map_err(|e| ConfigError::new("base_url", "is not a valid URL").with_source(e))?;
         Ok(Client {
-            handle: Arc::new(Handle::new(
-                base_url,
-                http,
-                self.timeout,
-                key_kind,
-                resilience,
-            )),
+            handle: Arc::new(handle),
         })
     }
 }

@@ -31,20 +31,21 @@ pub(crate) struct Handle {
 }
 
 impl Handle {
+    /// Fails only if `<base_url>/v1` is not a URL.
     pub(crate) fn new(
         base_url: String,
         http: reqwest::Client,
         timeout: Duration,
         key_kind: KeyKind,
         resilience: Resilience,
-    ) -> Self {
-        Self {
-            transport: Transport::new(&base_url, http),
+    ) -> Result<Self, url::ParseError> {
+        Ok(Self {
+            transport: Transport::new(&base_url, http)?,
             base_url,
             timeout,
             key_kind,
             resilience,
-        }
+        })
     }
 
     /// The base URL, without `/v1`.
@@ -108,20 +109,24 @@ impl Handle {
             attempts = Empty,
         );
         let call = &call;
-        self.resilience
-            .run(operation, options, |attempt| {
-                let span = span.clone();
-                async move {
-                    let result = transport::settle(operation, call(&self.transport).await).await;
-                    if !span.is_disabled() {
-                        span.record("attempts", attempt);
-                        record(&span, &result);
-                    }
-                    result
+        let span = &span;
+        let run = self
+            .resilience
+            .run(operation, options, |attempt| async move {
+                let result = transport::settle(operation, call(&self.transport).await).await;
+                if !span.is_disabled() {
+                    span.record("attempts", attempt);
+                    record(span, &result);
                 }
-            })
-            .instrument(span.clone())
-            .await
+                result
+            });
+        // As in the attempt loop: no `Instrumented` wrapper (and no move into it) for a span
+        // nobody listens to.
+        if span.is_disabled() {
+            run.await
+        } else {
+            run.instrument(span.clone()).await
+        }
     }
 
     /// The clock retries and budgets run on.

@@ -1,17 +1,17 @@
-//! The wire under every operation: the generated bindings (and, for the one route they lack, a
-//! hand-written request with the same semantics), and the mapping of their errors onto
-//! [`Error`].
+//! The wire under every operation: one request path over the generated routes and types, with
+//! the generated bindings' semantics, and the mapping of its errors onto [`Error`].
 //!
-//! Every non-2xx answer arrives from the bindings as an untouched response; it is turned into
+//! Every answer but the route's documented success arrives untouched; it is turned into
 //! [`ApiError`] here, once, with its status, Clerk's error list, trace id and `Retry-After`.
 
 use std::time::Duration;
 
-use clerk_bapi_sys::ResponseValue;
-use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, HeaderValue};
-use serde::Deserialize;
+use bytes::Bytes;
+use clerk_bapi_sys::{ResponseValue, Route};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
+use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::retry_after;
@@ -34,60 +34,122 @@ pub(crate) const MAX_ERROR_BODY: usize = 1024 * 1024;
 /// The header carrying Clerk's trace id.
 const TRACE_ID_HEADER: &str = "x-clerk-trace-id";
 
-/// What an operation's request closure gets: the bindings and the shared HTTP client behind
-/// them (one connection pool). No `Debug`: it holds the authorization header.
+/// What an operation's request closure gets: one request path over the shared HTTP client (one
+/// connection pool). No `Debug`: the client holds the authorization header.
 pub(crate) struct Transport {
-    pub(crate) sys: clerk_bapi_sys::Client,
-    pub(crate) http: reqwest::Client,
-    /// `<base>/v1`, without a trailing slash.
-    pub(crate) api_base: String,
+    http: reqwest::Client,
+    /// `<base>/v1`, parsed once: every request's URL is this one with its path set, so no
+    /// request parses a host again.
+    api_base: Url,
 }
 
-impl Transport {
-    /// The bindings and the HTTP client for `<base_url>/v1`, sharing one connection pool.
-    pub(crate) fn new(base_url: &str, http: reqwest::Client) -> Self {
-        let api_base = format!("{base_url}/v1");
+/// One request's route, path arguments, query and body.
+pub(crate) struct Call<'a> {
+    /// The operation's route, generated from the spec.
+    pub(crate) route: &'static Route,
+    /// The values of the route's `{parameters}`, in order.
+    pub(crate) args: &'a [&'a str],
+    /// Query pairs; every name is one of the route's query parameters.
+    pub(crate) query: &'a [(&'static str, &'a str)],
+    /// The JSON body, serialized once per call and shared by its attempts.
+    pub(crate) body: Option<Bytes>,
+}
+
+impl<'a> Call<'a> {
+    /// A call with no query and no body.
+    pub(crate) fn new(route: &'static Route, args: &'a [&'a str]) -> Self {
         Self {
-            sys: clerk_bapi_sys::Client::new_with_client(&api_base, http.clone()),
-            http,
-            api_base,
+            route,
+            args,
+            query: &[],
+            body: None,
         }
     }
+}
 
-    /// `GET <api_base>/<segments...>?query` for a route the `organization-invitations` bindings
-    /// do not generate. It mirrors what the bindings do (headers, only 200 is decoded, every
-    /// other status is returned untouched) so [`settle`] maps it exactly the same way.
-    pub(crate) async fn get_json<T: DeserializeOwned>(
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+const CLERK_API_VERSION_NAME: HeaderName =
+    HeaderName::from_static(clerk_bapi_sys::CLERK_API_VERSION_HEADER);
+
+/// Headers a request's map has room for from the start: ours (accept, content type, API
+/// version), the client's defaults (authorization, user agent) and hyper's (host, content
+/// length). A map left to grow past six would regrow, twice, on every request.
+const RESERVED_HEADERS: usize = 12;
+
+impl Transport {
+    /// The request path for `<base_url>/v1` over `http`.
+    pub(crate) fn new(base_url: &str, http: reqwest::Client) -> Result<Self, url::ParseError> {
+        Ok(Self {
+            http,
+            api_base: Url::parse(&format!("{base_url}/v1"))?,
+        })
+    }
+
+    /// Sends `call` and reads its answer with the generated bindings' semantics: the route's
+    /// documented success status is decoded as `T` (the generated type), every other answer comes
+    /// back untouched (its body capped) for [`settle`] to map, and no body is read past
+    /// [`clerk_bapi_sys::MAX_RESPONSE_BODY`].
+    ///
+    /// Written here rather than through the generated operations: their builders cost about 12k
+    /// instructions and 16 allocations a request over a plain `reqwest` call (formatting and
+    /// reparsing the URL, default error strings, a copy of the body per attempt; see
+    /// BENCHMARKS.md). The route itself still comes from the spec.
+    pub(crate) async fn send<T: DeserializeOwned>(
         &self,
-        segments: &[&str],
-        query: &[(&'static str, String)],
+        call: Call<'_>,
     ) -> Result<ResponseValue<T>, SysError> {
-        let mut url = String::with_capacity(self.api_base.len() + 64);
-        url.push_str(&self.api_base);
-        for segment in segments {
-            url.push('/');
-            url.extend(url::form_urlencoded::byte_serialize(segment.as_bytes()));
+        let route = call.route;
+        debug_assert!(
+            call.query
+                .iter()
+                .all(|(name, _)| route.query.contains(name)),
+            "{} does not take one of {:?}",
+            route.operation_id,
+            call.query
+        );
+        let mut path = String::with_capacity(self.api_base.path().len() + route.path.len() + 48);
+        path.push_str(self.api_base.path());
+        route
+            .write_path(&mut path, call.args)
+            .map_err(|e| SysError::InvalidRequest(e.to_string()))?;
+        let mut url = self.api_base.clone();
+        url.set_path(&path);
+        if !call.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(call.query);
         }
-        let response = self
+
+        let mut request = reqwest::Request::new(route.method.clone(), url);
+        let headers = request.headers_mut();
+        headers.reserve(RESERVED_HEADERS);
+        headers.insert(ACCEPT, APPLICATION_JSON);
+        headers.insert(
+            CLERK_API_VERSION_NAME,
+            HeaderValue::from_static(clerk_bapi_sys::CLERK_API_VERSION),
+        );
+        if let Some(body) = call.body {
+            headers.insert(CONTENT_TYPE, APPLICATION_JSON);
+            *request.body_mut() = Some(body.into());
+        }
+
+        let mut response = self
             .http
-            .get(url)
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header(
-                clerk_bapi_sys::CLERK_API_VERSION_HEADER,
-                HeaderValue::from_static(clerk_bapi_sys::CLERK_API_VERSION),
-            )
-            .query(query)
-            .send()
+            .execute(request)
             .await
             .map_err(SysError::CommunicationError)?;
-        // The same cap the bindings put on every body, so this route cannot be the one that
-        // reads a runaway answer whole.
-        let response = clerk_bapi_sys::limit_body(response, clerk_bapi_sys::MAX_RESPONSE_BODY);
-        if response.status() != StatusCode::OK {
-            return Err(SysError::UnexpectedResponse(response));
-        }
         let status = response.status();
-        let headers = response.headers().clone();
+        if status.as_u16() != route.success {
+            return Err(SysError::UnexpectedResponse(clerk_bapi_sys::limit_body(
+                response,
+                clerk_bapi_sys::MAX_RESPONSE_BODY,
+            )));
+        }
+        let headers = std::mem::take(response.headers_mut());
+        // With a Content-Length, hyper reads exactly that many bytes, so a declared length under
+        // the cap bounds the read; anything else is read through the cap.
+        let response = match response.content_length() {
+            Some(length) if length <= clerk_bapi_sys::MAX_RESPONSE_BODY as u64 => response,
+            _ => clerk_bapi_sys::limit_body(response, clerk_bapi_sys::MAX_RESPONSE_BODY),
+        };
         let body = response
             .bytes()
             .await
@@ -97,6 +159,13 @@ impl Transport {
             Err(e) => Err(SysError::InvalidResponsePayload(body, e)),
         }
     }
+}
+
+/// `value` as the JSON bytes of a request body.
+pub(crate) fn json_body(value: &impl Serialize) -> Result<Bytes, Error> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|_| Error::Internal("a request body did not serialize to JSON"))
 }
 
 /// Turns the bindings' result into ours. Async because an error answer's body is read here.

@@ -5,7 +5,7 @@
 use std::num::NonZeroU64;
 use std::sync::Arc;
 
-use clerk_bapi_sys::types;
+use clerk_bapi_sys::{routes, types};
 #[cfg(feature = "schemars")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::recovery::{self, Asked};
 use crate::error::{Error, ValidationError};
-use crate::http::Handle;
+use crate::http::{Call, Handle, json_body};
 use crate::models::{OrganizationInvitation, Role};
 use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
@@ -196,15 +196,16 @@ impl CreateInvitation {
     pub async fn send(self) -> Result<OrganizationInvitation, Error> {
         validate::id("organization_id", &self.organization_id)?;
         let body = self.invitation.into_wire("")?;
+        let json = json_body(&body)?;
         let organization_id = self.organization_id;
+        let args = [&*organization_id];
         let result = self
             .handle
             .execute_with(Operation::CreateInvitation, &self.options, |t| {
-                t.sys
-                    .create_organization_invitation()
-                    .organization_id(&*organization_id)
-                    .body(body.clone())
-                    .send()
+                t.send(Call {
+                    body: Some(json.clone()),
+                    ..Call::new(&routes::CREATE_ORGANIZATION_INVITATION, &args)
+                })
             })
             .await;
         match result {
@@ -267,15 +268,16 @@ impl CreateInvitationsBulk {
                 })
             })
             .collect::<Result<Vec<_>, ValidationError>>()?;
+        let json = json_body(&body)?;
         let organization_id = self.organization_id;
-        let result = self
+        let args = [&*organization_id];
+        let result: Result<types::OrganizationInvitations, _> = self
             .handle
             .execute_with(Operation::CreateInvitationsBulk, &self.options, |t| {
-                t.sys
-                    .create_organization_invitation_bulk()
-                    .organization_id(&*organization_id)
-                    .body(body.clone())
-                    .send()
+                t.send(Call {
+                    body: Some(json.clone()),
+                    ..Call::new(&routes::CREATE_ORGANIZATION_INVITATION_BULK, &args)
+                })
             })
             .await;
         match result {

@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
+use clerk_bapi_sys::{routes, types};
+
 use crate::error::Error;
-use crate::http::Handle;
+use crate::http::{Call, Handle};
 use crate::models::OrganizationInvitation;
 use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
@@ -26,14 +28,11 @@ impl GetInvitation {
     pub async fn send(self) -> Result<OrganizationInvitation, Error> {
         validate::id("organization_id", &self.organization_id)?;
         validate::id("invitation_id", &self.invitation_id)?;
-        let raw = self
+        let args = [&*self.organization_id, self.invitation_id.as_str()];
+        let raw: types::OrganizationInvitation = self
             .handle
             .execute_with(Operation::GetInvitation, &self.options, |t| {
-                t.sys
-                    .get_organization_invitation()
-                    .organization_id(&*self.organization_id)
-                    .invitation_id(self.invitation_id.as_str())
-                    .send()
+                t.send(Call::new(&routes::GET_ORGANIZATION_INVITATION, &args))
             })
             .await?;
         Ok(OrganizationInvitation::from_raw(raw))

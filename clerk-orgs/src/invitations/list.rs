@@ -7,15 +7,14 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::num::NonZeroU64;
 use std::sync::Arc;
 
-use clerk_bapi_sys::types;
+use clerk_bapi_sys::{routes, types};
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 
 use crate::error::{Error, ValidationError};
-use crate::http::Handle;
+use crate::http::{Call, Handle};
 use crate::models::{InvitationStatus, OrganizationInvitation, Page};
 use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
@@ -53,36 +52,38 @@ struct ListCore {
     options: RequestOptions,
 }
 
-/// The filters that are set, as the bindings' list builders take them.
-#[derive(Clone, Copy)]
-struct WireFilters<'a> {
-    status: Option<&'a str>,
-    email_address: Option<&'a str>,
-    query: Option<&'a str>,
-    order_by: Option<&'a str>,
-    limit: Option<NonZeroU64>,
-    offset: Option<u64>,
-}
-
-/// Sends one page's request on a route the bindings generate: `$start` begins the request on the
-/// transport `$t`, then each named filter that is set is added; the answer's items become typed
-/// invitations with `$typed`.
-macro_rules! generated_list {
-    (
-        $core:ident, $operation:ident, |$t:ident| $start:expr,
-        [$($filter:ident),* $(,)?], $typed:expr $(,)?
-    ) => {{
-        let filters = $core.wire();
-        let raw = $core
+/// Fetches one page of `$route` (with path arguments `$args`) under `$operation`, sending every
+/// filter of `$core` that is set; the answer's items become typed invitations with `$typed`.
+/// A builder only has setters for the filters its route takes (checked against the spec's
+/// route in the tests), so every filter set here is one the route takes.
+macro_rules! fetch_page {
+    ($core:ident, $operation:ident, $route:ident, $args:expr, $raw:ty, $typed:expr $(,)?) => {{
+        let limit = $core.limit.map(|limit| limit.to_string());
+        let offset = $core.offset.map(|offset| offset.to_string());
+        // In name order, as the generated bindings sent them.
+        let filters = [
+            ("email_address", $core.email_address.as_deref()),
+            ("limit", limit.as_deref()),
+            ("offset", offset.as_deref()),
+            ("order_by", $core.order_by.as_deref()),
+            ("query", $core.query.as_deref()),
+            (
+                "status",
+                $core.status.as_ref().map(InvitationStatus::as_str),
+            ),
+        ];
+        let query: Vec<(&'static str, &str)> = filters
+            .into_iter()
+            .filter_map(|(name, value)| Some((name, value?)))
+            .collect();
+        let args: &[&str] = $args;
+        let raw: $raw = $core
             .handle
-            .execute_with(Operation::$operation, &$core.options, |$t| {
-                let mut request = $start;
-                $(
-                    if let Some(value) = filters.$filter {
-                        request = request.$filter(value);
-                    }
-                )*
-                request.send()
+            .execute_with(Operation::$operation, &$core.options, |t| {
+                t.send(Call {
+                    query: &query,
+                    ..Call::new(&routes::$route, args)
+                })
             })
             .await?;
         Ok(page(raw.data, raw.total_count, $typed))
@@ -140,73 +141,44 @@ impl ListCore {
         Ok(())
     }
 
-    fn wire(&self) -> WireFilters<'_> {
-        WireFilters {
-            status: self.status.as_ref().map(InvitationStatus::as_str),
-            email_address: self.email_address.as_deref(),
-            query: self.query.as_deref(),
-            order_by: self.order_by.as_deref(),
-            limit: self.limit.and_then(NonZeroU64::new),
-            offset: self.offset,
-        }
-    }
-
     /// Validates and fetches one page from the scope's route.
     async fn send(self) -> Result<Page<OrganizationInvitation>, Error> {
         self.validate()?;
         match &self.scope {
-            Scope::Organization(id) => generated_list!(
+            Scope::Organization(id) => fetch_page!(
                 self,
                 ListInvitations,
-                |t| t.sys.list_organization_invitations().organization_id(&**id),
-                [status, email_address, order_by, limit, offset],
+                LIST_ORGANIZATION_INVITATIONS,
+                &[id],
+                types::OrganizationInvitations,
                 OrganizationInvitation::from_raw,
             ),
-            Scope::OrganizationPending(id) => generated_list!(
+            Scope::OrganizationPending(id) => fetch_page!(
                 self,
                 ListPendingInvitations,
-                |t| t
-                    .sys
-                    .list_pending_organization_invitations()
-                    .organization_id(&**id),
-                [limit, offset],
+                LIST_PENDING_ORGANIZATION_INVITATIONS,
+                &[id],
+                types::OrganizationInvitations,
                 OrganizationInvitation::from_raw,
             ),
-            Scope::Instance => generated_list!(
+            Scope::Instance => fetch_page!(
                 self,
                 ListInstanceInvitations,
-                |t| t.sys.list_instance_organization_invitations(),
-                [status, query, order_by, limit, offset],
+                LIST_INSTANCE_ORGANIZATION_INVITATIONS,
+                &[],
+                types::OrganizationInvitationsWithPublicOrganizationData,
                 OrganizationInvitation::from_raw_with_organization,
             ),
-            // Clerk files this route under the `Users` tag, which this crate does not compile (it
-            // would pull in the whole users API): the request is written by hand in
-            // `Transport::get_json`, with the bindings' semantics, on the same execute path.
-            Scope::User(id) => {
-                let mut query = Vec::with_capacity(3);
-                let filters = self.wire();
-                if let Some(limit) = filters.limit {
-                    query.push(("limit", limit.to_string()));
-                }
-                if let Some(offset) = filters.offset {
-                    query.push(("offset", offset.to_string()));
-                }
-                if let Some(status) = filters.status {
-                    query.push(("status", status.to_owned()));
-                }
-                let segments = ["users", &**id, "organization_invitations"];
-                let raw: types::OrganizationInvitationsWithPublicOrganizationData = self
-                    .handle
-                    .execute_with(Operation::ListUserInvitations, &self.options, |t| {
-                        t.get_json(&segments, &query)
-                    })
-                    .await?;
-                Ok(page(
-                    raw.data,
-                    raw.total_count,
-                    OrganizationInvitation::from_raw_with_organization,
-                ))
-            }
+            // Clerk files this route under the `Users` tag, whose operations this crate does not
+            // compile (it would pull in the whole users API); its route is generated all the same.
+            Scope::User(id) => fetch_page!(
+                self,
+                ListUserInvitations,
+                USERS_GET_ORGANIZATION_INVITATIONS,
+                &[id],
+                types::OrganizationInvitationsWithPublicOrganizationData,
+                OrganizationInvitation::from_raw_with_organization,
+            ),
         }
     }
 

@@ -33,11 +33,11 @@
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use clerk_bapi_sys::types;
+use clerk_bapi_sys::{ResponseValue, routes, types};
 use serde_json::{Map, Value};
 
 use crate::error::{Delivery, Error, ErrorCode, UnresolvedError, Unsettled};
-use crate::http::Handle;
+use crate::http::{Call, Handle};
 use crate::models::{InvitationStatus, OrganizationInvitation};
 use crate::operation::Operation;
 use crate::policy::{CallFailure, RequestOptions};
@@ -124,7 +124,7 @@ impl Lookup {
 
 /// How many of an email's newest invitations a lookup reads: the one a call just created is the
 /// newest, and older ones only matter as "already there".
-const LOOKUP_PAGE: std::num::NonZeroU64 = std::num::NonZeroU64::new(10).unwrap();
+const LOOKUP_PAGE: &str = "10";
 
 /// The newest invitations to `email_address` in the organization, in every status.
 pub(crate) async fn lookup_invitations(
@@ -133,15 +133,18 @@ pub(crate) async fn lookup_invitations(
     email_address: &str,
     options: &RequestOptions,
 ) -> Result<Lookup, Error> {
-    let answer = handle
+    let args = [organization_id];
+    let query = [
+        ("email_address", email_address),
+        ("order_by", "-created_at"),
+        ("limit", LOOKUP_PAGE),
+    ];
+    let answer: ResponseValue<types::OrganizationInvitations> = handle
         .execute_raw(Operation::ListInvitations, options, |t| {
-            t.sys
-                .list_organization_invitations()
-                .organization_id(organization_id)
-                .email_address(email_address)
-                .order_by("-created_at")
-                .limit(LOOKUP_PAGE)
-                .send()
+            t.send(Call {
+                query: &query,
+                ..Call::new(&routes::LIST_ORGANIZATION_INVITATIONS, &args)
+            })
         })
         .await?;
     let local_now = handle.clock().now();
@@ -360,13 +363,10 @@ pub(crate) async fn recover_lost_revoke(
     if !settles {
         return Err(failure.error);
     }
+    let args = [organization_id, invitation_id];
     let fetched = handle
         .execute_with(Operation::GetInvitation, options, |t| {
-            t.sys
-                .get_organization_invitation()
-                .organization_id(organization_id)
-                .invitation_id(invitation_id)
-                .send()
+            t.send(Call::new(&routes::GET_ORGANIZATION_INVITATION, &args))
         })
         .await
         .map(OrganizationInvitation::from_raw);

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use clerk_bapi_sys::types;
+use clerk_bapi_sys::{routes, types};
 
 use super::recovery;
 use crate::error::Error;
-use crate::http::Handle;
+use crate::http::{Call, Handle, json_body};
 use crate::models::OrganizationInvitation;
 use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
@@ -40,17 +40,17 @@ impl RevokeInvitation {
         if let Some(user_id) = &self.requesting_user_id {
             validate::id("requesting_user_id", user_id)?;
         }
-        let result = self
+        let json = json_body(&types::RevokeOrganizationInvitationBody {
+            requesting_user_id: self.requesting_user_id.clone(),
+        })?;
+        let args = [&*self.organization_id, self.invitation_id.as_str()];
+        let result: Result<types::OrganizationInvitation, _> = self
             .handle
             .execute_with(Operation::RevokeInvitation, &self.options, |t| {
-                t.sys
-                    .revoke_organization_invitation()
-                    .organization_id(&*self.organization_id)
-                    .invitation_id(self.invitation_id.as_str())
-                    .body(types::RevokeOrganizationInvitationBody {
-                        requesting_user_id: self.requesting_user_id.clone(),
-                    })
-                    .send()
+                t.send(Call {
+                    body: Some(json.clone()),
+                    ..Call::new(&routes::REVOKE_ORGANIZATION_INVITATION, &args)
+                })
             })
             .await;
         match result {

@@ -139,9 +139,15 @@ impl Resilience {
             };
             let outcome = match admitted {
                 Ok(()) => {
-                    attempt(number)
-                        .instrument(tracing::debug_span!("clerk_orgs.attempt", attempt = number))
-                        .await
+                    // Without a subscriber that wants it, the span is skipped rather than
+                    // entered and left on every poll: the attempt future then stays where it
+                    // is instead of being moved into an `Instrumented` wrapper.
+                    let span = tracing::debug_span!("clerk_orgs.attempt", attempt = number);
+                    if span.is_disabled() {
+                        attempt(number).await
+                    } else {
+                        attempt(number).instrument(span).await
+                    }
                 }
                 Err(refused) => match previous_error.take() {
                     // Failing fast is about not starting a call. A retry refused by the budget
