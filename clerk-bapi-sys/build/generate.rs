@@ -113,10 +113,21 @@ fn routes(spec: &Value) -> String {
         }
         let method = operation.method.to_uppercase();
         let path = operation.path;
+        // The literal text around the `{parameters}`, so filling a path in is a few copies.
+        let mut pieces = Vec::new();
+        let mut rest = path;
+        while let Some(open) = rest.find('{') {
+            pieces.push(&rest[..open]);
+            let close = rest[open..]
+                .find('}')
+                .unwrap_or_else(|| panic!("{id}: unclosed parameter in {path}"));
+            rest = &rest[open + close + 1..];
+        }
+        pieces.push(rest);
         out.push_str(&format!(
             "    /// `{method} {path}` ({id})\n    pub static {name}: crate::Route = crate::Route {{ \
              operation_id: {id:?}, method: crate::Method::{method}, path: {path:?}, \
-             query: &{query:?}, success: {success} }};\n"
+             pieces: &{pieces:?}, query: &{query:?}, success: {success} }};\n"
         ));
     }
     out.push_str("    /// Every route above, in the spec's path order.\n    pub static ALL: &[&crate::Route] = &[");

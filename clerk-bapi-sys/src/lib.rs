@@ -127,6 +127,9 @@ pub struct Route {
     pub method: Method,
     /// The path template under the API base, e.g. `/organizations/{organization_id}/invitations`.
     pub path: &'static str,
+    /// The template's literal text around its parameters, one more piece than parameters
+    /// (`["/organizations/", "/invitations"]`).
+    pub pieces: &'static [&'static str],
     /// The names of the query parameters the operation takes.
     pub query: &'static [&'static str],
     /// The one success status the operation documents (the bindings decode only that one).
@@ -158,29 +161,22 @@ impl Route {
     /// percent-encoded as one path segment (everything but RFC 3986's unreserved characters is
     /// escaped, so an argument can never add a segment or a query).
     pub fn write_path(&self, out: &mut String, args: &[&str]) -> Result<(), PathArgumentsError> {
-        let mut args = args.iter();
-        let mut rest = self.path;
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let close = rest[open..]
-                .find('}')
-                .map(|at| open + at)
-                .ok_or(PathArgumentsError {
-                    operation_id: self.operation_id,
-                })?;
-            let arg = args.next().ok_or(PathArgumentsError {
+        let Some((last, pieces)) = self.pieces.split_last() else {
+            return Err(PathArgumentsError {
                 operation_id: self.operation_id,
-            })?;
+            });
+        };
+        if pieces.len() != args.len() {
+            return Err(PathArgumentsError {
+                operation_id: self.operation_id,
+            });
+        }
+        for (piece, arg) in pieces.iter().zip(args) {
+            out.push_str(piece);
             encode_segment(out, arg);
-            rest = &rest[close + 1..];
         }
-        out.push_str(rest);
-        match args.next() {
-            Some(_) => Err(PathArgumentsError {
-                operation_id: self.operation_id,
-            }),
-            None => Ok(()),
-        }
+        out.push_str(last);
+        Ok(())
     }
 }
 

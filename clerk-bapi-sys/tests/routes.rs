@@ -44,6 +44,18 @@ fn every_operation_of_the_vendored_spec_has_its_route() {
         .collect();
     assert_eq!(generated, expected);
     for route in routes::ALL {
+        // The pieces are the template's text around its parameters.
+        let mut rebuilt = String::new();
+        let parameters = route.path.matches('{').count();
+        assert_eq!(route.pieces.len(), parameters + 1, "{}", route.operation_id);
+        for (n, piece) in route.pieces.iter().enumerate() {
+            rebuilt.push_str(piece);
+            if n < parameters {
+                let start = route.path[rebuilt.len()..].find('}').expect("closed") + 1;
+                rebuilt.push_str(&route.path[rebuilt.len()..rebuilt.len() + start]);
+            }
+        }
+        assert_eq!(rebuilt, route.path);
         let operation = &spec["paths"][route.path][route.method.as_str().to_lowercase()];
         assert!(
             operation["responses"][route.success.to_string()].is_object(),
