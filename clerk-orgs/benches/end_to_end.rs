@@ -5,8 +5,9 @@
 //! Without `--bench` (as under `cargo test --benches`) it runs a few requests as a smoke test.
 //! `-- --only N` runs one client (0 clerk-orgs without budgets, 1 clerk-orgs with budgets, 2 raw
 //! bindings, 3 plain), e.g. under `perf`; `-- --only N --calls C` sends C sequential creates after
-//! a warm-up and nothing else (for `valgrind --tool=callgrind`: instructions per create are the
-//! difference of two runs with different C over their difference). `-- --startup` measures
+//! a warm-up and nothing else, on one thread (for `valgrind --tool=callgrind`: instructions per create are the
+//! difference of two runs with different C over their difference); `--tasks` sends those C from
+//! 32 tasks at once, on the same single thread. `-- --startup` measures
 //! `Client::build()` and the RSS after the first request, each client in fresh child processes.
 //!
 //! - The server is a minimal axum app answering every create with one canned invitation, so the
@@ -150,6 +151,9 @@ fn main() {
     // `--only N` (0 clerk-orgs, 1 with budgets, 2 raw bindings, 3 plain) runs one contender.
     let only: Option<usize> = arg("--only").and_then(|n| n.parse().ok());
     let calls: Option<usize> = arg("--calls").and_then(|n| n.parse().ok());
+    // With `--calls`: `--tasks` sends them from 32 tasks at once (still on one thread), to count
+    // what concurrency adds per request.
+    let tasks = args.iter().any(|a| a == "--tasks");
     let (mut server, base_url) = spawn_server();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         if args.iter().any(|a| a == "--startup") {
@@ -158,7 +162,8 @@ fn main() {
         }
         // `--calls` (for callgrind) runs on one thread: the same work, scheduled the same way
         // in every run, so instruction counts do not move with the idle workers' parking.
-        let runtime = if calls.is_some() {
+        // `--threads` keeps the multi-threaded runtime, to look at what two workers add (`perf`).
+        let runtime = if calls.is_some() && !args.iter().any(|a| a == "--threads") {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -168,7 +173,7 @@ fn main() {
                 .build()
         }
         .expect("runtime");
-        runtime.block_on(bench(&base_url, &sizes, only, calls))
+        runtime.block_on(bench(&base_url, &sizes, only, calls, tasks))
     }));
     let _ = server.kill();
     let _ = server.wait();
@@ -459,7 +464,13 @@ fn range(values: &[f64]) -> (f64, f64) {
     (min, max)
 }
 
-async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>, calls: Option<usize>) {
+async fn bench(
+    base_url: &str,
+    sizes: &Sizes,
+    only: Option<usize>,
+    calls: Option<usize>,
+    tasks: bool,
+) {
     // The plain client needs a process-wide rustls provider (reqwest is built without one);
     // clerk-orgs passes its own ring config and does not use it.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -512,7 +523,17 @@ async fn bench(base_url: &str, sizes: &Sizes, only: Option<usize>, calls: Option
     }
     if let Some(calls) = calls {
         for &i in &selected {
-            sequential(&contenders[i], calls).await;
+            let sample = if tasks {
+                concurrent(&contenders[i], calls).await
+            } else {
+                sequential(&contenders[i], calls).await
+            };
+            eprintln!(
+                "{}: {} requests, client CPU {:.1} µs per request",
+                contenders[i].name(),
+                sample.requests,
+                sample.cpu_micros_per_request()
+            );
         }
         return;
     }
