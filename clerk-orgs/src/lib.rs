@@ -189,7 +189,7 @@
 //!
 //! # Webhooks
 //!
-//! With the `webhooks` feature (on by default), `webhooks::Webhook` verifies the Svix-signed
+//! With the `webhooks` feature (off by default), `webhooks::Webhook` verifies the Svix-signed
 //! webhooks Clerk sends and types the organization-invitation and membership events; see
 //! the `webhooks` module.
 //!
