@@ -17,9 +17,9 @@
 //! - Both clients send the same bytes' worth of request (the same JSON body, bearer key,
 //!   `Clerk-API-Version`) over keep-alive HTTP/1.1 on loopback, and decode the whole answer:
 //!   clerk-orgs into its typed `OrganizationInvitation`, plain into a serde struct of the same
-//!   fields. A third contender calls the generated `clerk-bapi-sys` bindings directly (what
-//!   clerk-orgs sends through, without its validation, retry loop, limiter, span or model), to
-//!   show which layer any overhead comes from.
+//!   fields. A third contender calls the generated `clerk-bapi-sys` operations directly
+//!   (clerk-orgs builds its requests on their generated routes and types instead; the
+//!   operations' builders were most of its overhead).
 //! - clerk-orgs runs twice: with its client-side rate limits switched off (`RateLimits::none()`),
 //!   and with budgets on: the default's shape (a create budget and the global one, both GCRA
 //!   limiters on the client's clock, waiting when spent), with limits no run reaches, since with
@@ -320,8 +320,8 @@ enum Contender {
     ClerkOrgs(Client),
     /// Budgets on: a create budget and the global one, never reached.
     ClerkOrgsBudgets(Client),
-    /// The generated bindings clerk-orgs sends through, called directly: no validation, retry
-    /// loop, rate limiter, span or typed model. Shows which layer any overhead comes from.
+    /// The generated operations called directly: no validation, retry loop, rate limiter, span
+    /// or typed model. clerk-orgs sends on their routes and types but not through them.
     Sys(Arc<clerk_bapi_sys::Client>),
     Plain(Arc<Plain>),
 }
