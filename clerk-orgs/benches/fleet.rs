@@ -313,26 +313,25 @@ async fn acquire_cost(redis: &RedisServer) {
         .expect("Redis answers");
     let script = redis::Script::new(include_str!("../src/policy/shared_budgets/acquire.lua"));
     let keys = [
-        "clerk-orgs:{cost}:bulk_create_invitations:tat",
+        "clerk-orgs:{cost}:bulk_create_invitations:log",
         "clerk-orgs:{cost}:bulk_create_invitations:paused",
-        "clerk-orgs:{cost}:all_requests:tat",
+        "clerk-orgs:{cost}:all_requests:log",
         "clerk-orgs:{cost}:all_requests:paused",
     ];
-    // One microsecond apart, a burst of a billion: never refused, always committed.
-    let mut invocation = script.prepare_invoke();
-    invocation.arg("");
-    invocation
-        .key(keys[0])
-        .key(keys[1])
-        .arg(1)
-        .arg(1_000_000_000u64);
-    invocation
-        .key(keys[2])
-        .key(keys[3])
-        .arg(1)
-        .arg(1_000_000_000u64);
+    // A 10 s window (a live key's global budget) that a billion requests cannot fill: never
+    // refused, always logged, so the logs hold every call of the last 10 s, as in a busy fleet.
     let mut samples = Vec::with_capacity(20_000);
-    for round in 0..21_000 {
+    for round in 0..21_000u64 {
+        // A new token per call, as the client makes.
+        let mut invocation = script.prepare_invoke();
+        invocation.arg("").arg(format!("{round:032x}"));
+        for budget in keys.chunks(2) {
+            invocation
+                .key(budget[0])
+                .key(budget[1])
+                .arg(10_000_000u64)
+                .arg(1_000_000_000u64);
+        }
         let start = Instant::now();
         let reply: Vec<i64> = invocation
             .invoke_async(&mut connection)

@@ -25,26 +25,22 @@
 //!   [`RateLimits`](crate::RateLimits) (every process of a fleet must configure the same ones),
 //!   waiting or failing fast as [`LimitMode`](crate::LimitMode) says, never waiting past
 //!   [`RateLimits::max_wait`](crate::RateLimits::max_wait).
-//! - **Atomic.** Each acquire is one Lua script on the Redis server: GCRA, as in
-//!   go-redis/redis_rate (emission interval `T = window / requests`, burst offset
-//!   `T × requests`, one theoretical arrival time per budget), over the route's budget *and* the
-//!   global one together. Both allow the request and both are committed, or neither is and the
-//!   script returns the wait. N processes together never exceed the budget's rate: a full budget
-//!   allows a burst of `requests`, then one request per `T`.
-//! - **Not yet a window log.** The in-process budgets are sliding-window logs (no window of
-//!   Clerk's, however aligned, sees more than `requests`); the shared ones are still GCRA, which
-//!   after a burst can let up to `2 × requests − 1` into one fixed window of Clerk's (the bench
-//!   saw 14 in one sliding 5 s window at a limit of 10, around the opening burst; after the first
-//!   window, 10 in every fixed one). Moving the script to a log (a sorted set per budget) is the
-//!   known next step.
+//! - **Atomic.** Each acquire is one Lua script on the Redis server over the route's budget
+//!   *and* the global one together. Both allow the request and both log it, or neither does
+//!   and the script returns the wait.
+//! - **A window log, as in-process.** Each budget is a sliding-window log (a sorted set of the
+//!   admission times of its last window): a request is admitted only if fewer than `requests`
+//!   were admitted in the `window` before it, so N processes together never put more than
+//!   `requests` into any window of Clerk's, however aligned, and never meet a 429 from the
+//!   client side alone. (Until this release the shared budgets were GCRA, which after a burst
+//!   let up to `2 × requests − 1` into one fixed window.)
 //! - **One clock.** The script reads the Redis server's `TIME`, so hosts whose clocks disagree
 //!   still agree on the budget. Tests and benchmarks on a virtual clock pass the client's time
 //!   instead ([`RedisBudgets::use_client_clock`](crate::RedisBudgets::use_client_clock)).
 //! - **429s are shared.** A 429 one process meets pauses that budget (the route's, or the
 //!   global one for reads, as in-process) for every process until its `Retry-After`, capped at
-//!   `max_wait`. When the pause ends the budget resumes at its steady rate (one request at the
-//!   end of the pause, then one per `T`: the arrival time is set to
-//!   `until + burst offset − T`), not with a burst into the same wall.
+//!   `max_wait`; the log is left as it is, so when the pause ends the budget takes what its
+//!   window allows, as the in-process budgets do.
 //! - **Consulted before sending only.** Redis decides when a request may leave, never whether
 //!   it is sent again: a Redis failure can make a call wait, use the fallback or fail before
 //!   sending, but never lose a call or send it twice.
@@ -76,7 +72,8 @@
 //! # Key layout
 //!
 //! ```text
-//! clerk-orgs:{<namespace>}:<budget>:tat      the budget's theoretical arrival time (µs)
+//! clerk-orgs:{<namespace>}:<budget>:log      a sorted set: one member per admitted request,
+//!                                            scored by its time (µs), the last window's only
 //! clerk-orgs:{<namespace>}:<budget>:paused   until when a 429 closed it (µs)
 //! ```
 //!
@@ -86,8 +83,9 @@
 //!   a fixed label over the key ([`namespace_for_key`](crate::namespace_for_key)). Every process
 //!   holding the key finds the same budgets, and the key cannot be read back from Redis.
 //! - The braces make the namespace a Redis Cluster hash tag: a script's keys share one slot.
-//! - Every key has a TTL (`PX`): a `tat` key expires when the budget is full again, a `paused`
-//!   key when the pause ends, so nothing lingers after the fleet stops.
+//! - Every key has a TTL: a `log` expires one window after its last admission (when nothing in
+//!   it counts any more), a `paused` key when the pause ends, so nothing lingers after the fleet
+//!   stops. A log holds at most `requests` members.
 //!
 //! # Observing it
 //!

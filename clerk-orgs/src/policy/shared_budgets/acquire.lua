@@ -1,11 +1,14 @@
--- Takes one request from every budget in KEYS, all or none: GCRA as in go-redis/redis_rate.
+-- Takes one request from every budget in KEYS, all or none: a sliding-window log per budget,
+-- the rule of the in-process budgets (a request is admitted only if fewer than `requests` were
+-- admitted in the window before it, so no window of Clerk's, however aligned, sees more).
 --
--- KEYS: per budget, its `:tat` key then its `:paused` key.
+-- KEYS: per budget, its `:log` key (a sorted set of admission times) then its `:paused` key.
 -- ARGV[1]: now in microseconds, or '' for the Redis server's TIME (one clock for every host).
--- ARGV[2k], ARGV[2k+1]: budget k's emission interval T and burst offset (T * requests), in µs.
+-- ARGV[2]: a token unique to this call, the member it adds to each log.
+-- ARGV[2k+1], ARGV[2k+2]: budget k's window in µs and its number of requests.
 --
--- Returns {1, 0, 0, 0} when every budget allowed the request (all of them committed), else
--- {0, k, wait_us, paused} for the budget k that needs the longest wait (nothing committed),
+-- Returns {1, 0, 0, 0} when every budget allowed the request (all of them logged it), else
+-- {0, k, wait_us, paused} for the budget k that needs the longest wait (nothing logged),
 -- paused = 1 when a 429 seen by some process is what closes it.
 local now
 if ARGV[1] ~= '' then
@@ -16,37 +19,39 @@ else
 end
 
 local budgets = #KEYS / 2
-local new_tats = {}
-local refused, longest = 0, 0
+local refused, longest, refused_paused = 0, 0, 0
 for k = 1, budgets do
-  local interval = tonumber(ARGV[2 * k])
-  local burst = tonumber(ARGV[2 * k + 1])
-  local tat = now
-  local stored = redis.call('GET', KEYS[2 * k - 1])
-  if stored then
-    tat = math.max(tonumber(stored) or now, now)
-  end
-  local new_tat = tat + interval
-  local wait = new_tat - burst - now
-  if wait > 0 then
-    if wait > longest then
-      refused, longest = k, wait
+  local log, paused_key = KEYS[2 * k - 1], KEYS[2 * k]
+  local window = tonumber(ARGV[2 * k + 1])
+  local requests = tonumber(ARGV[2 * k + 2])
+  local wait, paused = 0, 0
+  local until_us = tonumber(redis.call('GET', paused_key) or '')
+  if until_us and until_us > now then
+    wait, paused = until_us - now, 1
+  else
+    -- An admission at t counts while t + window > now, as in the in-process log.
+    redis.call('ZREMRANGEBYSCORE', log, '-inf', now - window)
+    local count = redis.call('ZCARD', log)
+    if count >= requests then
+      -- The request waits for the admission whose leaving brings the count under the limit.
+      local leaving = redis.call('ZRANGE', log, count - requests, count - requests, 'WITHSCORES')
+      wait = math.max(1, tonumber(leaving[2]) + window - now)
     end
   end
-  new_tats[k] = new_tat
+  if wait > longest then
+    refused, longest, refused_paused = k, wait, paused
+  end
 end
 
 if refused > 0 then
-  local paused = 0
-  if redis.call('EXISTS', KEYS[2 * refused]) == 1 then
-    paused = 1
-  end
-  return {0, refused, math.ceil(longest), paused}
+  return {0, refused, math.ceil(longest), refused_paused}
 end
 
 for k = 1, budgets do
-  -- Past its TAT a budget is full again, which is what a missing key means: let it expire then.
-  local ttl = math.max(1, math.ceil((new_tats[k] - now) / 1000))
-  redis.call('SET', KEYS[2 * k - 1], string.format('%d', new_tats[k]), 'PX', ttl)
+  local log = KEYS[2 * k - 1]
+  local window = tonumber(ARGV[2 * k + 1])
+  redis.call('ZADD', log, now, ARGV[2])
+  -- Once the window has passed, the log holds nothing that counts: let it expire then.
+  redis.call('PEXPIRE', log, math.max(1, math.ceil(window / 1000)))
 end
 return {1, 0, 0, 0}

@@ -1,10 +1,11 @@
 //! [`RedisBudgets`]: Clerk's budgets kept in Redis, so N processes together stay inside them.
 //!
-//! Each acquire is one Lua script (`acquire.lua`, GCRA as in go-redis/redis_rate) over the
-//! route's budget and the global one: both allow the request and both are committed, or nothing
-//! is committed and the script says how long to wait. Time is the Redis server's `TIME`, so
-//! hosts with skewed clocks agree. A 429 runs `pause.lua`, which closes the budget for everyone
-//! until `Retry-After` and lets it resume at its steady rate. See [`crate::fleet`].
+//! Each acquire is one Lua script (`acquire.lua`: a sliding-window log per budget, a sorted set
+//! of admission times, the same rule as the in-process budgets) over the route's budget and the
+//! global one: both allow the request and both log it, or nothing is logged and the script says
+//! how long to wait. Time is the Redis server's `TIME`, so hosts with skewed clocks agree. A 429
+//! runs `pause.lua`, which closes the budget for everyone until `Retry-After`. See
+//! [`crate::fleet`].
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -259,10 +260,9 @@ impl RedisBudgets {
         let keys = |budget: Budget, limit: Option<Limit>| {
             limit.map(|limit| BudgetKeys {
                 budget,
-                interval_us: micros(limit.interval()).max(1),
-                burst_us: micros(limit.interval()).max(1) * u64::from(limit.requests()),
+                window_us: micros(limit.window()).max(1),
                 limit,
-                tat: format!("{prefix}:{}:tat", budget.as_str()),
+                log: format!("{prefix}:{}:log", budget.as_str()),
                 paused: format!("{prefix}:{}:paused", budget.as_str()),
             })
         };
@@ -310,9 +310,9 @@ fn millis(duration: Duration) -> u64 {
 struct BudgetKeys {
     budget: Budget,
     limit: Limit,
-    interval_us: u64,
-    burst_us: u64,
-    tat: String,
+    window_us: u64,
+    /// A sorted set: one member per admitted request, scored by its time (µs).
+    log: String,
     paused: String,
 }
 
@@ -376,13 +376,16 @@ impl Bound {
         }
         loop {
             let mut invocation = ACQUIRE.prepare_invoke();
-            invocation.arg(self.now_arg());
+            // The member this request adds to each log: unique, so two admissions in the same
+            // microsecond are two entries.
+            let token = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+            invocation.arg(self.now_arg()).arg(token);
             for budget in &budgets {
                 invocation
-                    .key(&budget.tat)
+                    .key(&budget.log)
                     .key(&budget.paused)
-                    .arg(budget.interval_us)
-                    .arg(budget.burst_us);
+                    .arg(budget.window_us)
+                    .arg(budget.limit.requests());
             }
             let reply: Vec<i64> = self.call(&invocation).await.map_err(Refusal::Unavailable)?;
             let [allowed, which, wait_us, paused] = reply[..] else {
@@ -440,12 +443,9 @@ impl Bound {
             .min(self.max_wait);
         let mut invocation = PAUSE.prepare_invoke();
         invocation
-            .key(&budget.tat)
             .key(&budget.paused)
             .arg(self.now_arg())
-            .arg(micros(wait))
-            .arg(budget.interval_us)
-            .arg(budget.burst_us);
+            .arg(micros(wait));
         // On failure the warning is already logged, and this process's own budget is paused
         // regardless.
         if let Ok(left_ms) = self.call::<i64>(&invocation).await {
