@@ -32,7 +32,7 @@ impl Unsettled {
 /// A call whose answer was lost, and why looking up the result did not settle it.
 ///
 /// The request may or may not have been processed: [`Error::delivery`] is
-/// [`Delivery::Unknown`]. Running the same create again is safe: Clerk refuses a second pending
+/// [`Delivery::Unknown`](crate::Delivery::Unknown). Running the same create again is safe: Clerk refuses a second pending
 /// invitation for an email, so it either creates it or says it exists.
 #[derive(Debug)]
 pub struct UnresolvedError {

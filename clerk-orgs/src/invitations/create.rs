@@ -19,8 +19,8 @@ use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
 use crate::validate;
 
-/// One invitation to create, alone ([`Invitations::create`]) or in bulk
-/// ([`Invitations::create_bulk`]). Serializes to exactly the JSON Clerk receives.
+/// One invitation to create, alone ([`Invitations::create`](crate::Invitations::create)) or in bulk
+/// ([`Invitations::create_bulk`](crate::Invitations::create_bulk)). Serializes to exactly the JSON Clerk receives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(JsonSchema))]
 pub struct NewInvitation {
@@ -165,7 +165,7 @@ impl NewInvitation {
     }
 }
 
-/// Creates one invitation; see [`Invitations::create`].
+/// Creates one invitation; see [`Invitations::create`](crate::Invitations::create).
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send().await`"]
 pub struct CreateInvitation {
@@ -233,7 +233,7 @@ impl CreateInvitation {
     }
 }
 
-/// Creates 1 to 10 invitations in one request; see [`Invitations::create_bulk`].
+/// Creates 1 to 10 invitations in one request; see [`Invitations::create_bulk`](crate::Invitations::create_bulk).
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send().await`"]
 pub struct CreateInvitationsBulk {

@@ -11,7 +11,7 @@ use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
 use crate::validate;
 
-/// Fetches one invitation; see [`Invitations::get`].
+/// Fetches one invitation; see [`Invitations::get`](crate::Invitations::get).
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send().await`"]
 pub struct GetInvitation {

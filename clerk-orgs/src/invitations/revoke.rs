@@ -13,7 +13,7 @@ use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
 use crate::validate;
 
-/// Revokes a pending invitation; see [`Invitations::revoke`].
+/// Revokes a pending invitation; see [`Invitations::revoke`](crate::Invitations::revoke).
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send().await`"]
 pub struct RevokeInvitation {
