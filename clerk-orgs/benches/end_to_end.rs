@@ -4,7 +4,7 @@
 //! Run: `cargo bench -p clerk-orgs --bench end_to_end` (a plain binary, `harness = false`).
 //! Without `--bench` (as under `cargo test --benches`) it runs a few requests as a smoke test.
 //! `-- --only N` runs one client (0 clerk-orgs without budgets, 1 clerk-orgs with budgets, 2 raw
-//! bindings, 3 plain), e.g. under `perf`; `-- --only N --calls C` sends C sequential creates after
+//! bindings, 3 plain, 4 plain sending clerk-orgs' `User-Agent` and `Accept` too), e.g. under `perf`; `-- --only N --calls C` sends C sequential creates after
 //! a warm-up and nothing else, on one thread (for `valgrind --tool=callgrind`: instructions per create are the
 //! difference of two runs with different C over their difference); `--tasks` sends those C from
 //! 32 tasks at once, on the same single thread. `-- --startup` measures
@@ -148,7 +148,8 @@ fn main() {
     } else {
         SMOKE
     };
-    // `--only N` (0 clerk-orgs, 1 with budgets, 2 raw bindings, 3 plain) runs one contender.
+    // `--only N` (0 clerk-orgs, 1 with budgets, 2 raw bindings, 3 plain, 4 plain with
+    // clerk-orgs' headers) runs one contender.
     let only: Option<usize> = arg("--only").and_then(|n| n.parse().ok());
     let calls: Option<usize> = arg("--calls").and_then(|n| n.parse().ok());
     // With `--calls`: `--tasks` sends them from 32 tasks at once (still on one thread), to count
@@ -251,6 +252,7 @@ fn startup_child(which: &str, base_url: &str) {
                 .build()
                 .expect("reqwest client"),
             url: format!("{base_url}/v1/organizations/{ORG}/invitations"),
+            same_headers: false,
         }))
     } else {
         Contender::ClerkOrgsBudgets(
@@ -329,6 +331,9 @@ enum Contender {
 struct Plain {
     http: reqwest::Client,
     url: String,
+    /// Also sends clerk-orgs' `User-Agent` and `Accept: application/json`: the same request
+    /// headers as clerk-orgs, so the difference is the client's work alone.
+    same_headers: bool,
 }
 
 impl Contender {
@@ -337,6 +342,7 @@ impl Contender {
             Contender::ClerkOrgs(_) => "clerk-orgs, budgets off",
             Contender::ClerkOrgsBudgets(_) => "clerk-orgs, budgets on",
             Contender::Sys(_) => "clerk-bapi-sys (raw)",
+            Contender::Plain(plain) if plain.same_headers => "plain, clerk-orgs' headers",
             Contender::Plain(_) => "plain reqwest+serde_json",
         }
     }
@@ -381,11 +387,17 @@ impl Contender {
                 std::hint::black_box(invitation.into_inner());
             }
             Contender::Plain(plain) => {
-                let response = plain
+                let mut request = plain
                     .http
                     .post(&plain.url)
                     .bearer_auth(KEY)
-                    .header("Clerk-API-Version", clerk_bapi_sys::CLERK_API_VERSION)
+                    .header("Clerk-API-Version", clerk_bapi_sys::CLERK_API_VERSION);
+                if plain.same_headers {
+                    request = request
+                        .header(reqwest::header::USER_AGENT, clerk_orgs::USER_AGENT)
+                        .header(reqwest::header::ACCEPT, "application/json");
+                }
+                let response = request
                     .json(&PlainCreateBody::example())
                     .send()
                     .await
@@ -504,15 +516,19 @@ async fn bench(
             .build()
             .expect("reqwest client"),
     )));
-    let plain = Contender::Plain(Arc::new(Plain {
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("reqwest client"),
-        url: format!("{base_url}/v1/organizations/{ORG}/invitations"),
-    }));
-    let contenders = [ours, ours_with_budgets, sys, plain];
+    let plain = |same_headers| {
+        Contender::Plain(Arc::new(Plain {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("reqwest client"),
+            url: format!("{base_url}/v1/organizations/{ORG}/invitations"),
+            same_headers,
+        }))
+    };
+    let contenders = [ours, ours_with_budgets, sys, plain(false), plain(true)];
     const PLAIN: usize = 3;
+    const SAME_HEADERS: usize = 4;
     let selected: Vec<usize> = (0..contenders.len())
         .filter(|i| only.is_none_or(|only| only == *i))
         .collect();
@@ -544,23 +560,24 @@ async fn bench(
         sizes.rounds
     );
     println!(
-        "{:<11} {:<26} {:>8} {:>11} {:>14} {:>26} {:>26}",
+        "{:<11} {:<26} {:>8} {:>11} {:>14} {:>26} {:>26} {:>26}",
         "mode",
         "client",
         "requests",
         "requests/s",
         "client CPU/req",
         "throughput ratio: median",
-        "CPU/req ratio: median"
+        "CPU/req ratio: median",
+        "CPU/req vs same headers"
     );
     for (mode, requests) in [
         ("sequential", sizes.sequential),
         ("32 tasks", sizes.concurrent),
     ] {
-        let mut samples: [Vec<Sample>; 4] = Default::default();
+        let mut samples: [Vec<Sample>; 5] = Default::default();
         for round in 0..sizes.rounds {
             // Rotate who goes first, so drift in the machine's load hits all alike.
-            for i in (0..4).map(|k| (round + k) % 4) {
+            for i in (0..5).map(|k| (round + k) % 5) {
                 if !selected.contains(&i) {
                     continue;
                 }
@@ -579,15 +596,16 @@ async fn bench(
                 .map(Sample::cpu_micros_per_request)
                 .collect();
             // Paired by round: the contenders of one round ran back to back, under the same load.
-            let ratios = |f: fn(&Sample) -> f64| -> Option<Vec<f64>> {
-                (samples[PLAIN].len() == samples[i].len() && i != PLAIN).then(|| {
+            let ratios_to = |base: usize, f: fn(&Sample) -> f64| -> Option<Vec<f64>> {
+                (samples[base].len() == samples[i].len() && i != base).then(|| {
                     samples[i]
                         .iter()
-                        .zip(&samples[PLAIN])
+                        .zip(&samples[base])
                         .map(|(ours, plain)| f(ours) / f(plain))
                         .collect()
                 })
             };
+            let ratios = |f: fn(&Sample) -> f64| ratios_to(PLAIN, f);
             let show = |ratios: Option<Vec<f64>>| match ratios {
                 Some(ratios) => {
                     let (min, max) = range(&ratios);
@@ -596,7 +614,7 @@ async fn bench(
                 None => "-".to_owned(),
             };
             println!(
-                "{:<11} {:<26} {:>8} {:>11.0} {:>11.1} µs {:>26} {:>26}",
+                "{:<11} {:<26} {:>8} {:>11.0} {:>11.1} µs {:>26} {:>26} {:>26}",
                 mode,
                 contenders[i].name(),
                 requests,
@@ -604,6 +622,7 @@ async fn bench(
                 median(cpus),
                 show(ratios(Sample::per_second)),
                 show(ratios(Sample::cpu_micros_per_request)),
+                show(ratios_to(SAME_HEADERS, Sample::cpu_micros_per_request)),
             );
         }
     }
