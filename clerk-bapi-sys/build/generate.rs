@@ -90,11 +90,22 @@ fn routes(spec: &Value) -> String {
             "two operations are named {name}"
         );
         order.push(name.clone());
-        let success = operation.operation["responses"]
+        // Exactly one success, as the bindings decode it: a second one would need the request
+        // path to decode two shapes, so the build says so instead of picking one.
+        let successes: Vec<u16> = operation.operation["responses"]
             .as_object()
-            .and_then(|responses| responses.keys().find(|status| status.starts_with('2')))
-            .and_then(|status| status.parse::<u16>().ok())
-            .unwrap_or_else(|| panic!("{id} documents no numeric 2xx response"));
+            .into_iter()
+            .flat_map(|responses| responses.keys())
+            .filter(|status| status.starts_with('2'))
+            .map(|status| {
+                status
+                    .parse::<u16>()
+                    .unwrap_or_else(|_| panic!("{id}: success status {status} is not a number"))
+            })
+            .collect();
+        let [success] = successes[..] else {
+            panic!("{id} documents {successes:?} as success; the routes expect exactly one");
+        };
         // Query parameters, the path item's first; `$ref`s resolve to components.
         let mut query: Vec<&str> = Vec::new();
         let own = operation

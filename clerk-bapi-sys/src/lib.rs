@@ -137,20 +137,18 @@ pub struct Route {
 }
 
 /// [`Route::write_path`] was given a different number of arguments than the template has
-/// parameters.
+/// parameters, or an argument that cannot stand for one segment (empty, `.` or `..`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathArgumentsError {
     /// The operation whose path was being written.
     pub operation_id: &'static str,
+    /// What is wrong with the arguments.
+    pub reason: &'static str,
 }
 
 impl std::fmt::Display for PathArgumentsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "wrong number of path arguments for {}",
-            self.operation_id
-        )
+        write!(f, "{} for {}", self.reason, self.operation_id)
     }
 }
 
@@ -159,17 +157,22 @@ impl std::error::Error for PathArgumentsError {}
 impl Route {
     /// Appends the path to `out`, each `{parameter}` replaced, in order, by the next of `args`
     /// percent-encoded as one path segment (everything but RFC 3986's unreserved characters is
-    /// escaped, so an argument can never add a segment or a query).
+    /// escaped, so an argument can never add a segment or a query). An empty, `.` or `..`
+    /// argument is refused: it would name no segment, or the segment above once the URL is
+    /// normalized.
     pub fn write_path(&self, out: &mut String, args: &[&str]) -> Result<(), PathArgumentsError> {
+        let error = |reason| PathArgumentsError {
+            operation_id: self.operation_id,
+            reason,
+        };
         let Some((last, pieces)) = self.pieces.split_last() else {
-            return Err(PathArgumentsError {
-                operation_id: self.operation_id,
-            });
+            return Err(error("no path template"));
         };
         if pieces.len() != args.len() {
-            return Err(PathArgumentsError {
-                operation_id: self.operation_id,
-            });
+            return Err(error("wrong number of path arguments"));
+        }
+        if args.iter().any(|arg| matches!(*arg, "" | "." | "..")) {
+            return Err(error("an empty, `.` or `..` path argument"));
         }
         for (piece, arg) in pieces.iter().zip(args) {
             out.push_str(piece);

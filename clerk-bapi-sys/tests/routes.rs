@@ -107,3 +107,20 @@ fn a_wrong_number_of_path_arguments_is_an_error_not_a_wrong_url() {
         .write_path(&mut String::new(), &[])
         .expect("no parameters, no arguments");
 }
+
+#[test]
+fn an_argument_that_is_no_segment_is_an_error() {
+    let route = &routes::GET_ORGANIZATION_INVITATION;
+    for bad in ["", ".", ".."] {
+        let error = route
+            .write_path(&mut String::new(), &["org_1", bad])
+            .expect_err("not one segment");
+        assert!(error.to_string().contains("`..`"), "{error}");
+    }
+    // Dots inside an id are fine: escaped or not, they are one segment.
+    let mut path = String::new();
+    route
+        .write_path(&mut path, &["org.1", "...x"])
+        .expect("ordinary segments");
+    assert_eq!(path, "/organizations/org.1/invitations/...x");
+}

@@ -21,8 +21,8 @@
 //!   (clerk-orgs builds its requests on their generated routes and types instead; the
 //!   operations' builders were most of its overhead).
 //! - clerk-orgs runs twice: with its client-side rate limits switched off (`RateLimits::none()`),
-//!   and with budgets on: the default's shape (a create budget and the global one, both GCRA
-//!   limiters on the client's clock, waiting when spent), with limits no run reaches, since with
+//!   and with budgets on: the default's shape (a create budget and the global one, both
+//!   sliding-window logs on the client's clock, waiting when spent), with limits no run reaches, since with
 //!   Clerk's defaults it would, by design, send 250 creates an hour. Its retry policy is the
 //!   default (no request fails, so nothing is retried).
 //! - Sequential: one task, one request at a time. Concurrent: 32 tasks sharing one client.

@@ -30,9 +30,11 @@
 //!   and the script returns the wait.
 //! - **A window log, as in-process.** Each budget is a sliding-window log (a sorted set of the
 //!   admission times of its last window): a request is admitted only if fewer than `requests`
-//!   were admitted in the `window` before it, so N processes together never put more than
-//!   `requests` into any window of Clerk's, however aligned, and never meet a 429 from the
-//!   client side alone. (Until this release the shared budgets were GCRA, which after a burst
+//!   were admitted in the `window` before it, so N processes together never admit more than
+//!   `requests` within any window, however aligned. What Clerk counts is arrivals, which trail
+//!   admissions by the time a request takes to get there: a call admitted at the very end of one
+//!   of Clerk's windows can land in the next (the fleet bench saw 11 in one sliding 5 s window at
+//!   a limit of 10, and never more than 10 in a fixed window, with no 429). (Until this release the shared budgets were GCRA, which after a burst
 //!   let up to `2 × requests − 1` into one fixed window.)
 //! - **One clock.** The script reads the Redis server's `TIME`, so hosts whose clocks disagree
 //!   still agree on the budget. Tests and benchmarks on a virtual clock pass the client's time

@@ -46,6 +46,19 @@ async fn a_create_whose_answer_was_lost_is_returned_once() {
     // The lost create, its retry (a duplicate_record), and the lookup of the pending one.
     assert_eq!(world.creates(), 2);
     assert_eq!(world.lists(), 1);
+    // The lookup on the wire: the email's newest invitations, in every status.
+    let lookup = world
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "GET")
+        .expect("the lookup");
+    assert_eq!(
+        lookup.path_and_query,
+        format!(
+            "/v1/organizations/{ORG}/invitations?email_address={}&limit=10&order_by=-created_at",
+            email(1).replace('@', "%40")
+        )
+    );
 }
 
 #[tokio::test]

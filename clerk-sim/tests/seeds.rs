@@ -107,8 +107,8 @@ fn lost_bulk_then_garbled_duplicate_does_not_turn_invited_into_already_invited()
 }
 
 /// Bug B. With no fault at all, one client sends 6 bulk creates within one of the fake's fixed
-/// 60 s windows under a 5-per-60 s budget: the GCRA budget allows a burst of 5 and then one more
-/// every 12 s, so a fixed window sees up to 2N-1.
+/// 60 s windows under a 5-per-60 s budget: the GCRA budget it had then allowed a burst of 5 and
+/// then one more every 12 s, so a fixed window saw up to 2N-1 (the budgets are window logs now).
 #[test]
 fn budgets_stay_inside_fixed_windows() {
     let report = replay(157, "");

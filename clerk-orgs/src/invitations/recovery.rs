@@ -134,10 +134,11 @@ pub(crate) async fn lookup_invitations(
     options: &RequestOptions,
 ) -> Result<Lookup, Error> {
     let args = [organization_id];
+    // In name order, as the generated bindings sent them.
     let query = [
         ("email_address", email_address),
-        ("order_by", "-created_at"),
         ("limit", LOOKUP_PAGE),
+        ("order_by", "-created_at"),
     ];
     let answer: ResponseValue<types::OrganizationInvitations> = handle
         .execute_raw(Operation::ListInvitations, options, |t| {
