@@ -4,7 +4,8 @@
 //! Run: `cargo bench -p clerk-orgs --bench end_to_end` (a plain binary, `harness = false`).
 //! Without `--bench` (as under `cargo test --benches`) it runs a few requests as a smoke test.
 //! `-- --only N` runs one client (0 clerk-orgs without budgets, 1 clerk-orgs with budgets, 2 raw
-//! bindings, 3 plain, 4 plain sending clerk-orgs' `User-Agent` and `Accept` too), e.g. under `perf`; `-- --only N --calls C` sends C sequential creates after
+//! bindings, 3 plain, 4 plain sending clerk-orgs' `User-Agent` and `Accept` too, 5 clerk-rs 0.5.0),
+//! e.g. under `perf`; `-- --only N --calls C` sends C sequential creates after
 //! a warm-up and nothing else, on one thread (for `valgrind --tool=callgrind`: instructions per create are the
 //! difference of two runs with different C over their difference); `--tasks` sends those C from
 //! 32 tasks at once, on the same single thread. `-- --startup` measures
@@ -19,7 +20,10 @@
 //!   clerk-orgs into its typed `OrganizationInvitation`, plain into a serde struct of the same
 //!   fields. A third contender calls the generated `clerk-bapi-sys` operations directly
 //!   (clerk-orgs builds its requests on their generated routes and types instead; the
-//!   operations' builders were most of its overhead).
+//!   operations' builders were most of its overhead). A fourth is plain reqwest sending
+//!   clerk-orgs' `User-Agent` and `Accept` as well (the same request headers; the table's last
+//!   column is the ratio to it), and a fifth the community crate clerk-rs 0.5.0 (which sends its
+//!   own `User-Agent` and no `Accept: application/json`).
 //! - clerk-orgs runs twice: with its client-side rate limits switched off (`RateLimits::none()`),
 //!   and with budgets on: the default's shape (a create budget and the global one, both
 //!   sliding-window logs on the client's clock, waiting when spent), with limits no run reaches, since with
@@ -149,7 +153,7 @@ fn main() {
         SMOKE
     };
     // `--only N` (0 clerk-orgs, 1 with budgets, 2 raw bindings, 3 plain, 4 plain with
-    // clerk-orgs' headers) runs one contender.
+    // clerk-orgs' headers, 5 clerk-rs) runs one contender.
     let only: Option<usize> = arg("--only").and_then(|n| n.parse().ok());
     let calls: Option<usize> = arg("--calls").and_then(|n| n.parse().ok());
     // With `--calls`: `--tasks` sends them from 32 tasks at once (still on one thread), to count
@@ -326,6 +330,8 @@ enum Contender {
     /// or typed model. clerk-orgs sends on their routes and types but not through them.
     Sys(Arc<clerk_bapi_sys::Client>),
     Plain(Arc<Plain>),
+    /// clerk-rs 0.5.0, the community crate: its generated function for the same create.
+    ClerkRs(Arc<clerk_rs::ClerkConfiguration>),
 }
 
 struct Plain {
@@ -344,6 +350,7 @@ impl Contender {
             Contender::Sys(_) => "clerk-bapi-sys (raw)",
             Contender::Plain(plain) if plain.same_headers => "plain, clerk-orgs' headers",
             Contender::Plain(_) => "plain reqwest+serde_json",
+            Contender::ClerkRs(_) => "clerk-rs 0.5.0",
         }
     }
 
@@ -406,6 +413,26 @@ impl Contender {
                 let body = response.bytes().await.expect("plain body");
                 let invitation: PlainInvitation =
                     serde_json::from_slice(&body).expect("plain decode");
+                std::hint::black_box(invitation);
+            }
+            Contender::ClerkRs(configuration) => {
+                use clerk_rs::models::CreateOrganizationInvitationRequest;
+                let serde_json::Value::Object(metadata) = json!({"team": "core"}) else {
+                    unreachable!("an object literal")
+                };
+                let mut body =
+                    CreateOrganizationInvitationRequest::new(EMAIL.to_owned(), "org:member".into());
+                body.inviter_user_id = Some(Some(INVITER.to_owned()));
+                body.public_metadata = Some(Some(metadata.into_iter().collect()));
+                body.expires_in_days = Some(Some(7));
+                let invitation =
+                    clerk_rs::apis::organization_invitations_api::create_organization_invitation(
+                        configuration,
+                        ORG,
+                        Some(body),
+                    )
+                    .await
+                    .expect("clerk-rs create");
                 std::hint::black_box(invitation);
             }
         }
@@ -526,7 +553,17 @@ async fn bench(
             same_headers,
         }))
     };
-    let contenders = [ours, ours_with_budgets, sys, plain(false), plain(true)];
+    let clerk_rs = Contender::ClerkRs(Arc::new(
+        clerk_rs::ClerkConfiguration::new(KEY).with_base_path(format!("{base_url}/v1")),
+    ));
+    let contenders = [
+        ours,
+        ours_with_budgets,
+        sys,
+        plain(false),
+        plain(true),
+        clerk_rs,
+    ];
     const PLAIN: usize = 3;
     const SAME_HEADERS: usize = 4;
     let selected: Vec<usize> = (0..contenders.len())
@@ -574,10 +611,10 @@ async fn bench(
         ("sequential", sizes.sequential),
         ("32 tasks", sizes.concurrent),
     ] {
-        let mut samples: [Vec<Sample>; 5] = Default::default();
+        let mut samples: [Vec<Sample>; 6] = Default::default();
         for round in 0..sizes.rounds {
             // Rotate who goes first, so drift in the machine's load hits all alike.
-            for i in (0..5).map(|k| (round + k) % 5) {
+            for i in (0..6).map(|k| (round + k) % 6) {
                 if !selected.contains(&i) {
                     continue;
                 }
