@@ -230,7 +230,10 @@ pub fn limit_body(response: reqwest::Response, max: usize) -> reqwest::Response 
 // Header names as constants: a `&str` name is parsed and checked on every request.
 const PROGENITOR_API_VERSION: reqwest::header::HeaderName =
     reqwest::header::HeaderName::from_static("api-version");
-const CLERK_API_VERSION_NAME: reqwest::header::HeaderName =
+
+/// [`CLERK_API_VERSION_HEADER`] as a ready header name, for hand-written requests (a `&str`
+/// name is parsed and checked on every request).
+pub const CLERK_API_VERSION_NAME: reqwest::header::HeaderName =
     reqwest::header::HeaderName::from_static(CLERK_API_VERSION_HEADER);
 
 /// Headers a request's map has room for before it leaves the bindings (twelve: an index of 16).

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use clerk_bapi_sys::{ResponseValue, Route};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -68,8 +68,6 @@ impl<'a> Call<'a> {
 }
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
-const CLERK_API_VERSION_NAME: HeaderName =
-    HeaderName::from_static(clerk_bapi_sys::CLERK_API_VERSION_HEADER);
 
 /// Headers a request's map has room for from the start: ours (accept, content type, API
 /// version), the client's defaults (authorization, user agent) and hyper's (host, content
@@ -123,7 +121,7 @@ impl Transport {
         headers.reserve(RESERVED_HEADERS);
         headers.insert(ACCEPT, APPLICATION_JSON);
         headers.insert(
-            CLERK_API_VERSION_NAME,
+            clerk_bapi_sys::CLERK_API_VERSION_NAME,
             HeaderValue::from_static(clerk_bapi_sys::CLERK_API_VERSION),
         );
         if let Some(body) = call.body {
