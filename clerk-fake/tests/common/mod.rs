@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod binary;
+pub mod receiver;
 pub mod spec;
 
 use std::time::Duration;
