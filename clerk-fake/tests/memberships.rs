@@ -140,13 +140,7 @@ async fn create_refusals_are_clerk_s_in_clerk_s_order() {
     ];
     for (path, body, status, code) in cases {
         let reply = api.post(path, body.clone()).await;
-        assert_eq!(
-            reply.status.as_u16(),
-            status,
-            "{path} {body}: {:#}",
-            reply.body
-        );
-        assert_eq!(reply.error_code(), code, "{path} {body}");
+        reply.assert_error(status, code, &format!("{path} {body}"));
     }
     let ghost = api
         .post(
@@ -278,13 +272,7 @@ async fn update_refusals() {
     ];
     for (path, body, status, code) in cases {
         let reply = api.patch(path, body.clone()).await;
-        assert_eq!(
-            reply.status.as_u16(),
-            status,
-            "{path} {body}: {:#}",
-            reply.body
-        );
-        assert_eq!(reply.error_code(), code, "{path} {body}");
+        reply.assert_error(status, code, &format!("{path} {body}"));
     }
     assert_eq!(api.fake.membership(ORG, MEMBER).unwrap().role, MEMBER_ROLE);
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{CREATOR_MINIMUM_PERMISSIONS, Change, SeedError, Store, User};
+use super::{CREATOR_MINIMUM_PERMISSIONS, Change, SeedError, Store, User, paginate};
 use crate::errors::ApiError;
 
 /// The system permission that lets a member manage the organization's memberships (and, in the
@@ -582,14 +582,9 @@ impl Store {
                 by_value.then(a.0.cmp(&b.0))
             });
         }
-        if sort.descending {
-            matches.reverse();
-        }
-        let total = matches.len();
-        let page = matches
+        let (page, total) = paginate(matches, sort.descending, query.offset, query.limit);
+        let page = page
             .into_iter()
-            .skip(query.offset)
-            .take(query.limit)
             .map(|(_, membership, _)| membership.clone())
             .collect();
         (page, total)

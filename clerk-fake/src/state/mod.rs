@@ -174,6 +174,22 @@ pub enum SeedError {
     InvitationNotPending(String),
 }
 
+/// One page of `items` (sorted ascending; reversed first when `descending`) and how many
+/// there are in all.
+fn paginate<T>(
+    mut items: Vec<T>,
+    descending: bool,
+    offset: usize,
+    limit: usize,
+) -> (Vec<T>, usize) {
+    if descending {
+        items.reverse();
+    }
+    let total = items.len();
+    let page = items.into_iter().skip(offset).take(limit).collect();
+    (page, total)
+}
+
 /// One change the store made, noted for the webhook layer (which renders it as an event).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Change {

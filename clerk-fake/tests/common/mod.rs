@@ -41,6 +41,12 @@ impl Reply {
         self.body["errors"][0]["code"].as_str().unwrap_or("")
     }
 
+    /// Asserts an error answer's status and first code; `context` names the case on failure.
+    pub fn assert_error(&self, status: u16, code: &str, context: &str) {
+        assert_eq!(self.status.as_u16(), status, "{context}: {:#}", self.body);
+        assert_eq!(self.error_code(), code, "{context}");
+    }
+
     /// The `Retry-After` header in seconds; panics if there is none.
     pub fn retry_after(&self) -> u64 {
         self.headers["retry-after"]
