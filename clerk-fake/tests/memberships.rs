@@ -507,3 +507,28 @@ async fn seeding_reports_what_does_not_exist() {
     assert_eq!((changed.id, changed.role.as_str()), (id, MEMBER_ROLE));
     assert_eq!(api.fake.all_memberships().len(), 2);
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_a_json_object_is_clerk_s_request_body_invalid() {
+    let api = Api::new().await;
+    let cases = [
+        (Method::POST, MEMBERSHIPS.to_owned(), "not json"),
+        (Method::PATCH, format!("{MEMBERSHIPS}/{MEMBER}"), "[1]"),
+        (
+            Method::PATCH,
+            format!("{MEMBERSHIPS}/{MEMBER}/metadata"),
+            "\"x\"",
+        ),
+    ];
+    for (method, path, body) in cases {
+        let reply = api
+            .send(
+                api.request(method, &path)
+                    .header("content-type", "application/json")
+                    .body(body),
+            )
+            .await;
+        reply.assert_error(400, "request_body_invalid", &format!("{path} {body}"));
+    }
+    assert_eq!(api.fake.membership(ORG, MEMBER).unwrap().role, MEMBER_ROLE);
+}
