@@ -25,9 +25,7 @@ pub use memberships::Membership;
 pub(crate) use memberships::{
     MemberScope, MembershipQuery, MembershipSort, MetadataPatch, NewMembership, SortField,
 };
-pub(crate) use roles::{
-    CREATOR_MINIMUM_PERMISSIONS, NewRole, RoleQuery, RoleSort, StoredPermission, is_valid_role_key,
-};
+pub(crate) use roles::{NewRole, RoleQuery, RoleSort, StoredPermission, is_valid_role_key};
 pub use roles::{Permission, Role, StoredRole};
 
 /// The role every organization has for administrators: all system permissions.

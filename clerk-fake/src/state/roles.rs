@@ -59,7 +59,7 @@ const MEMBER_PERMISSIONS: [&str; 2] = ["org:sys_memberships:read", "org:sys_bill
 
 /// What Clerk requires of the creator role, and so what at least one member of an organization
 /// keeps (the fake's reading of `organization_minimum_permissions_needed`).
-pub(crate) const CREATOR_MINIMUM_PERMISSIONS: [&str; 3] = [
+const CREATOR_MINIMUM_PERMISSIONS: [&str; 3] = [
     "org:sys_memberships:manage",
     "org:sys_memberships:read",
     "org:sys_profile:delete",
