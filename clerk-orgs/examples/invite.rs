@@ -405,6 +405,7 @@ async fn run(args: Args) -> Result<ExitCode, Vec<Problem>> {
         .map(|(outcome, count)| format!("{count} {outcome}"))
         .collect();
     eprintln!("{}", summary.join(", "));
+    report_shared_budgets();
     if let Some(fake) = &fake {
         let paced = fake.clock().now_ms().saturating_sub(fake_started_ms);
         if paced >= 1_000 {
@@ -684,10 +685,15 @@ fn configure(builder: ClientBuilder, args: &Args) -> Result<ClientBuilder, Strin
     }
 }
 
+/// The shared budgets of the run, kept to report their counters at the end.
+#[cfg(feature = "redis")]
+static SHARED_BUDGETS: std::sync::OnceLock<clerk_orgs::RedisBudgets> = std::sync::OnceLock::new();
+
 #[cfg(feature = "redis")]
 fn with_redis(builder: ClientBuilder, url: &str) -> Result<ClientBuilder, String> {
     let budgets = clerk_orgs::RedisBudgets::new(url).map_err(|e| e.to_string())?;
     eprintln!("Sharing Clerk's budgets through Redis ({budgets:?}).");
+    let _ = SHARED_BUDGETS.set(budgets.clone());
     Ok(builder.shared_budgets(budgets))
 }
 
@@ -695,6 +701,27 @@ fn with_redis(builder: ClientBuilder, url: &str) -> Result<ClientBuilder, String
 fn with_redis(_: ClientBuilder, _: &str) -> Result<ClientBuilder, String> {
     Err("--redis (or REDIS_URL) needs the example built with `--features redis`".to_owned())
 }
+
+/// What the shared budgets did during the run (with --redis).
+#[cfg(feature = "redis")]
+fn report_shared_budgets() {
+    if let Some(budgets) = SHARED_BUDGETS.get() {
+        let stats = budgets.stats();
+        eprintln!(
+            "shared budgets: {} acquired, {} waits, {} fallbacks, {} failed calls, \
+             {} pauses shared, {} Redis errors",
+            stats.acquired,
+            stats.waits,
+            stats.fallbacks,
+            stats.failed_calls,
+            stats.pauses_shared,
+            stats.redis_errors
+        );
+    }
+}
+
+#[cfg(not(feature = "redis"))]
+fn report_shared_budgets() {}
 
 /// Starts the embedded fake, seeds what the run needs and returns a client for it.
 async fn start_fake(

@@ -4,31 +4,29 @@
 //! never losing or doubling a call.
 //!
 //! The in-process tests run on clerk-fake's virtual clock, with the scripts reading it too
-//! (`use_client_clock`), so hours of budgets play out at once. The multi-process test runs four
-//! `invite` example processes against one fake on a real clock with scaled-down limits.
+//! (`use_client_clock`), so hours of budgets play out at once. The multi-process tests run four
+//! `invite` example processes against one fake on a real clock with scaled-down limits, and
+//! judge by the arrival times the fake recorded (`support/fleet.rs`).
 
 #![cfg(feature = "redis")]
 
-#[path = "support/example_binary.rs"]
-mod example_binary;
+#[path = "support/fleet.rs"]
+mod fleet;
 #[path = "support/redis_server.rs"]
 mod redis_server;
 mod support;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use clerk_fake::{
-    ADMIN_ROLE, FakeClerk, Fault, Organization, RateLimits as FakeLimits, RetryAfter, Route, User,
-};
+use clerk_fake::{FakeClerk, Fault, RateLimits as FakeLimits, RetryAfter, Route};
 use clerk_orgs::{
     Budget, Client, Delivery, Error, Limit, LimitMode, NewInvitation, RateLimits, RedisBudgets,
     RedisFailure, RetryPolicy, Role, namespace_for_key,
 };
+use fleet::{Fleet, Invited};
 use futures::StreamExt;
 use redis_server::RedisServer;
 use support::{ORG, World, email};
@@ -455,112 +453,96 @@ async fn fail_call_mode_fails_before_sending_with_a_clear_error() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Four processes, one fake, one Redis.
+// Four `invite` processes, one real-clock fake, one Redis; arrival times are the fake's.
 
-const PROCESSES: usize = 4;
-const PER_PROCESS: usize = 50;
+/// The fleet of the multi-process tests: 10 bulk calls per 2 s on the fake and in every client
+/// (long enough that scheduling on a busy machine is small beside it), sharing through `redis`.
+fn fleet_of(redis: &RedisServer, per_process: usize) -> Fleet {
+    Fleet {
+        processes: 4,
+        per_process,
+        requests: 10,
+        window: Duration::from_secs(2),
+        extra: vec!["--redis".to_owned(), redis.url()],
+    }
+}
 
-/// The `invite` example, built with the `redis` feature on first use.
-fn example() -> &'static Path {
-    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| example_binary::build("invite", &["redis"]))
+/// Every process exited 0 (everyone invited), and the fake holds exactly one invitation per
+/// person: nobody lost, nobody invited twice.
+fn assert_everyone_invited_once(fake: &FakeClerk, fleet: &Fleet, outputs: &[Output]) {
+    for output in outputs {
+        assert!(output.status.success(), "{}", fleet::describe(output));
+    }
+    let invited = Invited::of(fake, fleet);
+    assert_eq!(invited.duplicates(), 0, "invited twice");
+    assert!(invited.missing.is_empty(), "lost: {:?}", invited.missing);
+    assert_eq!(invited.distinct, fleet.people());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_processes_share_the_bulk_budget_of_one_fake() {
-    let Some(redis) = RedisServer::start("four_processes_share_the_bulk_budget") else {
+async fn four_processes_never_exceed_the_limit_in_any_sliding_window() {
+    let Some(redis) = RedisServer::start("four_processes_never_exceed_the_limit") else {
         return;
     };
-    // Scaled down: 10 bulk calls per 5 s, on a real clock (the processes cannot share a
-    // virtual one). Everything else as Clerk's defaults for a test key.
-    let window = Duration::from_secs(5);
-    let fake = FakeClerk::builder()
-        .real_clock()
-        .rate_limits(FakeLimits::default().bulk(10, window))
-        .start()
-        .await
-        .unwrap();
-    fake.add_organization(Organization::new(ORG, "Acme Inc"));
-    fake.add_user(User::new("user_admin", "admin@acme.test"));
-    fake.add_membership(ORG, "user_admin", ADMIN_ROLE).unwrap();
-    let example = example().to_owned();
+    // 48 bulk calls: a saturated fleet for more than four windows.
+    let fleet = fleet_of(&redis, 120);
+    let fake = fleet::start_fake(&fleet).await;
+    let outputs = fleet.start(&fake).finish().await;
+    assert_everyone_invited_once(&fake, &fleet, &outputs);
 
-    let mut workers = Vec::new();
-    for process in 0..PROCESSES {
-        let mut command = Command::new(&example);
-        command
-            .args(["--org", ORG, "--inviter", "user_admin"])
-            // 9 of the fake's 10 per window: the headroom absorbs loopback jitter between a
-            // budget granting a call and the fake receiving it (the bench runs at the full 10).
-            .args(["--bulk-limit", "9/5s", "--redis", &redis.url()])
-            .args(
-                (0..PER_PROCESS)
-                    .map(|n| email(process * PER_PROCESS + n))
-                    .collect::<Vec<_>>(),
-            )
-            .env("CLERK_SECRET_KEY", fake.secret_key())
-            .env("CLERK_API_URL", fake.base_url());
-        workers.push(tokio::task::spawn_blocking(move || {
-            command.output().expect("the example runs")
-        }));
-    }
-    let outputs: Vec<Output> = futures::future::join_all(workers)
-        .await
-        .into_iter()
-        .map(|joined| joined.expect("the runner does not panic"))
-        .collect();
-    for output in &outputs {
-        assert!(
-            output.status.success(),
-            "{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    let arrivals = fleet::bulk_arrivals(&fake);
+    let window = fleet.window_ms();
+    assert!(
+        arrivals.last().unwrap() - arrivals[0] >= 4 * window,
+        "the run covers at least four windows: {arrivals:?}"
+    );
+    // As Clerk might count: every window of the limit's length, wherever it starts.
+    let (most, from) = fleet::max_in_sliding_window(&arrivals, window, i64::MIN);
+    assert!(
+        most <= 10,
+        "{most} bulk calls reached the fake within {window} ms from {from}: {arrivals:?}"
+    );
+    // As the fake counts (fixed windows): so it never answered 429.
+    let per_window = fleet::per_fixed_window(&arrivals, window);
+    assert_eq!(fleet::rejected(&per_window, 10), 0, "{per_window:?}");
+    assert_eq!(
+        arrivals.len(),
+        fleet.people() / 10,
+        "one call per ten people"
+    );
+}
 
-    // Everyone invited once: no duplicates, nobody lost.
-    let invitations = fake.invitations();
-    let mut emails: Vec<String> = invitations
-        .iter()
-        .map(|i| i.email_address.clone())
-        .collect();
-    emails.sort();
-    emails.dedup();
-    assert_eq!(emails.len(), invitations.len(), "duplicates");
-    let expected: Vec<String> = {
-        let mut all: Vec<String> = (0..PROCESSES * PER_PROCESS).map(email).collect();
-        all.sort();
-        all
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_keep_to_their_share_when_redis_is_killed_mid_run() {
+    let Some(mut redis) = RedisServer::start("four_processes_keep_to_their_share") else {
+        return;
     };
-    assert_eq!(emails, expected, "someone was lost");
+    let fleet = fleet_of(&redis, 150);
+    let fake = fleet::start_fake(&fleet).await;
+    let running = fleet.start(&fake);
+    // Two windows in: the shared log is full and every process has used it.
+    fleet::until_bulk_calls(&fake, 20).await;
+    redis.stop();
+    let killed_at = fake.clock().now_ms();
+    let outputs = running.finish().await;
+    assert_everyone_invited_once(&fake, &fleet, &outputs);
+    assert!(
+        fleet::sum_of(&outputs, "fallbacks") > 0,
+        "the processes went on without Redis"
+    );
 
-    // The fake's windows, from its log: bulk calls sent per window, and how many were 429s
-    // (those whose response the fake logged as 429 are the ones past its 10).
-    let window_ms = i64::try_from(window.as_millis()).unwrap();
-    let path = format!("/v1/organizations/{ORG}/invitations/bulk");
-    let mut sent: BTreeMap<i64, usize> = BTreeMap::new();
-    for request in fake.request_log().requests() {
-        if request.method == "POST" && request.path_and_query == path {
-            *sent
-                .entry(request.received_at_ms.div_euclid(window_ms))
-                .or_default() += 1;
-        }
-    }
-    let first = *sent.keys().next().unwrap();
-    let rejected: BTreeMap<i64, usize> = sent
-        .iter()
-        .map(|(&window, &calls)| (window, calls.saturating_sub(10)))
-        .collect();
-    // After the first window (where the fleet's opening burst meets whatever the fake's window
-    // had left), the fleet never sends more than the fake allows: no 429 at all.
-    for (&window, &calls) in &sent {
-        if window != first {
-            assert!(calls <= 10, "window {window}: {calls} bulk calls; {sent:?}");
-        }
-    }
-    let after_first: usize = rejected.range(first + 1..).map(|(_, n)| n).sum();
-    assert_eq!(after_first, 0, "429s after the first window: {sent:?}");
-    // The accepted calls are exactly the people's: 200 people, 20 calls of 10.
-    let accepted: usize = sent.values().map(|&n| n.min(10)).sum();
-    assert_eq!(accepted, PROCESSES * PER_PROCESS / 10, "{sent:?}");
+    let arrivals = fleet::bulk_arrivals(&fake);
+    let window = fleet.window_ms();
+    assert!(
+        arrivals.last().unwrap() - killed_at >= 2 * window,
+        "the run goes on for windows after the kill: {arrivals:?}"
+    );
+    // Every window that reaches past the kill, those that straddle it included: each process
+    // paces at its share of the limit, starting from what it had spent.
+    let (most, from) = fleet::max_in_sliding_window(&arrivals, window, killed_at);
+    assert!(
+        most <= 11,
+        "{most} bulk calls reached the fake within {window} ms from {from} (Redis killed at \
+         {killed_at}): {arrivals:?}"
+    );
 }
