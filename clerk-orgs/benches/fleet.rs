@@ -1,9 +1,11 @@
 //! Four `invite` processes against one `clerk-fake` on a real clock: budgets shared through
-//! Redis versus per-process budgets, Redis killed mid-run, and what the fake saw; the lag from a
-//! shared admission to the call's arrival; the cost of one acquire.
+//! Redis (with the default headroom, and with none: the rule before issue 21) versus
+//! per-process budgets, Redis killed mid-run, and what the fake saw; the lag from a shared
+//! admission to the call's arrival; the cost of one acquire.
 //!
 //! Run: `cargo bench -p clerk-orgs --features redis --bench fleet` (a plain binary; it needs
-//! `redis-server` on the PATH). `FLEET_RUNS=5` repeats the shared and Redis-killed scenarios.
+//! `redis-server` on the PATH). `FLEET_RUNS=5` repeats the shared (both headrooms) and
+//! Redis-killed scenarios.
 //! Figures are in BENCHMARKS.md.
 //!
 //! The fake's bulk limit is scaled down (10 per 5 s, so a run takes seconds, not hours), every
@@ -52,7 +54,11 @@ fn main() {
     );
     let mut scenarios = vec![Scenario::PerProcess];
     for _ in 0..runs {
-        scenarios.extend([Scenario::Shared, Scenario::RedisKilled]);
+        scenarios.extend([
+            Scenario::SharedNoHeadroom,
+            Scenario::Shared,
+            Scenario::RedisKilled,
+        ]);
     }
     let mut reports = Vec::new();
     for scenario in scenarios {
@@ -67,6 +73,8 @@ fn main() {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scenario {
     Shared,
+    /// Shared, with admissions counted over the bare window (`--headroom 0ms`).
+    SharedNoHeadroom,
     PerProcess,
     RedisKilled,
 }
@@ -74,7 +82,8 @@ enum Scenario {
 impl Scenario {
     fn name(self) -> String {
         match self {
-            Scenario::Shared => "shared budgets (Redis)".into(),
+            Scenario::Shared => "shared budgets (Redis), default headroom".into(),
+            Scenario::SharedNoHeadroom => "shared budgets (Redis), no headroom".into(),
             Scenario::PerProcess => "per-process budgets".into(),
             Scenario::RedisKilled => {
                 format!("shared budgets, Redis killed after {KILL_AFTER_CALLS} bulk calls")
@@ -223,14 +232,30 @@ impl Report {
 fn summary(reports: &[Report]) {
     let of = |scenario| reports.iter().filter(move |r| r.scenario == scenario);
     println!("\nsummary over the runs");
-    let shared: Vec<usize> = of(Scenario::Shared).map(|r| r.max_sliding().0).collect();
-    println!("  shared: most in a sliding window, per run   {shared:?}");
-    let tightest: Vec<i64> = of(Scenario::Shared)
-        .filter_map(|r| r.tightest_ms())
+    for scenario in [Scenario::SharedNoHeadroom, Scenario::Shared] {
+        let most: Vec<usize> = of(scenario).map(|r| r.max_sliding().0).collect();
+        let tightest: Vec<i64> = of(scenario).filter_map(|r| r.tightest_ms()).collect();
+        let rounds: Vec<String> = of(scenario)
+            .filter_map(|r| r.round_ms().map(|ms| format!("{ms:.0}")))
+            .collect();
+        println!("  {}", scenario.name());
+        println!("    most in a sliding window, per run        {most:?}");
+        println!(
+            "    tightest {} in a row, ms, per run          {tightest:?}",
+            BULK + 1
+        );
+        println!("    steady pace, ms per {BULK} calls, per run     {rounds:?}");
+    }
+    // The headroom's cost, run by run: the same fleet paced with and without it, back to back.
+    let ratios: Vec<String> = of(Scenario::SharedNoHeadroom)
+        .zip(of(Scenario::Shared))
+        .filter_map(|(bare, with)| Some(format!("{:.4}", bare.round_ms()? / with.round_ms()?)))
         .collect();
     println!(
-        "  shared: tightest {} in a row, ms, per run     {tightest:?}",
-        BULK + 1
+        "  throughput with the default headroom / without, per run: {ratios:?} \
+         (a {} s window: the rule says {:.4})",
+        WINDOW.as_secs(),
+        WINDOW.as_secs_f64() / (WINDOW.as_secs_f64() + 0.05)
     );
     let killed: Vec<usize> = of(Scenario::RedisKilled)
         .filter_map(|r| r.max_sliding_after_kill().map(|m| m.0))
@@ -240,7 +265,7 @@ fn summary(reports: &[Report]) {
         .filter_map(Report::rejected_after_kill)
         .collect();
     println!("  killed: 429s after the kill, per run         {rejected:?}");
-    let mut lags: Vec<i64> = of(Scenario::Shared).flat_map(|r| r.lags.clone()).collect();
+    let mut lags: Vec<i64> = reports.iter().flat_map(|r| r.lags.clone()).collect();
     if !lags.is_empty() {
         lags.sort_unstable();
         println!(
@@ -262,6 +287,9 @@ async fn run(scenario: Scenario) -> Report {
     if let Some(redis) = &redis {
         extra.extend(["--redis".to_owned(), redis.url()]);
     }
+    if scenario == Scenario::SharedNoHeadroom {
+        extra.extend(["--headroom".to_owned(), "0ms".to_owned()]);
+    }
     let fleet = Fleet {
         processes: PROCESSES,
         per_process: PER_PROCESS,
@@ -281,7 +309,7 @@ async fn run(scenario: Scenario) -> Report {
             redis.stop();
             killed_at_ms = Some(fake.clock().now_ms());
         }
-        (Scenario::Shared, Some(redis)) => {
+        (Scenario::Shared | Scenario::SharedNoHeadroom, Some(redis)) => {
             lags = probe_lag(redis, &fake).await;
         }
         _ => {}
@@ -381,21 +409,27 @@ async fn acquire_cost() {
     let keys = [
         "clerk-orgs:{cost}:bulk_create_invitations:log",
         "clerk-orgs:{cost}:bulk_create_invitations:paused",
+        "clerk-orgs:{cost}:bulk_create_invitations:fleet",
         "clerk-orgs:{cost}:all_requests:log",
         "clerk-orgs:{cost}:all_requests:paused",
+        "clerk-orgs:{cost}:all_requests:fleet",
     ];
     // A 10 s window (a live key's global budget) that a billion requests cannot fill: never
     // refused, always logged, so the logs hold every call of the last 10 s, as in a busy fleet.
     let mut samples = Vec::with_capacity(20_000);
     for round in 0..21_000u64 {
-        // A new token per call, as the client makes.
+        // A new token per call, as the client makes; four processes taking turns.
         let mut invocation = script.prepare_invoke();
-        invocation.arg("").arg(format!("{round:032x}"));
-        for budget in keys.chunks(2) {
+        invocation
+            .arg("")
+            .arg(format!("{round:032x}"))
+            .arg(format!("process-{}", round % 4));
+        for budget in keys.chunks(3) {
             invocation
                 .key(budget[0])
                 .key(budget[1])
-                .arg(10_000_000u64)
+                .key(budget[2])
+                .arg(10_050_000u64)
                 .arg(1_000_000_000u64);
         }
         let start = Instant::now();

@@ -136,8 +136,8 @@ async fn two_clients_share_one_budget_and_never_exceed_it_together() {
             panic!("expected the shared budget's refusal, got {error:?}");
         };
         assert_eq!(exhausted.budget(), Budget::CreateInvitation);
-        // The first of the 4 leaves the hour's window in an hour.
-        assert_eq!(exhausted.retry_after(), Duration::from_secs(3600));
+        // The first of the 4 leaves the hour's window in an hour and its headroom (3.6 s).
+        assert_eq!(exhausted.retry_after(), Duration::from_millis(3_603_600));
         assert_eq!(error.delivery(), Delivery::NotSent);
     }
     assert_eq!(world.creates(), 4, "4 per hour between them, not 4 each");
@@ -217,7 +217,9 @@ async fn keys_are_namespaced_by_a_hash_never_the_secret_key_and_all_expire() {
     assert_eq!(
         keys,
         [
+            format!("{prefix}all_requests:fleet"),
             format!("{prefix}all_requests:log"),
+            format!("{prefix}bulk_create_invitations:fleet"),
             format!("{prefix}bulk_create_invitations:log"),
             format!("{prefix}bulk_create_invitations:paused"),
         ]
