@@ -16,6 +16,7 @@ mod fleet;
 mod redis_server;
 mod support;
 
+use std::collections::BTreeMap;
 use std::process::Output;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,8 +24,8 @@ use std::time::Duration;
 
 use clerk_fake::{FakeClerk, Fault, RateLimits as FakeLimits, RetryAfter, Route};
 use clerk_orgs::{
-    Budget, Client, Delivery, Error, Limit, LimitMode, NewInvitation, RateLimits, RedisBudgets,
-    RedisFailure, RetryPolicy, Role, namespace_for_key,
+    Budget, Client, Delivery, Error, Limit, LimitMode, NewInvitation, Pacing, RateLimits,
+    RedisBudgets, RedisFailure, RetryPolicy, Role, namespace_for_key,
 };
 use fleet::{Fleet, Invited};
 use futures::StreamExt;
@@ -329,11 +330,33 @@ async fn a_429_seen_by_one_client_pauses_the_budget_for_the_other() {
     assert_eq!(logged, 3, "the 429'd call, B's and A's");
 }
 
-/// Counts `warn` events and keeps their messages: a minimal `tracing` subscriber.
+/// Keeps every `info` and `warn` event with its fields: a minimal `tracing` subscriber.
 #[derive(Clone, Default)]
-struct Warnings(Arc<Mutex<Vec<String>>>);
+struct Events(Arc<Mutex<Vec<(tracing::Level, String)>>>);
 
-impl tracing::Subscriber for Warnings {
+impl Events {
+    fn at(&self, level: tracing::Level) -> Vec<String> {
+        let events = self.0.lock().unwrap();
+        events
+            .iter()
+            .filter(|(at, _)| *at == level)
+            .map(|(_, text)| text.clone())
+            .collect()
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.at(tracing::Level::WARN)
+    }
+
+    /// The `info` events containing `text`.
+    fn infos(&self, text: &str) -> Vec<String> {
+        let mut infos = self.at(tracing::Level::INFO);
+        infos.retain(|info| info.contains(text));
+        infos
+    }
+}
+
+impl tracing::Subscriber for Events {
     fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
         true
     }
@@ -349,10 +372,11 @@ impl tracing::Subscriber for Warnings {
                 self.0.push_str(&format!(" {}={value:?}", field.name()));
             }
         }
-        if *event.metadata().level() == tracing::Level::WARN {
+        let level = *event.metadata().level();
+        if level <= tracing::Level::INFO {
             let mut message = Message(String::new());
             event.record(&mut message);
-            self.0.lock().unwrap().push(message.0);
+            self.0.lock().unwrap().push((level, message.0));
         }
     }
     fn enter(&self, _: &tracing::span::Id) {}
@@ -364,9 +388,9 @@ async fn redis_stopped_mid_run_falls_back_with_a_warning_and_sends_every_call_on
     let Some(mut redis) = RedisServer::start("redis_stopped_mid_run") else {
         return;
     };
-    let warnings = Warnings::default();
+    let events = Events::default();
     // The test's runtime is single-threaded: every event of the client is on this thread.
-    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(warnings.clone()));
+    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(events.clone()));
     let world = World::new().await;
     let shared = budgets(&redis, "stopped");
     let client = world
@@ -383,7 +407,7 @@ async fn redis_stopped_mid_run_falls_back_with_a_warning_and_sends_every_call_on
             .unwrap();
     }
     assert_eq!(shared.stats().acquired, 5);
-    assert!(warnings.0.lock().unwrap().is_empty());
+    assert!(events.warnings().is_empty());
 
     redis.stop();
     for n in 5..10 {
@@ -398,12 +422,245 @@ async fn redis_stopped_mid_run_falls_back_with_a_warning_and_sends_every_call_on
     assert_eq!(stats.fallbacks, 5, "{stats:?}");
     assert_eq!(world.creates(), 10, "every call sent exactly once");
     assert_eq!(world.assert_no_duplicates(), 10);
-    let warnings = warnings.0.lock().unwrap();
+    let warnings = events.warnings();
     assert_eq!(warnings.len(), 1, "one warning per outage: {warnings:?}");
     assert!(
-        warnings[0].contains("shared budgets unavailable") && warnings[0].contains("own budgets"),
+        warnings[0].contains("shared budgets unavailable") && warnings[0].contains("share"),
         "{warnings:?}"
     );
+    // Alone in its fleet, the process's share is the whole budget.
+    assert_eq!((stats.fleet_size, stats.pacing), (1, Pacing::OwnShare));
+    let share = stats.share(Budget::CreateInvitation).unwrap();
+    assert_eq!((share.fleet_size, share.requests), (1, 250));
+}
+
+/// Four clients standing for four processes (each its own `RedisBudgets`, budgets and member of
+/// the fleet), one namespace, a bulk budget of 10 per hour, on the fake's virtual clock.
+struct Fleet4 {
+    clients: Vec<Client>,
+    budgets: Vec<RedisBudgets>,
+}
+
+impl Fleet4 {
+    fn new(world: &World, redis: &RedisServer, namespace: &str) -> Self {
+        let limits = RateLimits::default().bulk_create_invitations(Limit::per_hour(10));
+        let budgets: Vec<RedisBudgets> = (0..4)
+            .map(|_| {
+                RedisBudgets::new(&redis.url())
+                    .unwrap()
+                    .namespace(namespace)
+                    .use_client_clock()
+            })
+            .collect();
+        let clients = budgets
+            .iter()
+            .map(|budgets| {
+                world
+                    .builder()
+                    .rate_limits(limits)
+                    .retry(RetryPolicy::none())
+                    .shared_budgets(budgets.clone())
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        Self { clients, budgets }
+    }
+
+    /// Process `process`'s `n`-th bulk call, of one person of its own (`p<process>-<n>`).
+    async fn bulk(&self, process: usize, n: usize, mode: LimitMode) -> Result<(), Error> {
+        let person = NewInvitation::new(format!("p{process}-{n}@fleet.test"), Role::MEMBER);
+        self.clients[process]
+            .organization(ORG)
+            .invitations()
+            .create_bulk([person])
+            .rate_limit_mode(mode)
+            .send()
+            .await
+            .map(drop)
+    }
+}
+
+/// When each process's bulk calls reached the fake (virtual ms), by the address they carried.
+fn bulk_arrivals_by_process(world: &World) -> BTreeMap<usize, Vec<i64>> {
+    let path = format!("/v1/organizations/{ORG}/invitations/bulk");
+    let mut by_process: BTreeMap<usize, Vec<i64>> = BTreeMap::new();
+    for request in world.requests() {
+        if request.method != "POST" || request.path_and_query != path {
+            continue;
+        }
+        let body = support::json_body(&request);
+        let email = body[0]["email_address"].as_str().unwrap();
+        let process = email[1..].split('-').next().unwrap().parse().unwrap();
+        by_process
+            .entry(process)
+            .or_default()
+            .push(request.received_at_ms);
+    }
+    by_process
+}
+
+#[tokio::test]
+async fn without_redis_each_process_paces_at_its_share_and_rejoins_without_a_burst() {
+    let Some(mut redis) = RedisServer::start("paces_at_its_share_and_rejoins") else {
+        return;
+    };
+    let events = Events::default();
+    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(events.clone()));
+    let world = unlimited_world().await;
+    let fleet = Fleet4::new(&world, &redis, &namespace("share"));
+    let hour = 3_600_000;
+    let span = Duration::from_millis(3_603_600); // the hour and its headroom
+
+    // Through Redis: 10 calls, the processes taking turns (3, 3, 2 and 2 each). The budget is
+    // spent, and every process has seen a fleet of four.
+    for call in 0..10 {
+        fleet
+            .bulk(call % 4, call, LimitMode::FailFast)
+            .await
+            .unwrap();
+    }
+    let filled_at = world.fake.clock().now_ms();
+    for budgets in &fleet.budgets {
+        let stats = budgets.stats();
+        assert_eq!((stats.fleet_size, stats.pacing), (4, Pacing::Shared));
+        let share = stats.share(Budget::BulkCreateInvitations).unwrap();
+        assert_eq!(
+            (share.fleet_size, share.requests, share.window),
+            (4, 2, Duration::from_secs(3600)),
+            "a fourth of 10, rounded down"
+        );
+    }
+
+    // Redis is gone. The fleet's 10 are still in the window: without Redis, no process sends
+    // before they have left it, though each has spent less than 10.
+    redis.stop();
+    for process in 0..4 {
+        let error = fleet
+            .bulk(process, 100, LimitMode::FailFast)
+            .await
+            .unwrap_err();
+        let Error::BudgetExhausted(exhausted) = &error else {
+            panic!("expected this process's share to refuse, got {error:?}");
+        };
+        assert_eq!(exhausted.budget(), Budget::BulkCreateInvitations);
+        assert_eq!(exhausted.retry_after(), span);
+        let stats = fleet.budgets[process].stats();
+        assert_eq!((stats.pacing, stats.fallbacks), (Pacing::OwnShare, 1));
+    }
+    assert_eq!(world.bulk_creates(), 10);
+    assert_eq!(events.warnings().len(), 4, "one warning per process");
+    let mut pacing = events.infos("pacing at this process's share");
+    assert_eq!(pacing.len(), 8, "one per process and budget: {pacing:?}");
+    pacing.retain(|event| event.contains("budget=\"bulk_create_invitations\""));
+    assert_eq!(pacing.len(), 4, "{pacing:?}");
+    assert!(
+        pacing
+            .iter()
+            .all(|event| event.contains("fleet_size=4") && event.contains("share_requests=2")),
+        "{pacing:?}"
+    );
+
+    // Waiting: each process sends 3 calls, one process after the other. Each sends 2 once the
+    // fleet's calls have left the window, then waits a window for its third.
+    for process in 0..4 {
+        for n in 0..3 {
+            fleet.bulk(process, 200 + n, LimitMode::Wait).await.unwrap();
+        }
+    }
+    let by_process = bulk_arrivals_by_process(&world);
+    for (process, times) in &by_process {
+        let without_redis: Vec<i64> = times[times.len() - 3..].to_vec();
+        assert!(
+            without_redis[0] >= filled_at + 3_603_600,
+            "process {process} sent before the fleet's calls left the window: {times:?}"
+        );
+        assert_within_windows(&without_redis, 2, 3_603_600);
+    }
+    let all: Vec<i64> = {
+        let mut all: Vec<i64> = by_process.values().flatten().copied().collect();
+        all.sort_unstable();
+        all
+    };
+    assert_within_windows(&all, 10, hour);
+
+    // Redis comes back, empty (it restarted and lost the log). Each process finds it again on
+    // a later call (a read here: its connection reconnects meanwhile, and Redis is asked at
+    // most once a second after a failure) and begins to rejoin.
+    redis.restart();
+    for (process, client) in fleet.clients.iter().enumerate() {
+        for _ in 0..5 {
+            world.fake.clock().advance(Duration::from_millis(1001));
+            client
+                .organization(ORG)
+                .invitations()
+                .list()
+                .send()
+                .await
+                .unwrap();
+            if fleet.budgets[process].stats().pacing == Pacing::Rejoining {
+                break;
+            }
+        }
+        assert_eq!(fleet.budgets[process].stats().pacing, Pacing::Rejoining);
+    }
+    // Then each makes three bulk calls, taking turns: Redis would admit 10, but each process
+    // keeps to its share of the fleet it knew until what was sent without Redis has left the
+    // window: it rejoins without a burst.
+    let before = world.bulk_creates();
+    let mut refused_by_share = 0;
+    for round in 0..3 {
+        for process in 0..4 {
+            match fleet.bulk(process, 300 + round, LimitMode::FailFast).await {
+                Ok(()) => {}
+                Err(Error::BudgetExhausted(exhausted)) => {
+                    assert_eq!(exhausted.budget(), Budget::BulkCreateInvitations);
+                    refused_by_share += 1;
+                }
+                Err(error) => panic!("{error:?}"),
+            }
+        }
+    }
+    // Process 3 still had its last call of the outage in the window: one more; the others two.
+    assert_eq!(world.bulk_creates() - before, 7);
+    assert_eq!(refused_by_share, 5);
+    assert_eq!(
+        bulk_log_len(&redis),
+        7,
+        "every call since Redis came back is in its log"
+    );
+    for budgets in &fleet.budgets {
+        assert_eq!(budgets.stats().pacing, Pacing::Rejoining);
+    }
+    // One event per process and budget (the global one, then the bulk one).
+    let rejoining = events.infos("rejoining");
+    assert_eq!(rejoining.len(), 8, "{rejoining:?}");
+
+    // Once that has left the window, Redis alone decides again: one process may take what the
+    // fleet leaves.
+    world.fake.clock().advance(span + Duration::from_secs(1));
+    for n in 0..10 {
+        fleet.bulk(0, 400 + n, LimitMode::FailFast).await.unwrap();
+    }
+    let error = fleet.bulk(0, 410, LimitMode::FailFast).await.unwrap_err();
+    assert!(matches!(error, Error::BudgetExhausted(_)), "{error:?}");
+    let stats = fleet.budgets[0].stats();
+    assert_eq!((stats.pacing, stats.fleet_size), (Pacing::Shared, 1));
+    assert_eq!(world.assert_no_duplicates(), world.bulk_creates());
+}
+
+/// How many admissions the bulk budget's Redis log holds.
+fn bulk_log_len(redis: &RedisServer) -> i64 {
+    let mut connection = redis_connection(redis);
+    let logs: Vec<String> = redis::cmd("KEYS")
+        .arg("*:bulk_create_invitations:log")
+        .query(&mut connection)
+        .unwrap();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    redis::cmd("ZCARD")
+        .arg(&logs[0])
+        .query(&mut connection)
+        .unwrap()
 }
 
 #[tokio::test]
