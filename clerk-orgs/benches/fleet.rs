@@ -268,12 +268,18 @@ fn summary(reports: &[Report]) {
     let mut lags: Vec<i64> = reports.iter().flat_map(|r| r.lags.clone()).collect();
     if !lags.is_empty() {
         lags.sort_unstable();
+        let at = |q: f64| lags[((lags.len() as f64 * q) as usize).min(lags.len() - 1)];
+        let over = |ms: i64| lags.iter().filter(|&&lag| lag - lags[0] > ms).count();
         println!(
-            "  admission -> arrival lag over all runs: {} calls, spread {} ms (min {}, max {})",
+            "  admission -> arrival lag over all runs: {} calls, min {} ms, p99 {} ms, \
+             p99.9 {} ms, max {} ms; spread over 10 ms: {}, over 50 ms: {}",
             lags.len(),
-            lags[lags.len() - 1] - lags[0],
             lags[0],
-            lags[lags.len() - 1]
+            at(0.99),
+            at(0.999),
+            lags[lags.len() - 1],
+            over(10),
+            over(50)
         );
     }
 }
@@ -430,7 +436,8 @@ async fn acquire_cost() {
                 .key(budget[1])
                 .key(budget[2])
                 .arg(10_050_000u64)
-                .arg(1_000_000_000u64);
+                .arg(1_000_000_000u64)
+                .arg(60_000_000u64);
         }
         let start = Instant::now();
         let reply: Vec<i64> = invocation
