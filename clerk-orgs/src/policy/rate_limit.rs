@@ -460,14 +460,7 @@ impl Bucket {
             return blocked_until - now;
         }
         let (requests, span) = self.share(log.fleet.as_ref(), now);
-        let keep = span.max(self.span);
-        while log
-            .sent
-            .front()
-            .is_some_and(|&oldest| oldest.saturating_add(keep) <= now)
-        {
-            log.sent.pop_front();
-        }
+        self.forget_old(log, now);
         let soonest = log.free_from(now, requests, span);
         if soonest == Some(now) {
             return Duration::ZERO;
@@ -488,6 +481,19 @@ impl Bucket {
             (None, None) => now.saturating_add(span),
         };
         at.saturating_sub(now).max(Duration::from_nanos(1))
+    }
+
+    /// Drops the admissions that count for no rule any more at `now`, so the log holds at most
+    /// a window's worth (also when the shared budgets do the admitting).
+    fn forget_old(&self, log: &mut Log, now: Duration) {
+        let keep = self.share(log.fleet.as_ref(), now).1.max(self.span);
+        while log
+            .sent
+            .front()
+            .is_some_and(|&oldest| oldest.saturating_add(keep) <= now)
+        {
+            log.sent.pop_front();
+        }
     }
 
     fn log(&self) -> std::sync::MutexGuard<'_, Log> {
@@ -667,7 +673,9 @@ impl ClientLimiter {
     /// The shared budgets admitted a request drawing from `route` at `at`: this process spent it.
     pub(crate) fn record(&self, route: Option<Budget>, at: Duration) {
         for bucket in self.buckets(route).into_iter().flatten() {
-            bucket.log().insert(at);
+            let mut log = bucket.log();
+            bucket.forget_old(&mut log, at);
+            log.insert(at);
         }
     }
 
@@ -678,6 +686,7 @@ impl ClientLimiter {
             let mut log = bucket.log();
             log.remove(at);
             if let Some(to) = to {
+                bucket.forget_old(&mut log, to);
                 log.insert(to);
             }
         }
@@ -1061,6 +1070,21 @@ mod tests {
                 .unwrap_err();
             assert_eq!(refused.retry_after(), SPAN - Duration::from_secs(1));
         });
+    }
+
+    /// With Redis admitting, the in-process log only records: it still holds no more than the
+    /// last window's admissions.
+    #[cfg(feature = "redis")]
+    #[test]
+    fn recording_shared_admissions_keeps_only_the_last_window() {
+        let (clock, limiter) = fleet_member();
+        for _ in 0..1_000 {
+            limiter.record(BULK, clock.now());
+            clock.advance(Duration::from_millis(700));
+        }
+        let bucket = limiter.bulk_create_invitations.as_ref().unwrap();
+        // 5.05 s at one per 0.7 s: the last 8.
+        assert_eq!(bucket.log().sent.len(), 8);
     }
 
     #[cfg(feature = "redis")]
