@@ -133,9 +133,9 @@ pub struct RateLimits {
 pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(3600);
 
 /// The least headroom a budget gets by default (see [`RateLimits::headroom_for`]): 50 ms, past
-/// the largest spread of admission-to-arrival delays measured on loopback with four processes
-/// sharing budgets on a busy machine (`BENCHMARKS.md`, fleet), and 0.5 % of Clerk's shortest
-/// window (10 s).
+/// the spread of admission-to-arrival delays measured on loopback with four processes sharing
+/// budgets on a busy machine (p99.9 8 ms, one stall of 115 ms in about 27,000 calls;
+/// `BENCHMARKS.md`, fleet), and 0.5 % of Clerk's shortest window (10 s).
 pub const DEFAULT_HEADROOM: Duration = Duration::from_millis(50);
 
 /// By default a budget's headroom is at least this fraction of its window: 3.6 s for an hourly
