@@ -144,6 +144,32 @@ struct Args {
     /// The client's budget for all requests as N/DURATION (default: Clerk's, by key kind).
     #[arg(long, value_name = "N/DUR")]
     global_limit: Option<clerk_fake::Limit>,
+
+    /// How much longer than its window each call counts against a budget, e.g. 200ms: room for
+    /// calls that take different times to reach Clerk [default: 50ms, or a thousandth of the
+    /// window if longer].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    headroom: Option<Duration>,
+}
+
+/// `DUR`: a whole number followed by ms, s, m or h (`200ms`, `2s`).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let (amount, unit) = text.split_at(digits);
+    let amount: u64 = amount
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 200ms or 2s"))?;
+    let unit_ms = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(format!("`{text}` needs a unit: ms, s, m or h")),
+    };
+    amount
+        .checked_mul(unit_ms)
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("`{text}` is too long"))
 }
 
 /// Where a person came from, to point at it in messages.
@@ -405,6 +431,7 @@ async fn run(args: Args) -> Result<ExitCode, Vec<Problem>> {
         .map(|(outcome, count)| format!("{count} {outcome}"))
         .collect();
     eprintln!("{}", summary.join(", "));
+    report_shared_budgets();
     if let Some(fake) = &fake {
         let paced = fake.clock().now_ms().saturating_sub(fake_started_ms);
         if paced >= 1_000 {
@@ -677,6 +704,9 @@ fn configure(builder: ClientBuilder, args: &Args) -> Result<ClientBuilder, Strin
     if let Some(global) = args.global_limit {
         limits = limits.all_requests(limit(global));
     }
+    if let Some(headroom) = args.headroom {
+        limits = limits.headroom(headroom);
+    }
     let builder = builder.rate_limits(limits);
     match args.redis.as_deref().filter(|url| !url.is_empty()) {
         None => Ok(builder),
@@ -684,10 +714,15 @@ fn configure(builder: ClientBuilder, args: &Args) -> Result<ClientBuilder, Strin
     }
 }
 
+/// The shared budgets of the run, kept to report their counters at the end.
+#[cfg(feature = "redis")]
+static SHARED_BUDGETS: std::sync::OnceLock<clerk_orgs::RedisBudgets> = std::sync::OnceLock::new();
+
 #[cfg(feature = "redis")]
 fn with_redis(builder: ClientBuilder, url: &str) -> Result<ClientBuilder, String> {
     let budgets = clerk_orgs::RedisBudgets::new(url).map_err(|e| e.to_string())?;
     eprintln!("Sharing Clerk's budgets through Redis ({budgets:?}).");
+    let _ = SHARED_BUDGETS.set(budgets.clone());
     Ok(builder.shared_budgets(budgets))
 }
 
@@ -695,6 +730,41 @@ fn with_redis(builder: ClientBuilder, url: &str) -> Result<ClientBuilder, String
 fn with_redis(_: ClientBuilder, _: &str) -> Result<ClientBuilder, String> {
     Err("--redis (or REDIS_URL) needs the example built with `--features redis`".to_owned())
 }
+
+/// What the shared budgets did during the run (with --redis).
+#[cfg(feature = "redis")]
+fn report_shared_budgets() {
+    if let Some(budgets) = SHARED_BUDGETS.get() {
+        let stats = budgets.stats();
+        eprintln!(
+            "shared budgets: {} acquired, {} waits, {} fallbacks, {} failed calls, \
+             {} pauses shared, {} Redis errors; a fleet of {} processes seen, pacing {:?}",
+            stats.acquired,
+            stats.waits,
+            stats.fallbacks,
+            stats.failed_calls,
+            stats.pauses_shared,
+            stats.redis_errors,
+            stats.fleet_size,
+            stats.pacing
+        );
+        for budget in [
+            clerk_orgs::Budget::BulkCreateInvitations,
+            clerk_orgs::Budget::CreateInvitation,
+            clerk_orgs::Budget::AllRequests,
+        ] {
+            if let Some(share) = stats.share(budget) {
+                eprintln!(
+                    "  {budget}: {} processes; this one's share without Redis {} per {:?}",
+                    share.fleet_size, share.requests, share.window
+                );
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "redis"))]
+fn report_shared_budgets() {}
 
 /// Starts the embedded fake, seeds what the run needs and returns a client for it.
 async fn start_fake(

@@ -268,10 +268,13 @@ pub use models::{
 };
 pub use operation::Operation;
 pub use policy::clock;
-pub use policy::{DEFAULT_MAX_WAIT, Jitter, Limit, LimitMode, RateLimits, RetryPolicy};
+pub use policy::{
+    DEFAULT_HEADROOM, DEFAULT_MAX_WAIT, Jitter, Limit, LimitMode, RateLimits, RetryPolicy,
+};
 #[cfg(feature = "redis")]
 pub use policy::{
-    DEFAULT_REDIS_TIMEOUT, RedisBudgets, RedisFailure, SharedBudgetStats, namespace_for_key,
+    DEFAULT_REDIS_TIMEOUT, FleetShare, Pacing, RedisBudgets, RedisFailure, SharedBudgetStats,
+    namespace_for_key,
 };
 pub use validate::MAX_BULK_SIZE;
 #[cfg(feature = "webhooks")]

@@ -67,8 +67,8 @@
 //!   [`Error::RateLimited`] at once, with the value.
 //! - A 429 pauses the budget it drew from for its `Retry-After`, but never longer than
 //!   [`RateLimits::max_wait`] (one hour, Clerk's longest window), whatever it says.
-//! - A call whose budget would make it wait longer than `max_wait` fails at once with
-//!   [`Error::BudgetExhausted`] instead of sleeping.
+//! - A call whose budget would make it wait longer than `max_wait` (plus the budget's headroom,
+//!   below) fails at once with [`Error::BudgetExhausted`] instead of sleeping.
 //! - Retries stop after [`RetryPolicy::max_elapsed`] (60 s) of retrying, and every attempt has the
 //!   client's timeout (30 s by default), so one call, lookups included, is bounded.
 //! - Bodies are read with a cap: a success up to 16 MiB, an error up to 1 MiB; past it the
@@ -88,10 +88,12 @@
 //! When a budget is spent the call waits ([`LimitMode::Wait`], the default) or fails at once with
 //! [`Error::BudgetExhausted`], which says when to retry ([`LimitMode::FailFast`], on the client's
 //! [`RateLimits`] or per request with `.rate_limit_mode(..)`). Each budget lets a request through
-//! only when fewer than its limit went out in the window before it, so a full budget allows a
+//! only when fewer than its limit went out in the window and a small headroom before it (50 ms,
+//! or a thousandth of the window if longer: [`RateLimits::headroom`]), so a full budget allows a
 //! burst of the whole limit, and no window of Clerk's, however Clerk aligns it, sees more than
-//! the limit: one client alone never meets a 429. A 429 from Clerk (another process sharing the
-//! instance, say) pauses the budget the request drew from until `Retry-After` has passed.
+//! the limit even though requests take different times to get there: one client alone never
+//! meets a 429. A 429 from Clerk (another process sharing the instance, say) pauses the budget
+//! the request drew from until `Retry-After` has passed.
 //!
 //! ## Inviting many people
 //!
@@ -209,6 +211,7 @@
 //! [`Delivery::Processed`]: crate::Delivery::Processed
 //! [`Error::Decode`]: crate::Error::Decode
 //! [`RateLimits::max_wait`]: crate::RateLimits::max_wait
+//! [`RateLimits::headroom`]: crate::RateLimits::headroom
 //! [`RetryPolicy::max_elapsed`]: crate::RetryPolicy::max_elapsed
 //! [`Budget::CreateInvitation`]: crate::Budget::CreateInvitation
 //! [`Budget::BulkCreateInvitations`]: crate::Budget::BulkCreateInvitations

@@ -13,10 +13,10 @@ use std::time::Duration;
 use clerk_orgs::clock::{Clock, Sleep, TokioClock};
 use clerk_orgs::{
     ApiError, Budget, BudgetExhausted, Client, ClientBuilder, ConfigError, CreateInvitation,
-    CreateInvitationsBulk, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_WAIT,
-    DEFAULT_TIMEOUT, DecodeError, Delivery, Error, ErrorCode, ErrorDetail, GetInvitation,
-    InstanceInvitations, InvitationStatus, Invitations, InviteAll, InviteOutcome, InviteResult,
-    Jitter, KeyKind, Limit, LimitMode, ListInstanceInvitations, ListInvitations,
+    CreateInvitationsBulk, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEADROOM,
+    DEFAULT_MAX_WAIT, DEFAULT_TIMEOUT, DecodeError, Delivery, Error, ErrorCode, ErrorDetail,
+    GetInvitation, InstanceInvitations, InvitationStatus, Invitations, InviteAll, InviteOutcome,
+    InviteResult, Jitter, KeyKind, Limit, LimitMode, ListInstanceInvitations, ListInvitations,
     ListPendingInvitations, ListUserInvitations, MAX_BULK_SIZE, NewInvitation, Operation,
     OrganizationHandle, OrganizationInvitation, Page, Phase, Progress, PublicInviterData,
     PublicOrganizationData, RateLimits, RetryPolicy, RevokeInvitation, Role, TransportError,
@@ -28,12 +28,13 @@ type Invitation = Result<OrganizationInvitation, Error>;
 type OnePage = Result<Page<OrganizationInvitation>, Error>;
 
 /// Every constant, with its type.
-const _CONSTANTS: (&str, Duration, Duration, &str, Duration, usize) = (
+const _CONSTANTS: (&str, Duration, Duration, &str, Duration, Duration, usize) = (
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
     DEFAULT_CONNECT_TIMEOUT,
     USER_AGENT,
     DEFAULT_MAX_WAIT,
+    DEFAULT_HEADROOM,
     MAX_BULK_SIZE,
 );
 
@@ -192,13 +193,17 @@ fn policies(clock: &dyn Clock) {
         .create_invitation(limit)
         .bulk_create_invitations(limit)
         .mode(LimitMode::FailFast)
-        .max_wait(Duration::from_secs(1));
+        .max_wait(Duration::from_secs(1))
+        .headroom(Duration::from_millis(50));
     let _: (Option<Limit>, Option<Limit>, Option<Limit>, LimitMode) = (
         limits.all_requests_for(KeyKind::Live),
         limits.create_invitation_limit(),
         limits.bulk_create_invitations_limit(),
         limits.limit_mode(),
     );
+    if let Some(limit) = limit {
+        let _: Duration = limits.headroom_for(limit);
+    }
     let _: (Option<Limit>, Option<Limit>, LimitMode) = (
         limits.get_create_invitation(),
         limits.get_bulk_create_invitations(),
@@ -357,6 +362,38 @@ fn _axum(verified: clerk_orgs::webhooks::VerifiedWebhook) -> clerk_orgs::Verifie
     verified.0
 }
 
+/// Budgets shared through Redis, their counters and the fleet they saw.
+#[cfg(feature = "redis")]
+fn shared_budgets(budgets: clerk_orgs::RedisBudgets) -> Result<(), Error> {
+    use clerk_orgs::{FleetShare, Pacing, RedisBudgets, RedisFailure, SharedBudgetStats};
+    let _: Result<RedisBudgets, Error> = RedisBudgets::new("redis://127.0.0.1:6379");
+    let budgets: RedisBudgets = budgets
+        .namespace("app")
+        .timeout(clerk_orgs::DEFAULT_REDIS_TIMEOUT)
+        .on_failure(RedisFailure::FailCall)
+        .use_client_clock();
+    let _: ClientBuilder = Client::builder().shared_budgets(budgets.clone());
+    let stats: SharedBudgetStats = budgets.stats();
+    let _: (u64, u64, u64, u64, u64, u64) = (
+        stats.acquired,
+        stats.waits,
+        stats.fallbacks,
+        stats.failed_calls,
+        stats.pauses_shared,
+        stats.redis_errors,
+    );
+    let _: (u32, Pacing) = (stats.fleet_size, stats.pacing);
+    let _ = [Pacing::Shared, Pacing::OwnShare, Pacing::Rejoining];
+    if let Some(share) = stats.share(Budget::BulkCreateInvitations) {
+        let share: FleetShare = share;
+        let _: (Budget, u32, u32, Duration) =
+            (share.budget, share.fleet_size, share.requests, share.window);
+    }
+    let _: String = clerk_orgs::namespace_for_key("sk_test_x");
+    let _ = RedisFailure::FallBackToLocal;
+    Ok(())
+}
+
 #[test]
 fn every_documented_path_still_exists() {
     // Naming the functions is the test: they only have to compile.
@@ -366,5 +403,7 @@ fn every_documented_path_still_exists() {
     let _ = models;
     #[cfg(feature = "webhooks")]
     let _ = webhooks;
+    #[cfg(feature = "redis")]
+    let _ = shared_budgets;
     assert_eq!(MAX_BULK_SIZE, 10);
 }

@@ -53,9 +53,10 @@ async fn clones_share_one_budget_and_fail_fast_sends_nothing() {
         panic!("expected the client's own limit, got {error:?}");
     };
     assert_eq!(exhausted.budget(), Budget::CreateInvitation);
-    // Two in the last hour: the first leaves the window an hour after it went out.
-    assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
-    assert!(error.to_string().contains("retry in 3600.0 s"), "{error}");
+    // Two in the last hour: the first leaves the window an hour and its headroom (a thousandth
+    // of the hour) after it went out.
+    assert_eq!(error.retry_after(), Some(Duration::from_millis(3_603_600)));
+    assert!(error.to_string().contains("retry in 3603.6 s"), "{error}");
     assert_eq!(world.creates(), 2, "the refused call sent nothing");
 
     // Reads only draw from the global budget.
@@ -76,12 +77,12 @@ async fn clones_share_one_budget_and_fail_fast_sends_nothing() {
         .send()
         .await
         .unwrap();
-    assert_eq!(world.elapsed(), Duration::from_secs(3600));
+    assert_eq!(world.elapsed(), Duration::from_millis(3_603_600));
     assert_eq!(world.creates(), 3);
 }
 
 /// The fake counts Clerk's windows fixed (10 s); the global budget lets 100 through at once, then
-/// waits for the window to pass, and never meets a 429.
+/// waits for the window and its headroom (50 ms) to pass, and never meets a 429.
 #[tokio::test]
 async fn the_global_budget_keeps_inside_the_servers_windows() {
     let world = World::new().await;
@@ -92,7 +93,7 @@ async fn the_global_budget_keeps_inside_the_servers_windows() {
     }
     // 100 at once, 100 more when the first window has passed, then the last 50.
     assert_eq!(world.lists(), 250, "no 429, so nothing sent twice");
-    assert_eq!(world.elapsed(), Duration::from_secs(20));
+    assert_eq!(world.elapsed(), Duration::from_millis(20_100));
 }
 
 #[tokio::test]
@@ -114,7 +115,7 @@ async fn live_keys_get_ten_times_the_global_budget() {
     }
     let error = invitations.list().send().await.unwrap_err();
     assert!(matches!(error, Error::BudgetExhausted(_)), "{error:?}");
-    assert_eq!(error.retry_after(), Some(Duration::from_secs(10)));
+    assert_eq!(error.retry_after(), Some(Duration::from_millis(10_050)));
     assert_eq!(world.lists(), 1000);
 }
 
@@ -162,8 +163,8 @@ async fn a_429_pauses_the_budget_until_retry_after() {
 }
 
 /// The fake counts Clerk's hourly bulk limit in fixed windows: the budget sends 50 at the start
-/// of each hour and never meets a 429 (a GCRA budget, refilling while such a window was still
-/// full, met one; the simulator found it).
+/// of each hour (and its headroom) and never meets a 429 (a GCRA budget, refilling while such a
+/// window was still full, met one; the simulator found it).
 #[tokio::test]
 async fn the_bulk_budget_stays_inside_the_servers_windows() {
     let fake = FakeClerk::builder()
@@ -196,8 +197,9 @@ async fn the_bulk_budget_stays_inside_the_servers_windows() {
     }
     assert_eq!(rate_limited, 0, "no 429");
     assert_eq!(world.bulk_creates(), 120);
-    // 50 in the first hour, 50 at the start of the second, 20 at the start of the third.
-    assert_eq!(world.elapsed(), Duration::from_secs(2 * 3600));
+    // 50 in the first hour, 50 at the start of the second, 20 at the start of the third, each
+    // hour and 3.6 s of headroom after the one before.
+    assert_eq!(world.elapsed(), Duration::from_millis(2 * 3_603_600));
     assert_eq!(world.assert_no_duplicates(), 1_200);
 }
 

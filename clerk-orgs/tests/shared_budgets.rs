@@ -4,31 +4,30 @@
 //! never losing or doubling a call.
 //!
 //! The in-process tests run on clerk-fake's virtual clock, with the scripts reading it too
-//! (`use_client_clock`), so hours of budgets play out at once. The multi-process test runs four
-//! `invite` example processes against one fake on a real clock with scaled-down limits.
+//! (`use_client_clock`), so hours of budgets play out at once. The multi-process tests run four
+//! `invite` example processes against one fake on a real clock with scaled-down limits, and
+//! judge by the arrival times the fake recorded (`support/fleet.rs`).
 
 #![cfg(feature = "redis")]
 
-#[path = "support/example_binary.rs"]
-mod example_binary;
+#[path = "support/fleet.rs"]
+mod fleet;
 #[path = "support/redis_server.rs"]
 mod redis_server;
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use clerk_fake::{
-    ADMIN_ROLE, FakeClerk, Fault, Organization, RateLimits as FakeLimits, RetryAfter, Route, User,
-};
+use clerk_fake::{FakeClerk, Fault, RateLimits as FakeLimits, RetryAfter, Route};
 use clerk_orgs::{
-    Budget, Client, Delivery, Error, Limit, LimitMode, NewInvitation, RateLimits, RedisBudgets,
-    RedisFailure, RetryPolicy, Role, namespace_for_key,
+    Budget, Client, Delivery, Error, Limit, LimitMode, NewInvitation, Pacing, RateLimits,
+    RedisBudgets, RedisFailure, RetryPolicy, Role, namespace_for_key,
 };
+use fleet::{Fleet, Invited};
 use futures::StreamExt;
 use redis_server::RedisServer;
 use support::{ORG, World, email};
@@ -138,8 +137,8 @@ async fn two_clients_share_one_budget_and_never_exceed_it_together() {
             panic!("expected the shared budget's refusal, got {error:?}");
         };
         assert_eq!(exhausted.budget(), Budget::CreateInvitation);
-        // The first of the 4 leaves the hour's window in an hour.
-        assert_eq!(exhausted.retry_after(), Duration::from_secs(3600));
+        // The first of the 4 leaves the hour's window in an hour and its headroom (3.6 s).
+        assert_eq!(exhausted.retry_after(), Duration::from_millis(3_603_600));
         assert_eq!(error.delivery(), Delivery::NotSent);
     }
     assert_eq!(world.creates(), 4, "4 per hour between them, not 4 each");
@@ -219,7 +218,9 @@ async fn keys_are_namespaced_by_a_hash_never_the_secret_key_and_all_expire() {
     assert_eq!(
         keys,
         [
+            format!("{prefix}all_requests:fleet"),
             format!("{prefix}all_requests:log"),
+            format!("{prefix}bulk_create_invitations:fleet"),
             format!("{prefix}bulk_create_invitations:log"),
             format!("{prefix}bulk_create_invitations:paused"),
         ]
@@ -329,11 +330,33 @@ async fn a_429_seen_by_one_client_pauses_the_budget_for_the_other() {
     assert_eq!(logged, 3, "the 429'd call, B's and A's");
 }
 
-/// Counts `warn` events and keeps their messages: a minimal `tracing` subscriber.
+/// Keeps every `info` and `warn` event with its fields: a minimal `tracing` subscriber.
 #[derive(Clone, Default)]
-struct Warnings(Arc<Mutex<Vec<String>>>);
+struct Events(Arc<Mutex<Vec<(tracing::Level, String)>>>);
 
-impl tracing::Subscriber for Warnings {
+impl Events {
+    fn at(&self, level: tracing::Level) -> Vec<String> {
+        let events = self.0.lock().unwrap();
+        events
+            .iter()
+            .filter(|(at, _)| *at == level)
+            .map(|(_, text)| text.clone())
+            .collect()
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.at(tracing::Level::WARN)
+    }
+
+    /// The `info` events containing `text`.
+    fn infos(&self, text: &str) -> Vec<String> {
+        let mut infos = self.at(tracing::Level::INFO);
+        infos.retain(|info| info.contains(text));
+        infos
+    }
+}
+
+impl tracing::Subscriber for Events {
     fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
         true
     }
@@ -349,10 +372,11 @@ impl tracing::Subscriber for Warnings {
                 self.0.push_str(&format!(" {}={value:?}", field.name()));
             }
         }
-        if *event.metadata().level() == tracing::Level::WARN {
+        let level = *event.metadata().level();
+        if level <= tracing::Level::INFO {
             let mut message = Message(String::new());
             event.record(&mut message);
-            self.0.lock().unwrap().push(message.0);
+            self.0.lock().unwrap().push((level, message.0));
         }
     }
     fn enter(&self, _: &tracing::span::Id) {}
@@ -364,9 +388,9 @@ async fn redis_stopped_mid_run_falls_back_with_a_warning_and_sends_every_call_on
     let Some(mut redis) = RedisServer::start("redis_stopped_mid_run") else {
         return;
     };
-    let warnings = Warnings::default();
+    let events = Events::default();
     // The test's runtime is single-threaded: every event of the client is on this thread.
-    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(warnings.clone()));
+    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(events.clone()));
     let world = World::new().await;
     let shared = budgets(&redis, "stopped");
     let client = world
@@ -383,7 +407,7 @@ async fn redis_stopped_mid_run_falls_back_with_a_warning_and_sends_every_call_on
             .unwrap();
     }
     assert_eq!(shared.stats().acquired, 5);
-    assert!(warnings.0.lock().unwrap().is_empty());
+    assert!(events.warnings().is_empty());
 
     redis.stop();
     for n in 5..10 {
@@ -398,12 +422,245 @@ async fn redis_stopped_mid_run_falls_back_with_a_warning_and_sends_every_call_on
     assert_eq!(stats.fallbacks, 5, "{stats:?}");
     assert_eq!(world.creates(), 10, "every call sent exactly once");
     assert_eq!(world.assert_no_duplicates(), 10);
-    let warnings = warnings.0.lock().unwrap();
+    let warnings = events.warnings();
     assert_eq!(warnings.len(), 1, "one warning per outage: {warnings:?}");
     assert!(
-        warnings[0].contains("shared budgets unavailable") && warnings[0].contains("own budgets"),
+        warnings[0].contains("shared budgets unavailable") && warnings[0].contains("share"),
         "{warnings:?}"
     );
+    // Alone in its fleet, the process's share is the whole budget.
+    assert_eq!((stats.fleet_size, stats.pacing), (1, Pacing::OwnShare));
+    let share = stats.share(Budget::CreateInvitation).unwrap();
+    assert_eq!((share.fleet_size, share.requests), (1, 250));
+}
+
+/// Four clients standing for four processes (each its own `RedisBudgets`, budgets and member of
+/// the fleet), one namespace, a bulk budget of 10 per hour, on the fake's virtual clock.
+struct Fleet4 {
+    clients: Vec<Client>,
+    budgets: Vec<RedisBudgets>,
+}
+
+impl Fleet4 {
+    fn new(world: &World, redis: &RedisServer, namespace: &str) -> Self {
+        let limits = RateLimits::default().bulk_create_invitations(Limit::per_hour(10));
+        let budgets: Vec<RedisBudgets> = (0..4)
+            .map(|_| {
+                RedisBudgets::new(&redis.url())
+                    .unwrap()
+                    .namespace(namespace)
+                    .use_client_clock()
+            })
+            .collect();
+        let clients = budgets
+            .iter()
+            .map(|budgets| {
+                world
+                    .builder()
+                    .rate_limits(limits)
+                    .retry(RetryPolicy::none())
+                    .shared_budgets(budgets.clone())
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        Self { clients, budgets }
+    }
+
+    /// Process `process`'s `n`-th bulk call, of one person of its own (`p<process>-<n>`).
+    async fn bulk(&self, process: usize, n: usize, mode: LimitMode) -> Result<(), Error> {
+        let person = NewInvitation::new(format!("p{process}-{n}@fleet.test"), Role::MEMBER);
+        self.clients[process]
+            .organization(ORG)
+            .invitations()
+            .create_bulk([person])
+            .rate_limit_mode(mode)
+            .send()
+            .await
+            .map(drop)
+    }
+}
+
+/// When each process's bulk calls reached the fake (virtual ms), by the address they carried.
+fn bulk_arrivals_by_process(world: &World) -> BTreeMap<usize, Vec<i64>> {
+    let path = format!("/v1/organizations/{ORG}/invitations/bulk");
+    let mut by_process: BTreeMap<usize, Vec<i64>> = BTreeMap::new();
+    for request in world.requests() {
+        if request.method != "POST" || request.path_and_query != path {
+            continue;
+        }
+        let body = support::json_body(&request);
+        let email = body[0]["email_address"].as_str().unwrap();
+        let process = email[1..].split('-').next().unwrap().parse().unwrap();
+        by_process
+            .entry(process)
+            .or_default()
+            .push(request.received_at_ms);
+    }
+    by_process
+}
+
+#[tokio::test]
+async fn without_redis_each_process_paces_at_its_share_and_rejoins_without_a_burst() {
+    let Some(mut redis) = RedisServer::start("paces_at_its_share_and_rejoins") else {
+        return;
+    };
+    let events = Events::default();
+    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(events.clone()));
+    let world = unlimited_world().await;
+    let fleet = Fleet4::new(&world, &redis, &namespace("share"));
+    let hour = 3_600_000;
+    let span = Duration::from_millis(3_603_600); // the hour and its headroom
+
+    // Through Redis: 10 calls, the processes taking turns (3, 3, 2 and 2 each). The budget is
+    // spent, and every process has seen a fleet of four.
+    for call in 0..10 {
+        fleet
+            .bulk(call % 4, call, LimitMode::FailFast)
+            .await
+            .unwrap();
+    }
+    let filled_at = world.fake.clock().now_ms();
+    for budgets in &fleet.budgets {
+        let stats = budgets.stats();
+        assert_eq!((stats.fleet_size, stats.pacing), (4, Pacing::Shared));
+        let share = stats.share(Budget::BulkCreateInvitations).unwrap();
+        assert_eq!(
+            (share.fleet_size, share.requests, share.window),
+            (4, 2, Duration::from_secs(3600)),
+            "a fourth of 10, rounded down"
+        );
+    }
+
+    // Redis is gone. The fleet's 10 are still in the window: without Redis, no process sends
+    // before they have left it, though each has spent less than 10.
+    redis.stop();
+    for process in 0..4 {
+        let error = fleet
+            .bulk(process, 100, LimitMode::FailFast)
+            .await
+            .unwrap_err();
+        let Error::BudgetExhausted(exhausted) = &error else {
+            panic!("expected this process's share to refuse, got {error:?}");
+        };
+        assert_eq!(exhausted.budget(), Budget::BulkCreateInvitations);
+        assert_eq!(exhausted.retry_after(), span);
+        let stats = fleet.budgets[process].stats();
+        assert_eq!((stats.pacing, stats.fallbacks), (Pacing::OwnShare, 1));
+    }
+    assert_eq!(world.bulk_creates(), 10);
+    assert_eq!(events.warnings().len(), 4, "one warning per process");
+    let mut pacing = events.infos("pacing at this process's share");
+    assert_eq!(pacing.len(), 8, "one per process and budget: {pacing:?}");
+    pacing.retain(|event| event.contains("budget=\"bulk_create_invitations\""));
+    assert_eq!(pacing.len(), 4, "{pacing:?}");
+    assert!(
+        pacing
+            .iter()
+            .all(|event| event.contains("fleet_size=4") && event.contains("share_requests=2")),
+        "{pacing:?}"
+    );
+
+    // Waiting: each process sends 3 calls, one process after the other. Each sends 2 once the
+    // fleet's calls have left the window, then waits a window for its third.
+    for process in 0..4 {
+        for n in 0..3 {
+            fleet.bulk(process, 200 + n, LimitMode::Wait).await.unwrap();
+        }
+    }
+    let by_process = bulk_arrivals_by_process(&world);
+    for (process, times) in &by_process {
+        let without_redis: Vec<i64> = times[times.len() - 3..].to_vec();
+        assert!(
+            without_redis[0] >= filled_at + 3_603_600,
+            "process {process} sent before the fleet's calls left the window: {times:?}"
+        );
+        assert_within_windows(&without_redis, 2, 3_603_600);
+    }
+    let all: Vec<i64> = {
+        let mut all: Vec<i64> = by_process.values().flatten().copied().collect();
+        all.sort_unstable();
+        all
+    };
+    assert_within_windows(&all, 10, hour);
+
+    // Redis comes back, empty (it restarted and lost the log). Each process finds it again on
+    // a later call (a read here: its connection reconnects meanwhile, and Redis is asked at
+    // most once a second after a failure) and begins to rejoin.
+    redis.restart();
+    for (process, client) in fleet.clients.iter().enumerate() {
+        for _ in 0..5 {
+            world.fake.clock().advance(Duration::from_millis(1001));
+            client
+                .organization(ORG)
+                .invitations()
+                .list()
+                .send()
+                .await
+                .unwrap();
+            if fleet.budgets[process].stats().pacing == Pacing::Rejoining {
+                break;
+            }
+        }
+        assert_eq!(fleet.budgets[process].stats().pacing, Pacing::Rejoining);
+    }
+    // Then each makes three bulk calls, taking turns: Redis would admit 10, but each process
+    // keeps to its share of the fleet it knew until what was sent without Redis has left the
+    // window: it rejoins without a burst.
+    let before = world.bulk_creates();
+    let mut refused_by_share = 0;
+    for round in 0..3 {
+        for process in 0..4 {
+            match fleet.bulk(process, 300 + round, LimitMode::FailFast).await {
+                Ok(()) => {}
+                Err(Error::BudgetExhausted(exhausted)) => {
+                    assert_eq!(exhausted.budget(), Budget::BulkCreateInvitations);
+                    refused_by_share += 1;
+                }
+                Err(error) => panic!("{error:?}"),
+            }
+        }
+    }
+    // Process 3 still had its last call of the outage in the window: one more; the others two.
+    assert_eq!(world.bulk_creates() - before, 7);
+    assert_eq!(refused_by_share, 5);
+    assert_eq!(
+        bulk_log_len(&redis),
+        7,
+        "every call since Redis came back is in its log"
+    );
+    for budgets in &fleet.budgets {
+        assert_eq!(budgets.stats().pacing, Pacing::Rejoining);
+    }
+    // One event per process and budget (the global one, then the bulk one).
+    let rejoining = events.infos("rejoining");
+    assert_eq!(rejoining.len(), 8, "{rejoining:?}");
+
+    // Once that has left the window, Redis alone decides again: one process may take what the
+    // fleet leaves.
+    world.fake.clock().advance(span + Duration::from_secs(1));
+    for n in 0..10 {
+        fleet.bulk(0, 400 + n, LimitMode::FailFast).await.unwrap();
+    }
+    let error = fleet.bulk(0, 410, LimitMode::FailFast).await.unwrap_err();
+    assert!(matches!(error, Error::BudgetExhausted(_)), "{error:?}");
+    let stats = fleet.budgets[0].stats();
+    assert_eq!((stats.pacing, stats.fleet_size), (Pacing::Shared, 1));
+    assert_eq!(world.assert_no_duplicates(), world.bulk_creates());
+}
+
+/// How many admissions the bulk budget's Redis log holds.
+fn bulk_log_len(redis: &RedisServer) -> i64 {
+    let mut connection = redis_connection(redis);
+    let logs: Vec<String> = redis::cmd("KEYS")
+        .arg("*:bulk_create_invitations:log")
+        .query(&mut connection)
+        .unwrap();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    redis::cmd("ZCARD")
+        .arg(&logs[0])
+        .query(&mut connection)
+        .unwrap()
 }
 
 #[tokio::test]
@@ -455,112 +712,105 @@ async fn fail_call_mode_fails_before_sending_with_a_clear_error() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Four processes, one fake, one Redis.
+// Four `invite` processes, one real-clock fake, one Redis; arrival times are the fake's.
 
-const PROCESSES: usize = 4;
-const PER_PROCESS: usize = 50;
+/// The fleet of the multi-process tests: 10 bulk calls per 2 s on the fake and in every client,
+/// sharing through `redis`, with a headroom of 250 ms. The headroom must cover how much the
+/// delay from admission to arrival varies, and here that is the scheduling of debug builds of
+/// eight processes and a test harness on a shared 2-core machine: the first calls of a run open
+/// their connections, and a process can wait tens of milliseconds for a core (26 ms was seen
+/// with no headroom at all). The default (50 ms) is measured by the fleet bench in release.
+fn fleet_of(redis: &RedisServer, per_process: usize) -> Fleet {
+    Fleet {
+        processes: 4,
+        per_process,
+        requests: 10,
+        window: Duration::from_secs(2),
+        extra: vec![
+            "--redis".to_owned(),
+            redis.url(),
+            "--headroom".to_owned(),
+            "250ms".to_owned(),
+        ],
+    }
+}
 
-/// The `invite` example, built with the `redis` feature on first use.
-fn example() -> &'static Path {
-    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| example_binary::build("invite", &["redis"]))
+/// Every process exited 0 (everyone invited), and the fake holds exactly one invitation per
+/// person: nobody lost, nobody invited twice.
+fn assert_everyone_invited_once(fake: &FakeClerk, fleet: &Fleet, outputs: &[Output]) {
+    for output in outputs {
+        assert!(output.status.success(), "{}", fleet::describe(output));
+    }
+    let invited = Invited::of(fake, fleet);
+    assert_eq!(invited.duplicates(), 0, "invited twice");
+    assert!(invited.missing.is_empty(), "lost: {:?}", invited.missing);
+    assert_eq!(invited.distinct, fleet.people());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_processes_share_the_bulk_budget_of_one_fake() {
-    let Some(redis) = RedisServer::start("four_processes_share_the_bulk_budget") else {
+async fn four_processes_never_exceed_the_limit_in_any_sliding_window() {
+    let Some(redis) = RedisServer::start("four_processes_never_exceed_the_limit") else {
         return;
     };
-    // Scaled down: 10 bulk calls per 5 s, on a real clock (the processes cannot share a
-    // virtual one). Everything else as Clerk's defaults for a test key.
-    let window = Duration::from_secs(5);
-    let fake = FakeClerk::builder()
-        .real_clock()
-        .rate_limits(FakeLimits::default().bulk(10, window))
-        .start()
-        .await
-        .unwrap();
-    fake.add_organization(Organization::new(ORG, "Acme Inc"));
-    fake.add_user(User::new("user_admin", "admin@acme.test"));
-    fake.add_membership(ORG, "user_admin", ADMIN_ROLE).unwrap();
-    let example = example().to_owned();
+    // 48 bulk calls: a saturated fleet for more than four windows.
+    let fleet = fleet_of(&redis, 120);
+    let fake = fleet::start_fake(&fleet).await;
+    let outputs = fleet.start(&fake).finish().await;
+    assert_everyone_invited_once(&fake, &fleet, &outputs);
 
-    let mut workers = Vec::new();
-    for process in 0..PROCESSES {
-        let mut command = Command::new(&example);
-        command
-            .args(["--org", ORG, "--inviter", "user_admin"])
-            // 9 of the fake's 10 per window: the headroom absorbs loopback jitter between a
-            // budget granting a call and the fake receiving it (the bench runs at the full 10).
-            .args(["--bulk-limit", "9/5s", "--redis", &redis.url()])
-            .args(
-                (0..PER_PROCESS)
-                    .map(|n| email(process * PER_PROCESS + n))
-                    .collect::<Vec<_>>(),
-            )
-            .env("CLERK_SECRET_KEY", fake.secret_key())
-            .env("CLERK_API_URL", fake.base_url());
-        workers.push(tokio::task::spawn_blocking(move || {
-            command.output().expect("the example runs")
-        }));
-    }
-    let outputs: Vec<Output> = futures::future::join_all(workers)
-        .await
-        .into_iter()
-        .map(|joined| joined.expect("the runner does not panic"))
-        .collect();
-    for output in &outputs {
-        assert!(
-            output.status.success(),
-            "{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    let arrivals = fleet::bulk_arrivals(&fake);
+    let window = fleet.window_ms();
+    assert!(
+        arrivals.last().unwrap() - arrivals[0] >= 4 * window,
+        "the run covers at least four windows: {arrivals:?}"
+    );
+    // As Clerk might count: every window of the limit's length, wherever it starts.
+    let (most, from) = fleet::max_in_sliding_window(&arrivals, window, i64::MIN);
+    assert!(
+        most <= 10,
+        "{most} bulk calls reached the fake within {window} ms from {from}: {arrivals:?}"
+    );
+    // As the fake counts (fixed windows): so it never answered 429.
+    let per_window = fleet::per_fixed_window(&arrivals, window);
+    assert_eq!(fleet::rejected(&per_window, 10), 0, "{per_window:?}");
+    assert_eq!(
+        arrivals.len(),
+        fleet.people() / 10,
+        "one call per ten people"
+    );
+}
 
-    // Everyone invited once: no duplicates, nobody lost.
-    let invitations = fake.invitations();
-    let mut emails: Vec<String> = invitations
-        .iter()
-        .map(|i| i.email_address.clone())
-        .collect();
-    emails.sort();
-    emails.dedup();
-    assert_eq!(emails.len(), invitations.len(), "duplicates");
-    let expected: Vec<String> = {
-        let mut all: Vec<String> = (0..PROCESSES * PER_PROCESS).map(email).collect();
-        all.sort();
-        all
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_keep_to_their_share_when_redis_is_killed_mid_run() {
+    let Some(mut redis) = RedisServer::start("four_processes_keep_to_their_share") else {
+        return;
     };
-    assert_eq!(emails, expected, "someone was lost");
+    let fleet = fleet_of(&redis, 150);
+    let fake = fleet::start_fake(&fleet).await;
+    let running = fleet.start(&fake);
+    // Two windows in: the shared log is full and every process has used it.
+    fleet::until_bulk_calls(&fake, 20).await;
+    redis.stop();
+    let killed_at = fake.clock().now_ms();
+    let outputs = running.finish().await;
+    assert_everyone_invited_once(&fake, &fleet, &outputs);
+    assert!(
+        fleet::sum_of(&outputs, "fallbacks") > 0,
+        "the processes went on without Redis"
+    );
 
-    // The fake's windows, from its log: bulk calls sent per window, and how many were 429s
-    // (those whose response the fake logged as 429 are the ones past its 10).
-    let window_ms = i64::try_from(window.as_millis()).unwrap();
-    let path = format!("/v1/organizations/{ORG}/invitations/bulk");
-    let mut sent: BTreeMap<i64, usize> = BTreeMap::new();
-    for request in fake.request_log().requests() {
-        if request.method == "POST" && request.path_and_query == path {
-            *sent
-                .entry(request.received_at_ms.div_euclid(window_ms))
-                .or_default() += 1;
-        }
-    }
-    let first = *sent.keys().next().unwrap();
-    let rejected: BTreeMap<i64, usize> = sent
-        .iter()
-        .map(|(&window, &calls)| (window, calls.saturating_sub(10)))
-        .collect();
-    // After the first window (where the fleet's opening burst meets whatever the fake's window
-    // had left), the fleet never sends more than the fake allows: no 429 at all.
-    for (&window, &calls) in &sent {
-        if window != first {
-            assert!(calls <= 10, "window {window}: {calls} bulk calls; {sent:?}");
-        }
-    }
-    let after_first: usize = rejected.range(first + 1..).map(|(_, n)| n).sum();
-    assert_eq!(after_first, 0, "429s after the first window: {sent:?}");
-    // The accepted calls are exactly the people's: 200 people, 20 calls of 10.
-    let accepted: usize = sent.values().map(|&n| n.min(10)).sum();
-    assert_eq!(accepted, PROCESSES * PER_PROCESS / 10, "{sent:?}");
+    let arrivals = fleet::bulk_arrivals(&fake);
+    let window = fleet.window_ms();
+    assert!(
+        arrivals.last().unwrap() - killed_at >= 2 * window,
+        "the run goes on for windows after the kill: {arrivals:?}"
+    );
+    // Every window that reaches past the kill, those that straddle it included: each process
+    // paces at its share of the limit, starting from what it had spent.
+    let (most, from) = fleet::max_in_sliding_window(&arrivals, window, killed_at);
+    assert!(
+        most <= 11,
+        "{most} bulk calls reached the fake within {window} ms from {from} (Redis killed at \
+         {killed_at}): {arrivals:?}"
+    );
 }

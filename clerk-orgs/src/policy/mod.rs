@@ -15,11 +15,12 @@ mod retry;
 mod shared_budgets;
 
 pub(crate) use rate_limit::ClientLimiter;
-pub use rate_limit::{DEFAULT_MAX_WAIT, Limit, LimitMode, RateLimits};
+pub use rate_limit::{DEFAULT_HEADROOM, DEFAULT_MAX_WAIT, Limit, LimitMode, RateLimits};
 pub(crate) use resilience::{CallFailure, RequestOptions, Resilience, request_option_setters};
 pub use retry::{Jitter, RetryPolicy};
 pub(crate) use shared_budgets::SharedConfig;
 #[cfg(feature = "redis")]
 pub use shared_budgets::{
-    DEFAULT_REDIS_TIMEOUT, RedisBudgets, RedisFailure, SharedBudgetStats, namespace_for_key,
+    DEFAULT_REDIS_TIMEOUT, FleetShare, Pacing, RedisBudgets, RedisFailure, SharedBudgetStats,
+    namespace_for_key,
 };

@@ -49,33 +49,26 @@ impl RedisServer {
                 .and_then(|listener| listener.local_addr())
                 .map(|addr| addr.port())
                 .expect("a free loopback port");
-            let mut child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no"])
-                .args(["--dir", env!("CARGO_TARGET_TMPDIR")])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("redis-server starts");
-            // Ready when it says so on stdout (no polling, no sleeping); EOF means it exited.
-            let stdout = child.stdout.take().expect("piped stdout");
-            let mut lines = BufReader::new(stdout).lines();
-            let ready = lines.by_ref().map_while(Result::ok).any(|line| {
-                last_output = line.clone();
-                line.contains("Ready to accept connections")
-            });
-            if ready {
-                // Keep draining its log so a full pipe never blocks the server.
-                std::thread::spawn(move || lines.for_each(drop));
-                return Some(Self {
-                    child: Some(child),
-                    port,
-                });
+            match spawn_on(port) {
+                Ok(child) => {
+                    return Some(Self {
+                        child: Some(child),
+                        port,
+                    });
+                }
+                Err(line) => last_output = line,
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("redis-server did not start; its last line: {last_output}");
+    }
+
+    /// Kills the server and starts a new, empty one on the same port: a Redis that restarted
+    /// and lost its data.
+    pub fn restart(&mut self) {
+        self.stop();
+        let child = spawn_on(self.port)
+            .unwrap_or_else(|line| panic!("redis-server did not restart; its last line: {line}"));
+        self.child = Some(child);
     }
 
     /// `redis://127.0.0.1:<port>`.
@@ -100,4 +93,32 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A `redis-server` on `port`, once it says it is ready; else its last line.
+fn spawn_on(port: u16) -> Result<Child, String> {
+    let mut child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .args(["--dir", env!("CARGO_TARGET_TMPDIR")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    // Ready when it says so on stdout (no polling, no sleeping); EOF means it exited.
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut last_output = String::new();
+    let ready = lines.by_ref().map_while(Result::ok).any(|line| {
+        last_output = line.clone();
+        line.contains("Ready to accept connections")
+    });
+    if ready {
+        // Keep draining its log so a full pipe never blocks the server.
+        std::thread::spawn(move || lines.for_each(drop));
+        return Ok(child);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    Err(last_output)
 }

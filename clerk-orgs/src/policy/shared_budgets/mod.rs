@@ -5,10 +5,12 @@
 //! in-process budgets ([`ClientLimiter`]) and nothing else. With [`RedisBudgets`] set on the
 //! builder, each acquire is one Lua script on the Redis server over the route's budget and the
 //! global one together, and a 429 pauses the budget for every process; the in-process budgets
-//! remain the fallback when Redis cannot answer in time (see [`crate::fleet`]).
+//! remain the fallback when Redis cannot answer in time, paced at this process's share of the
+//! fleet that Redis last showed (see [`crate::fleet`]).
 //!
-//! This lives apart from `rate_limit` on purpose: the in-process limiter is unchanged, and the
-//! whole shared layer is a few calls from the attempt loop into this module.
+//! This lives apart from `rate_limit` on purpose: the in-process limiter only keeps what Redis
+//! tells it (admissions, the fleet) and applies the share rule, and the whole shared layer is a
+//! few calls from the attempt loop into this module.
 
 use std::time::Duration;
 
@@ -21,7 +23,8 @@ use crate::models::{Budget, KeyKind};
 mod redis_budgets;
 #[cfg(feature = "redis")]
 pub use redis_budgets::{
-    DEFAULT_REDIS_TIMEOUT, RedisBudgets, RedisFailure, SharedBudgetStats, namespace_for_key,
+    DEFAULT_REDIS_TIMEOUT, FleetShare, Pacing, RedisBudgets, RedisFailure, SharedBudgetStats,
+    namespace_for_key,
 };
 
 /// The shared store set on the builder, if any; bound to the key and limits by `build`.
@@ -62,7 +65,8 @@ pub(crate) struct SharedHook {
 
 impl SharedHook {
     /// Takes one request from the route's budget and the global one: from Redis when shared
-    /// budgets are set and answer in time, else from the in-process budgets.
+    /// budgets are set and answer in time, else from the in-process budgets (at this process's
+    /// share of the fleet Redis last showed, when shared budgets are set).
     pub(crate) async fn admit(
         &self,
         limiter: &ClientLimiter,
@@ -71,22 +75,12 @@ impl SharedHook {
     ) -> Result<(), Error> {
         #[cfg(feature = "redis")]
         if let Some(redis) = &self.redis {
-            match redis.acquire(route, mode).await {
-                Ok(()) => return Ok(()),
-                Err(redis_budgets::Refusal::Exhausted(exhausted)) => {
-                    return Err(Error::BudgetExhausted(exhausted));
-                }
-                Err(redis_budgets::Refusal::Unavailable(unavailable)) => {
-                    if redis.fails_calls() {
-                        return Err(Error::SharedBudgetsUnavailable(unavailable));
-                    }
-                    // Fall back: the event was logged where the failure was seen.
-                }
-            }
+            return redis.admit(limiter, route, mode).await;
         }
         limiter
             .acquire(route, mode)
             .await
+            .map(drop)
             .map_err(Error::BudgetExhausted)
     }
 

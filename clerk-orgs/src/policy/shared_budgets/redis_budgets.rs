@@ -1,23 +1,25 @@
 //! [`RedisBudgets`]: Clerk's budgets kept in Redis, so N processes together stay inside them.
 //!
 //! Each acquire is one Lua script (`acquire.lua`: a sliding-window log per budget, a sorted set
-//! of admission times, the same rule as the in-process budgets) over the route's budget and the
-//! global one: both allow the request and both log it, or nothing is logged and the script says
-//! how long to wait. Time is the Redis server's `TIME`, so hosts with skewed clocks agree. A 429
-//! runs `pause.lua`, which closes the budget for everyone until `Retry-After`. See
-//! [`crate::fleet`].
+//! of admission times, the same rule and headroom as the in-process budgets) over the route's
+//! budget and the global one: both allow the request and both log it, or nothing is logged and
+//! the script says how long to wait. Either way it says how full each log is and how many
+//! processes asked for the budget lately, and the client's in-process budgets keep that (and
+//! every admission) so that, when Redis cannot answer, the process paces at its share of each
+//! budget. Time is the Redis server's `TIME`, so hosts with skewed clocks agree. A 429 runs
+//! `pause.lua`, which closes the budget for everyone until `Retry-After`. See [`crate::fleet`].
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sha2::Sha256;
 
 use super::super::clock::SharedClock;
-use super::super::rate_limit::{ClientLimiter, Limit, LimitMode, RateLimits};
+use super::super::rate_limit::{ClientLimiter, FleetSeen, Limit, LimitMode, RateLimits, Share};
 use crate::error::{BudgetExhausted, ConfigError, Error, SharedBudgetsUnavailable};
 use crate::models::{Budget, KeyKind};
 
@@ -27,8 +29,15 @@ use crate::models::{Budget, KeyKind};
 pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// After a failed Redis call, calls go straight to the failure policy for this long instead of
-/// each paying the timeout again; then Redis is tried anew.
+/// each paying the timeout again; then Redis is tried anew. So a process goes on without Redis
+/// for at most this long after Redis answers again, which is how long a returning process
+/// keeps to its share beyond the window (see `ClientLimiter::observe`).
 const RETRY_REDIS_AFTER: Duration = Duration::from_secs(1);
+
+/// A process that asked for a budget counts in its fleet for this long, or the budget's window
+/// if longer: a process that calls less often than once a window is still part of the fleet
+/// whose shares must add up to the budget when Redis is gone.
+const FLEET_MEMORY: Duration = Duration::from_secs(60);
 
 /// The label the namespace's HMAC is keyed with: fixed, so every process with the same secret
 /// key derives the same namespace, and versioned, so a new layout never reads an old one.
@@ -43,9 +52,12 @@ static PAUSE: LazyLock<redis::Script> =
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum RedisFailure {
-    /// Take from this process's own budgets for that call, with a `tracing` warning (the
-    /// default). The fleet may then exceed Clerk's limits (each process paces only itself) and
-    /// meet 429s, which the retry policy handles; nothing is lost or sent twice.
+    /// Take from this process's own budgets for that call, at its share of each budget (the
+    /// budget divided among the processes Redis last showed, starting from what this process
+    /// has spent), with a `tracing` warning (the default). Together the fleet stays within the
+    /// budget as long as it is the fleet Redis showed; nothing is lost or sent twice. When Redis
+    /// answers again the process keeps to its share for one more window, so it rejoins without
+    /// a burst.
     #[default]
     FallBackToLocal,
     /// Fail the call before sending with [`Error::SharedBudgetsUnavailable`]
@@ -62,8 +74,53 @@ enum TimeSource {
     Client,
 }
 
+/// How calls are paced now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Pacing {
+    /// By the shared budgets in Redis (also before the first call).
+    #[default]
+    Shared,
+    /// By this process's share of each budget: Redis cannot be consulted
+    /// ([`RedisFailure::FallBackToLocal`]).
+    OwnShare,
+    /// By the shared budgets and this process's share together: Redis answers again after an
+    /// outage, and calls made without it may still be in the window.
+    Rejoining,
+}
+
+/// One budget's fleet as this process last saw it in Redis, and the share of the budget it
+/// takes when it cannot reach Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FleetShare {
+    /// The budget.
+    pub budget: Budget,
+    /// Processes (clients) that asked for the budget within its window or the last minute,
+    /// whichever is longer, this one included.
+    pub fleet_size: u32,
+    /// Requests this process takes per [`window`](Self::window) without Redis: the budget's
+    /// requests divided by the fleet size, rounded down (less while the fleet's earlier
+    /// requests are still in the window).
+    pub requests: u32,
+    /// The budget's window, or a multiple of it when the fleet outnumbers its requests (one
+    /// request each per so many windows).
+    pub window: Duration,
+}
+
+impl FleetShare {
+    fn of(budget: Budget, share: Share) -> Self {
+        Self {
+            budget,
+            fleet_size: share.processes,
+            requests: share.requests,
+            window: share.window,
+        }
+    }
+}
+
 /// Counters of one [`RedisBudgets`] (and every client it was given to), for tests, benchmarks
-/// and metrics.
+/// and metrics, with the fleet last seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct SharedBudgetStats {
@@ -79,6 +136,30 @@ pub struct SharedBudgetStats {
     pub pauses_shared: u64,
     /// Redis calls that failed or timed out.
     pub redis_errors: u64,
+    /// The fleet size seen: the most processes that asked for any one budget lately (within
+    /// its window or the last minute), at the latest answers from Redis (0 before the first).
+    pub fleet_size: u32,
+    /// How calls are paced now.
+    pub pacing: Pacing,
+    /// Per budget (all requests, create, bulk create): the fleet seen and the share in use.
+    shares: [Option<FleetShare>; 3],
+}
+
+impl SharedBudgetStats {
+    /// The fleet seen by `budget` and this process's share of it, once Redis has answered for
+    /// it.
+    pub fn share(&self, budget: Budget) -> Option<FleetShare> {
+        self.shares[slot(budget)]
+    }
+}
+
+/// Where a budget's share is kept in [`SharedBudgetStats`].
+fn slot(budget: Budget) -> usize {
+    match budget {
+        Budget::AllRequests => 0,
+        Budget::CreateInvitation => 1,
+        Budget::BulkCreateInvitations => 2,
+    }
 }
 
 /// Clerk's budgets shared through Redis by every process using the same namespace.
@@ -115,8 +196,6 @@ pub struct RedisBudgets {
 struct State {
     client: redis::Client,
     connection: OnceLock<Option<ConnectionManager>>,
-    /// Until when Redis is not asked again after a failure.
-    down_until: Mutex<Option<Instant>>,
     /// Whether the last Redis call failed, so the warning is once per outage, not per call.
     down: AtomicBool,
     acquired: AtomicU64,
@@ -125,6 +204,8 @@ struct State {
     failed_calls: AtomicU64,
     pauses_shared: AtomicU64,
     redis_errors: AtomicU64,
+    /// The fleet and share last seen per budget, and the pacing, for [`RedisBudgets::stats`].
+    fleet: Mutex<(Pacing, [Option<FleetShare>; 3])>,
 }
 
 impl fmt::Debug for RedisBudgets {
@@ -169,7 +250,6 @@ impl RedisBudgets {
             state: Arc::new(State {
                 client,
                 connection: OnceLock::new(),
-                down_until: Mutex::new(None),
                 down: AtomicBool::new(false),
                 acquired: AtomicU64::new(0),
                 waits: AtomicU64::new(0),
@@ -177,6 +257,7 @@ impl RedisBudgets {
                 failed_calls: AtomicU64::new(0),
                 pauses_shared: AtomicU64::new(0),
                 redis_errors: AtomicU64::new(0),
+                fleet: Mutex::new((Pacing::Shared, [None; 3])),
             }),
         })
     }
@@ -212,9 +293,11 @@ impl RedisBudgets {
         self
     }
 
-    /// The counters so far, over every client given this value or a clone of it.
+    /// The counters so far, over every client given this value or a clone of it, and the fleet
+    /// and share as the latest of them saw it.
     pub fn stats(&self) -> SharedBudgetStats {
         let state = &self.state;
+        let (pacing, shares) = *state.fleet.lock().unwrap_or_else(|e| e.into_inner());
         SharedBudgetStats {
             acquired: state.acquired.load(Ordering::Relaxed),
             waits: state.waits.load(Ordering::Relaxed),
@@ -222,6 +305,14 @@ impl RedisBudgets {
             failed_calls: state.failed_calls.load(Ordering::Relaxed),
             pauses_shared: state.pauses_shared.load(Ordering::Relaxed),
             redis_errors: state.redis_errors.load(Ordering::Relaxed),
+            fleet_size: shares
+                .iter()
+                .flatten()
+                .map(|share| share.fleet_size)
+                .max()
+                .unwrap_or(0),
+            pacing,
+            shares,
         }
     }
 
@@ -260,10 +351,12 @@ impl RedisBudgets {
         let keys = |budget: Budget, limit: Option<Limit>| {
             limit.map(|limit| BudgetKeys {
                 budget,
-                window_us: micros(limit.window()).max(1),
+                span_us: micros(limit.window().saturating_add(limits.headroom_for(limit))).max(1),
+                fleet_us: micros(limit.window().max(FLEET_MEMORY)),
                 limit,
                 log: format!("{prefix}:{}:log", budget.as_str()),
                 paused: format!("{prefix}:{}:paused", budget.as_str()),
+                fleet: format!("{prefix}:{}:fleet", budget.as_str()),
             })
         };
         Ok(Bound {
@@ -274,6 +367,9 @@ impl RedisBudgets {
                 limits.bulk_create_invitations_limit(),
             ),
             max_wait: limiter.max_wait(),
+            // One id per client (and its clones): the unit that keeps its own budgets.
+            process: format!("{:016x}", fastrand::u64(..)),
+            down_until_nanos: AtomicU64::new(0),
             clock,
             budgets: self,
         })
@@ -310,18 +406,28 @@ fn millis(duration: Duration) -> u64 {
 struct BudgetKeys {
     budget: Budget,
     limit: Limit,
-    window_us: u64,
+    /// How long an admission counts: the window plus the headroom, in µs.
+    span_us: u64,
+    /// How long a process that asked counts in the budget's fleet, in µs.
+    fleet_us: u64,
     /// A sorted set: one member per admitted request, scored by its time (µs).
     log: String,
     paused: String,
+    /// A sorted set: one member per process that asked within `fleet_us`, scored by when it
+    /// last asked (µs).
+    fleet: String,
 }
 
-/// Why the shared budgets did not admit a request.
-pub(crate) enum Refusal {
-    /// Spent, and the caller may not wait (fail fast, or past `max_wait`).
-    Exhausted(BudgetExhausted),
-    /// Redis could not be consulted in time.
-    Unavailable(SharedBudgetsUnavailable),
+/// What one run of the acquire script said.
+enum Verdict {
+    Admitted,
+    /// Budget `which` (an index into the budgets asked) needs `wait`; `paused` when a shared
+    /// 429 closes it.
+    Refused {
+        which: usize,
+        wait: Duration,
+        paused: bool,
+    },
 }
 
 /// [`RedisBudgets`] bound to one client: its namespace, budgets and clock.
@@ -332,6 +438,10 @@ pub(crate) struct Bound {
     create_invitation: Option<BudgetKeys>,
     bulk_create_invitations: Option<BudgetKeys>,
     max_wait: Duration,
+    /// This client's member in the fleet sets.
+    process: String,
+    /// Until when (the client's clock, ns) Redis is not asked again after a failure.
+    down_until_nanos: AtomicU64,
     clock: SharedClock,
 }
 
@@ -360,13 +470,16 @@ impl Bound {
         }
     }
 
-    /// Takes one request from the route's budget and the global one in one script, waiting on
-    /// the client's clock as long as `mode` and `max_wait` allow.
-    pub(crate) async fn acquire(
+    /// Takes one request from the route's budget and the global one: from Redis in one script,
+    /// waiting on the client's clock as long as `mode` and `max_wait` allow; when Redis cannot
+    /// answer, by the failure policy (this process's share, or an error). Every admission by
+    /// Redis is logged in `limiter` too, with what Redis showed of the fleet.
+    pub(crate) async fn admit(
         &self,
+        limiter: &ClientLimiter,
         route: Option<Budget>,
         mode: LimitMode,
-    ) -> Result<(), Refusal> {
+    ) -> Result<(), Error> {
         let budgets: Vec<&BudgetKeys> = [self.route(route), self.all_requests.as_ref()]
             .into_iter()
             .flatten()
@@ -375,47 +488,89 @@ impl Bound {
             return Ok(());
         }
         loop {
-            let mut invocation = ACQUIRE.prepare_invoke();
-            // The member this request adds to each log: unique, so two admissions in the same
-            // microsecond are two entries.
-            let token = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
-            invocation.arg(self.now_arg()).arg(token);
-            for budget in &budgets {
-                invocation
-                    .key(&budget.log)
-                    .key(&budget.paused)
-                    .arg(budget.window_us)
-                    .arg(budget.limit.requests());
-            }
-            let reply: Vec<i64> = self.call(&invocation).await.map_err(Refusal::Unavailable)?;
-            let [allowed, which, wait_us, paused] = reply[..] else {
-                return Err(Refusal::Unavailable(self.failed(
-                    "answered the budget script with an unexpected reply",
-                    None,
-                )));
+            // Back from an outage: this process's share first, so that it rejoins the shared
+            // log at its share rather than with a burst on top of what was sent without Redis.
+            let reserved = if limiter.rejoining(route) {
+                Some(
+                    limiter
+                        .acquire(route, mode)
+                        .await
+                        .map_err(Error::BudgetExhausted)?,
+                )
+            } else {
+                None
             };
-            if allowed == 1 {
+            let (verdict, seen) = match self.run_acquire(&budgets).await {
+                Ok(answer) => answer,
+                Err(unavailable) => {
+                    if self.fails_calls() {
+                        if let Some(at) = reserved {
+                            limiter.retime(route, at, None);
+                        }
+                        return Err(Error::SharedBudgetsUnavailable(unavailable));
+                    }
+                    for budget in limiter.outage(route).into_iter().flatten() {
+                        self.paced(limiter, budget, Pacing::OwnShare);
+                    }
+                    // Already admitted by the share: sent now, so logged now.
+                    if let Some(at) = reserved {
+                        limiter.retime(route, at, Some(limiter.now()));
+                        return Ok(());
+                    }
+                    return limiter
+                        .acquire(route, mode)
+                        .await
+                        .map(drop)
+                        .map_err(Error::BudgetExhausted);
+                }
+            };
+            let refusal = match verdict {
+                Verdict::Admitted => {
+                    // Logged before the fleet is read, so that this admission counts as this
+                    // process's own, not as another's.
+                    let now = limiter.now();
+                    match reserved {
+                        Some(at) => limiter.retime(route, at, Some(now)),
+                        None => limiter.record(route, now),
+                    }
+                    None
+                }
+                Verdict::Refused {
+                    which,
+                    wait,
+                    paused,
+                } => {
+                    if let Some(at) = reserved {
+                        limiter.retime(route, at, None);
+                    }
+                    Some((which, wait, paused))
+                }
+            };
+            for (budget, seen) in budgets.iter().zip(seen) {
+                if limiter.observe(budget.budget, seen, RETRY_REDIS_AFTER) {
+                    self.paced(limiter, budget.budget, Pacing::Rejoining);
+                } else {
+                    self.note_share(limiter, budget.budget);
+                }
+            }
+            let Some((which, wait, paused)) = refusal else {
                 self.state().acquired.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
-            }
-            let refused = usize::try_from(which)
-                .ok()
-                .and_then(|n| n.checked_sub(1))
-                .and_then(|n| budgets.get(n))
-                .or(budgets.first());
-            let Some(refused) = refused else {
+            };
+            let Some(refused) = budgets.get(which).or(budgets.first()) else {
                 return Ok(());
             };
-            // At least a microsecond: a refusal always means "later", never "now".
-            let wait = Duration::from_micros(u64::try_from(wait_us).unwrap_or(0).max(1));
-            if mode == LimitMode::FailFast || wait > self.max_wait {
-                return Err(Refusal::Exhausted(BudgetExhausted::new(
+            // The cap, and the budget's headroom on top, as in-process.
+            let headroom =
+                Duration::from_micros(refused.span_us).saturating_sub(refused.limit.window());
+            if mode == LimitMode::FailFast || wait > self.max_wait.saturating_add(headroom) {
+                return Err(Error::BudgetExhausted(BudgetExhausted::new(
                     refused.budget,
                     wait,
                 )));
             }
             self.state().waits.fetch_add(1, Ordering::Relaxed);
-            if paused == 1 {
+            if paused {
                 tracing::debug!(
                     budget = refused.budget.as_str(),
                     wait_ms = millis(wait),
@@ -429,6 +584,122 @@ impl Bound {
                 );
             }
             self.clock.sleep(wait).await;
+        }
+    }
+
+    /// One run of the acquire script over `budgets`: its verdict, and what it showed of each
+    /// budget's fleet.
+    async fn run_acquire(
+        &self,
+        budgets: &[&BudgetKeys],
+    ) -> Result<(Verdict, Vec<FleetSeen>), SharedBudgetsUnavailable> {
+        let mut invocation = ACQUIRE.prepare_invoke();
+        // The member this request adds to each log: unique, so two admissions in the same
+        // microsecond are two entries.
+        let token = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        invocation
+            .arg(self.now_arg())
+            .arg(token)
+            .arg(self.process.as_str());
+        for budget in budgets {
+            invocation
+                .key(&budget.log)
+                .key(&budget.paused)
+                .key(&budget.fleet)
+                .arg(budget.span_us)
+                .arg(budget.limit.requests())
+                .arg(budget.fleet_us);
+        }
+        let reply: Vec<i64> = self.call(&invocation).await?;
+        let unexpected =
+            || self.failed("answered the budget script with an unexpected reply", None);
+        let (&[allowed, which, wait_us, paused], seen) =
+            reply.split_first_chunk::<4>().ok_or_else(unexpected)?;
+        if seen.len() != 2 * budgets.len() {
+            return Err(unexpected());
+        }
+        let count = |n: i64| u32::try_from(n).unwrap_or(if n < 0 { 0 } else { u32::MAX });
+        let seen = seen
+            .chunks_exact(2)
+            .map(|seen| FleetSeen {
+                logged: count(seen[0]),
+                processes: count(seen[1]),
+            })
+            .collect();
+        if allowed == 1 {
+            return Ok((Verdict::Admitted, seen));
+        }
+        let refused = Verdict::Refused {
+            which: usize::try_from(which)
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .unwrap_or(0),
+            // At least a microsecond: a refusal always means "later", never "now".
+            wait: Duration::from_micros(u64::try_from(wait_us).unwrap_or(0).max(1)),
+            paused: paused == 1,
+        };
+        Ok((refused, seen))
+    }
+
+    /// Keeps `budget`'s fleet and share for the stats (and the pacing, once a rejoining or
+    /// outage is over); a `debug` event when the fleet or the share changed.
+    fn note_share(&self, limiter: &ClientLimiter, budget: Budget) {
+        let Some(share) = limiter
+            .share(budget)
+            .map(|share| FleetShare::of(budget, share))
+        else {
+            return;
+        };
+        let rejoining = limiter.rejoining(Some(budget));
+        let mut fleet = self.state().fleet.lock().unwrap_or_else(|e| e.into_inner());
+        if fleet.0 != Pacing::Shared && !rejoining {
+            fleet.0 = Pacing::Shared;
+        }
+        let before = fleet.1[slot(budget)].replace(share);
+        drop(fleet);
+        if before == Some(share) {
+            return;
+        }
+        tracing::debug!(
+            budget = budget.as_str(),
+            fleet_size = share.fleet_size,
+            share_requests = share.requests,
+            share_window_ms = millis(share.window),
+            "the fleet sharing the budget changed"
+        );
+    }
+
+    /// `budget` is now paced as `pacing` says: for the stats, and an `info` event with the
+    /// fleet and the share.
+    fn paced(&self, limiter: &ClientLimiter, budget: Budget, pacing: Pacing) {
+        let share = limiter
+            .share(budget)
+            .map(|share| FleetShare::of(budget, share));
+        let mut fleet = self.state().fleet.lock().unwrap_or_else(|e| e.into_inner());
+        fleet.0 = pacing;
+        fleet.1[slot(budget)] = share;
+        drop(fleet);
+        let Some(share) = share else {
+            return;
+        };
+        match pacing {
+            Pacing::OwnShare => tracing::info!(
+                budget = budget.as_str(),
+                fleet_size = share.fleet_size,
+                share_requests = share.requests,
+                share_window_ms = millis(share.window),
+                "Redis unavailable: pacing at this process's share of the budget, from what it \
+                 has spent"
+            ),
+            Pacing::Rejoining => tracing::info!(
+                budget = budget.as_str(),
+                fleet_size = share.fleet_size,
+                share_requests = share.requests,
+                share_window_ms = millis(share.window),
+                "Redis answers again: rejoining the shared budget, keeping to this process's \
+                 share until what was sent without Redis has left the window"
+            ),
+            Pacing::Shared => {}
         }
     }
 
@@ -465,9 +736,8 @@ impl Bound {
         invocation: &redis::ScriptInvocation<'_>,
     ) -> Result<T, SharedBudgetsUnavailable> {
         let state = self.state();
-        if let Ok(down_until) = state.down_until.lock()
-            && down_until.is_some_and(|until| Instant::now() < until)
-        {
+        let down_until = Duration::from_nanos(self.down_until_nanos.load(Ordering::Acquire));
+        if self.clock.now() < down_until {
             return Err(self.skipped());
         }
         let timeout = self.budgets.timeout;
@@ -509,9 +779,11 @@ impl Bound {
     ) -> SharedBudgetsUnavailable {
         let state = self.state();
         state.redis_errors.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut down_until) = state.down_until.lock() {
-            *down_until = Some(Instant::now() + RETRY_REDIS_AFTER);
-        }
+        let until = self.clock.now().saturating_add(RETRY_REDIS_AFTER);
+        self.down_until_nanos.store(
+            u64::try_from(until.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Release,
+        );
         let first = !state.down.swap(true, Ordering::AcqRel);
         let error_text = source.as_ref().map(ToString::to_string);
         if first {
@@ -523,7 +795,8 @@ impl Bound {
                 "shared budgets unavailable (Redis {what}); {}",
                 match self.budgets.on_failure {
                     RedisFailure::FallBackToLocal =>
-                        "using this process's own budgets until it answers again",
+                        "pacing at this process's share of each budget (its own budgets) until \
+                         it answers again",
                     RedisFailure::FailCall => "failing calls until it answers again",
                 }
             );
