@@ -19,7 +19,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clerk_fake::{
@@ -31,7 +30,7 @@ use clerk_orgs::{
 };
 use futures::StreamExt;
 use redis_server::RedisServer;
-use support::{ORG, World, email};
+use support::{ORG, World, email, events};
 
 /// A namespace no other test uses, so tests can share nothing by accident.
 fn namespace(test: &str) -> String {
@@ -329,44 +328,13 @@ async fn a_429_seen_by_one_client_pauses_the_budget_for_the_other() {
     assert_eq!(logged, 3, "the 429'd call, B's and A's");
 }
 
-/// Counts `warn` events and keeps their messages: a minimal `tracing` subscriber.
-#[derive(Clone, Default)]
-struct Warnings(Arc<Mutex<Vec<String>>>);
-
-impl tracing::Subscriber for Warnings {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        struct Message(String);
-        impl tracing::field::Visit for Message {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                self.0.push_str(&format!(" {}={value:?}", field.name()));
-            }
-        }
-        if *event.metadata().level() == tracing::Level::WARN {
-            let mut message = Message(String::new());
-            event.record(&mut message);
-            self.0.lock().unwrap().push(message.0);
-        }
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 #[tokio::test]
 async fn redis_stopped_mid_run_falls_back_with_a_warning_and_sends_every_call_once() {
     let Some(mut redis) = RedisServer::start("redis_stopped_mid_run") else {
         return;
     };
-    let warnings = Warnings::default();
     // The test's runtime is single-threaded: every event of the client is on this thread.
-    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(warnings.clone()));
+    let captured = events::capture();
     let world = World::new().await;
     let shared = budgets(&redis, "stopped");
     let client = world
@@ -383,7 +351,7 @@ async fn redis_stopped_mid_run_falls_back_with_a_warning_and_sends_every_call_on
             .unwrap();
     }
     assert_eq!(shared.stats().acquired, 5);
-    assert!(warnings.0.lock().unwrap().is_empty());
+    assert!(captured.at(tracing::Level::WARN).is_empty());
 
     redis.stop();
     for n in 5..10 {
@@ -398,7 +366,11 @@ async fn redis_stopped_mid_run_falls_back_with_a_warning_and_sends_every_call_on
     assert_eq!(stats.fallbacks, 5, "{stats:?}");
     assert_eq!(world.creates(), 10, "every call sent exactly once");
     assert_eq!(world.assert_no_duplicates(), 10);
-    let warnings = warnings.0.lock().unwrap();
+    let warnings: Vec<String> = captured
+        .at(tracing::Level::WARN)
+        .iter()
+        .map(events::Event::line)
+        .collect();
     assert_eq!(warnings.len(), 1, "one warning per outage: {warnings:?}");
     assert!(
         warnings[0].contains("shared budgets unavailable") && warnings[0].contains("own budgets"),

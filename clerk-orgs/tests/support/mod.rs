@@ -11,6 +11,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod events;
+
 use std::sync::Arc;
 use std::time::Duration;
 
