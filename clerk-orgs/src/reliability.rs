@@ -49,8 +49,12 @@
 //! 4. **Cannot tell**: the lookup failed, found nothing although Clerk said `duplicate_record`, or
 //!    Clerk's answer had no usable `Date`. The call fails with [`Error::Unresolved`]:
 //!    [`Error::delivery`] is [`Delivery::Unknown`], [`Error::maybe_processed`] is true, and the
-//!    error keeps what the last attempt and the lookup said. A success whose body was lost and
-//!    could not be looked up stays [`Error::Decode`] with [`Delivery::Processed`].
+//!    error keeps what the last attempt and the lookup said. Its answer accessors
+//!    ([`Error::status`], [`Error::codes`], [`Error::trace_id`], [`Error::retry_after`],
+//!    [`Error::api`]) all describe the last attempt's answer, for logs and Clerk's support; its
+//!    predicates (`is_duplicate_invitation()` and the rest) never read that answer, so an
+//!    unresolved create is never "already invited". A success whose body was lost and could not
+//!    be looked up stays [`Error::Decode`] with [`Delivery::Processed`].
 //!
 //! A bulk create is all or nothing: it is this call's only if every email's invitation is; one
 //! that is not shows Clerk refused the batch. A revoke whose answer was lost is settled by fetching
@@ -208,6 +212,10 @@
 //! [`Delivery::Unknown`]: crate::Delivery::Unknown
 //! [`Delivery::Processed`]: crate::Delivery::Processed
 //! [`Error::Decode`]: crate::Error::Decode
+//! [`Error::status`]: crate::Error::status
+//! [`Error::codes`]: crate::Error::codes
+//! [`Error::trace_id`]: crate::Error::trace_id
+//! [`Error::api`]: crate::Error::api
 //! [`RateLimits::max_wait`]: crate::RateLimits::max_wait
 //! [`RetryPolicy::max_elapsed`]: crate::RetryPolicy::max_elapsed
 //! [`Budget::CreateInvitation`]: crate::Budget::CreateInvitation

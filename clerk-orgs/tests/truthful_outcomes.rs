@@ -13,8 +13,8 @@ use std::time::Duration;
 use clerk_fake::{Fault, RetryAfter, Route};
 use clerk_orgs::clock::{Clock, Sleep};
 use clerk_orgs::{
-    Client, Delivery, Error, InvitationStatus, InviteOutcome, InviteResult, Jitter, LimitMode,
-    NewInvitation, RateLimits, RetryPolicy, Role, Unsettled,
+    Client, Delivery, Error, ErrorCode, InvitationStatus, InviteOutcome, InviteResult, Jitter,
+    LimitMode, NewInvitation, RateLimits, RetryPolicy, Role, Unsettled,
 };
 use futures::StreamExt;
 use serde_json::json;
@@ -161,11 +161,57 @@ async fn a_lost_answer_whose_lookups_fail_is_unresolved_not_rejected() {
     let unresolved = error.unresolved().unwrap();
     assert_eq!(unresolved.why(), Unsettled::LookupFailed);
     assert!(unresolved.last_attempt().is_duplicate_invitation());
+    // The accessors still show that last answer, for logs; the predicate above does not read it.
+    support::assert_accessors_describe_the_last_answer(&error);
+    assert!(
+        error
+            .codes()
+            .any(|code| *code == ErrorCode::DuplicateRecord)
+    );
     assert_eq!(unresolved.lookup_error().unwrap().status().unwrap(), 503);
     insta::assert_snapshot!("unresolved_display", error.to_string());
     // The processed attempt, the retry meeting it, and the default policy's four lookups.
     assert_eq!((world.creates(), world.lists()), (2, 4));
     assert_eq!(world.fake.invitations().len(), 1);
+}
+
+#[tokio::test]
+async fn an_unresolved_call_whose_last_answer_was_a_429_keeps_its_retry_after() {
+    let world = World::new().await;
+    let creates = world.fake.faults();
+    creates
+        .on(Route::CreateInvitation)
+        .nth(1, Fault::ProcessedThenDropped)
+        .nth(2, Fault::TooManyRequests(RetryAfter::Seconds(7)));
+    let lists = world.fake.faults();
+    lists
+        .on(Route::ListInvitations)
+        .nth(1, Fault::server_error(503))
+        .nth(2, Fault::server_error(503));
+    let error = world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .create(email(1), Role::MEMBER)
+        .retry(RetryPolicy::default().max_attempts(2))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.delivery(), Delivery::Unknown, "{error:?}");
+    let last = support::assert_accessors_describe_the_last_answer(&error);
+    assert!(matches!(last, Error::RateLimited(_)), "{last:?}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(7)));
+    assert!(error.trace_id().is_some());
+    // A call whose outcome is unknown is not "rate limited": it must be looked at first.
+    assert!(!error.is_rate_limited());
+    assert!(!error.is_retryable());
+    assert_eq!((world.creates(), world.lists()), (2, 2));
+    assert_eq!(
+        world.fake.invitations().len(),
+        1,
+        "the first attempt landed"
+    );
 }
 
 #[tokio::test]

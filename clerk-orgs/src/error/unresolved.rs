@@ -34,6 +34,11 @@ impl Unsettled {
 /// The request may or may not have been processed: [`Error::delivery`] is
 /// [`Delivery::Unknown`](crate::Delivery::Unknown). Running the same create again is safe: Clerk refuses a second pending
 /// invitation for an email, so it either creates it or says it exists.
+///
+/// On the [`Error::Unresolved`] holding it, [`Error::status`], [`Error::codes`],
+/// [`Error::trace_id`], [`Error::retry_after`] and [`Error::api`] all describe
+/// [`Self::last_attempt`]'s answer (all nothing if it had none); the `is_*` predicates do not
+/// read it (see [`Error`]'s docs).
 #[derive(Debug)]
 pub struct UnresolvedError {
     pub(crate) operation: Operation,
