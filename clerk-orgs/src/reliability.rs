@@ -57,10 +57,25 @@
 //!    be looked up stays [`Error::Decode`] with [`Delivery::Processed`].
 //!
 //! A bulk create is all or nothing: it is this call's only if every email's invitation is; one
-//! that is not shows Clerk refused the batch. A revoke whose answer was lost is settled by fetching
-//! the invitation: revoked means done. What no client can tell apart without idempotency keys:
-//! someone else inviting the same email with the same role, inviter and metadata within the same
-//! few seconds.
+//! that is not shows Clerk refused the batch.
+//!
+//! A revoke whose answer was lost, and whose retry Clerk answered "not pending"
+//! (`organization_invitation_not_pending`), is settled by fetching the invitation and dating its
+//! revocation (its `updated_at`) by the same clock rule as a create:
+//!
+//! - revoked no earlier than the call's first attempt: revoked during this call; the call returns
+//!   it;
+//! - revoked before the call, accepted or expired: this call revoked nothing, and it returns
+//!   Clerk's "not pending", as it would have without the lost answer. `Ok` from a revoke always
+//!   means the invitation was revoked while the call ran, never that it already was;
+//! - the fetch failed, or had no usable `Date`: [`Error::Unresolved`].
+//!
+//! A revoke answered with a success status whose body was lost revoked it: the fetch returns the
+//! invitation, or the call keeps its [`Delivery::Processed`] error.
+//!
+//! What no client can tell apart without idempotency keys: someone else inviting the same email
+//! with the same role, inviter and metadata within the same few seconds, or revoking the same
+//! invitation while this revoke's answer was being lost.
 //!
 //! ## Waits and caps
 //!
