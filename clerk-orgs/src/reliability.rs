@@ -87,9 +87,17 @@
 //! - A 429 pauses the budget it drew from for its `Retry-After`, but never longer than
 //!   [`RateLimits::max_wait`] (one hour, Clerk's longest window), whatever it says.
 //! - A call whose budget would make it wait longer than `max_wait` fails at once with
-//!   [`Error::BudgetExhausted`] instead of sleeping.
-//! - Retries stop after [`RetryPolicy::max_elapsed`] (60 s) of retrying, and every attempt has the
-//!   client's timeout (30 s by default), so one call, lookups included, is bounded.
+//!   [`Error::BudgetExhausted`] instead of sleeping. That wait, before a call's first attempt, is
+//!   pacing ([`LimitMode::Wait`]): [`RetryPolicy::max_elapsed`] does not count it.
+//! - No retry starts later than [`RetryPolicy::max_elapsed`] (60 s) after the first attempt was
+//!   sent. Everything in between counts: backoff, `Retry-After`, and the wait for the client's
+//!   budgets before each retry. A retry whose budget opens too late is not made (after a 429
+//!   without a usable `Retry-After`, the bulk budget pauses for one steady interval, 72 s): the
+//!   call ends with its last answer, and [`Invitations::invite_all`] sends that batch again later.
+//! - Every attempt has the client's timeout (30 s by default). So a call ends within its first
+//!   attempt's budget wait (at most `max_wait`) plus `max_elapsed` plus one timeout; a create,
+//!   bulk create or revoke whose answer was lost adds its lookups (one per email, or one fetch),
+//!   each bounded the same way.
 //! - Bodies are read with a cap: a success up to 16 MiB, an error up to 1 MiB; past it the
 //!   connection is dropped and the error says the body was cut.
 //!

@@ -402,6 +402,92 @@ async fn a_budget_wait_past_the_cap_fails_at_once_instead_of_sleeping() {
     assert_eq!(world.bulk_creates(), 50);
 }
 
+/// A 429 without a usable `Retry-After` (a proxy's page): the bulk budget is paused for one
+/// steady interval, 72 s, longer than the default `max_elapsed` (60 s).
+fn bulk_429_without_retry_after(world: &World) {
+    world
+        .fake
+        .faults()
+        .on(Route::BulkCreateInvitations)
+        .next(Fault::HtmlErrorPage { status: 429 });
+}
+
+#[tokio::test]
+async fn a_retry_whose_budget_opens_after_max_elapsed_is_not_made() {
+    let world = World::new().await;
+    bulk_429_without_retry_after(&world);
+    let error = world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .create_bulk(people(0..2))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_rate_limited(), "{error:?}");
+    assert_eq!(error.retry_after(), None);
+    assert_eq!(world.bulk_creates(), 1);
+    // It ends within the policy's bound: the backoff was slept, the 72 s wait was not.
+    let default_max_elapsed = Duration::from_secs(60);
+    assert!(
+        world.elapsed() <= default_max_elapsed,
+        "{:?}",
+        world.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_retry_whose_budget_opens_within_max_elapsed_waits_for_it() {
+    let world = World::new().await;
+    bulk_429_without_retry_after(&world);
+    let max_elapsed = Duration::from_secs(120);
+    let patient = RetryPolicy::default().max_elapsed(max_elapsed);
+    let created = world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .create_bulk(people(0..2))
+        .retry(patient)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 2);
+    assert_eq!(world.bulk_creates(), 2);
+    let elapsed = world.elapsed();
+    assert!(elapsed >= Duration::from_secs(72), "{elapsed:?}");
+    assert!(elapsed <= max_elapsed, "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn the_first_attempts_wait_for_its_budget_is_pacing_not_retrying() {
+    let world = World::new().await;
+    let client = world.client();
+    let invitations = client.organization(ORG).invitations();
+    // The hourly bulk budget is spent: the next call waits an hour for its first attempt.
+    for n in 0..50 {
+        invitations
+            .create_bulk(people(n..n + 1))
+            .send()
+            .await
+            .unwrap();
+    }
+    let before = world.elapsed();
+    world
+        .fake
+        .faults()
+        .on(Route::BulkCreateInvitations)
+        .next(Fault::server_error(503));
+    let created = invitations
+        .create_bulk(people(60..61))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 1);
+    // That hour did not use up the 60 s of retrying: the 503 was retried.
+    assert_eq!(world.bulk_creates(), 52);
+    assert!(world.elapsed() - before >= Duration::from_secs(3500));
+}
+
 // ---- 5. a down server costs one batch's retry cycle --------------------------------------
 
 /// Time that passes only when someone sleeps.
