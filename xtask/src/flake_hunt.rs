@@ -37,8 +37,7 @@ pub fn run(runs: usize, threads: usize) -> Result<()> {
     std::fs::create_dir_all(&logs)?;
 
     eprintln!("building the suite once: cargo test --workspace --all-features --no-run");
-    let built = Command::new(&cargo)
-        .current_dir(root)
+    let built = outer_cargo(&cargo, root)
         .args(["test", "--workspace", "--all-features", "--no-run"])
         .status()?;
     if !built.success() {
@@ -100,12 +99,37 @@ pub fn run(runs: usize, threads: usize) -> Result<()> {
     bail!("{} test(s) failed at least once", failures.len());
 }
 
+/// `cargo` as a shell would run it. `cargo xtask` is `cargo run`, which gives this process the
+/// xtask package's `CARGO_MANIFEST_DIR`, `CARGO_PKG_*` and the like; build scripts that rerun on
+/// those (ring's does) would see them changed, so a nested cargo would rebuild them, and the
+/// README's `cargo test` after it would rebuild them again.
+fn outer_cargo(cargo: &str, root: &Path) -> Command {
+    let mut command = Command::new(cargo);
+    command.current_dir(root);
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with("CARGO_PKG_")
+            || matches!(
+                name,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_MANIFEST_LINKS"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+            )
+        {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 /// One `cargo test --workspace --all-features --no-fail-fast`, stdout and stderr both into
 /// `log` (one file, so each test line follows the `Running` line of its binary).
 fn run_suite(cargo: &str, root: &Path, threads: usize, log: &Path) -> Result<bool> {
     let out = File::create(log).with_context(|| format!("creating {}", log.display()))?;
-    let status = Command::new(cargo)
-        .current_dir(root)
+    let status = outer_cargo(cargo, root)
         .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
         .env("RUST_TEST_THREADS", threads.to_string())
         .stdin(Stdio::null())
