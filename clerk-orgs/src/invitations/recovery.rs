@@ -149,11 +149,7 @@ pub(crate) async fn lookup_invitations(
         })
         .await?;
     let local_now = handle.clock().now();
-    let clerk_now = answer
-        .headers()
-        .get(reqwest::header::DATE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| httpdate::parse_http_date(value).ok());
+    let clerk_now = clerk_date(&answer);
     let invitations = answer
         .into_inner()
         .data
@@ -166,6 +162,29 @@ pub(crate) async fn lookup_invitations(
         clerk_now,
         local_now,
     })
+}
+
+/// Clerk's clock when it sent `answer`: its `Date` header, if valid.
+fn clerk_date<T>(answer: &ResponseValue<T>) -> Option<SystemTime> {
+    answer
+        .headers()
+        .get(reqwest::header::DATE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| httpdate::parse_http_date(value).ok())
+}
+
+/// The earliest moment, on Clerk's clock, that something this call did can carry: Clerk's
+/// `clerk_now` (read when the client's clock said `local_now`) less the time since the call's
+/// first attempt began, less [`CLOCK_MARGIN`].
+fn earliest_of_call(
+    clerk_now: SystemTime,
+    local_now: Duration,
+    failure: &CallFailure,
+) -> DateTime<Utc> {
+    let since_first_attempt = local_now.saturating_sub(failure.started);
+    DateTime::<Utc>::from(clerk_now)
+        - chrono::Duration::from_std(since_first_attempt + CLOCK_MARGIN)
+            .unwrap_or(chrono::Duration::MAX)
 }
 
 /// The email addresses a `duplicate_record` or `already_a_member_in_organization` error names in
@@ -239,10 +258,7 @@ async fn find(
             Finding::Unknown(Unsettled::NoClockEvidence, None)
         };
     };
-    let since_first_attempt = lookup.local_now.saturating_sub(failure.started);
-    let earliest_ours = DateTime::<Utc>::from(clerk_now)
-        - chrono::Duration::from_std(since_first_attempt + CLOCK_MARGIN)
-            .unwrap_or(chrono::Duration::MAX);
+    let earliest_ours = earliest_of_call(clerk_now, lookup.local_now, failure);
     let has_pending = lookup.has_pending();
     // This call's invitation, whatever became of it since (the invitee may already have
     // accepted it, which makes a retry meet `already_a_member_in_organization`).
@@ -346,8 +362,19 @@ pub(crate) async fn recover_lost_creates(
     Ok(found)
 }
 
-/// Settles a failed revoke: the invitation if this call revoked it (an attempt's answer was
-/// lost, and the invitation is now revoked), otherwise the error.
+/// Settles a failed revoke whose earlier attempt may have landed (Clerk now says the invitation
+/// is not pending) or whose success body was lost, by fetching the invitation:
+///
+/// - revoked, and a revoke attempt was answered with a success status: this call revoked it;
+/// - revoked no earlier than the call's first attempt (on Clerk's clock, as for creates: the
+///   fetch's `Date`, less the time since the first attempt, less [`CLOCK_MARGIN`]): revoked
+///   during this call, which returns it. Someone else revoking it in those same moments looks
+///   the same; nothing tells the two apart;
+/// - revoked earlier, or not revoked at all (accepted, expired): this call revoked nothing, and
+///   it returns Clerk's `organization_invitation_not_pending`, as a call without the lost answer
+///   would have;
+/// - the fetch failed, or its answer had no usable `Date`: [`Error::Unresolved`] (a success
+///   whose body was lost keeps its [`Delivery::Processed`] error instead).
 pub(crate) async fn recover_lost_revoke(
     handle: &Handle,
     organization_id: &str,
@@ -359,26 +386,65 @@ pub(crate) async fn recover_lost_revoke(
         .error
         .codes()
         .any(|code| *code == ErrorCode::OrganizationInvitationNotPending);
-    let settles = (failure.earlier_attempt_may_have_landed && not_pending)
-        || failure.error.delivery() == Delivery::Processed;
-    if !settles {
+    let processed = failure.error.delivery() == Delivery::Processed;
+    if !(processed || (failure.earlier_attempt_may_have_landed && not_pending)) {
         return Err(failure.error);
     }
     let args = [organization_id, invitation_id];
-    let fetched = handle
-        .execute_with(Operation::GetInvitation, options, |t| {
+    let fetched: Result<ResponseValue<types::OrganizationInvitation>, _> = handle
+        .execute_raw(Operation::GetInvitation, options, |t| {
             t.send(Call::new(&routes::GET_ORGANIZATION_INVITATION, &args))
         })
-        .await
-        .map(OrganizationInvitation::from_raw);
-    match fetched {
-        Ok(invitation) if invitation.status == InvitationStatus::Revoked => {
-            tracing::info!(
-                operation = Operation::RevokeInvitation.id(),
-                "an attempt whose answer was lost had revoked the invitation; returning it"
-            );
-            Ok(invitation)
+        .await;
+    let answer = match fetched {
+        Ok(answer) => answer,
+        Err(_) if processed => return Err(failure.error),
+        Err(lookup) => {
+            return Err(unresolved_revoke(
+                failure.error,
+                Unsettled::LookupFailed,
+                Some(lookup.error),
+            ));
         }
-        _ => Err(failure.error),
+    };
+    let local_now = handle.clock().now();
+    let clerk_now = clerk_date(&answer);
+    let invitation = OrganizationInvitation::from_raw(answer.into_inner());
+    if invitation.status != InvitationStatus::Revoked {
+        // Revoked is final: an invitation that is not revoked now was not revoked by this call.
+        return Err(failure.error);
     }
+    if !processed {
+        let Some(clerk_now) = clerk_now else {
+            return Err(unresolved_revoke(
+                failure.error,
+                Unsettled::NoClockEvidence,
+                None,
+            ));
+        };
+        if invitation.updated_at < earliest_of_call(clerk_now, local_now, &failure) {
+            // Revoked before this call began: the "not pending" it was told is the whole truth.
+            return Err(failure.error);
+        }
+    }
+    tracing::info!(
+        operation = Operation::RevokeInvitation.id(),
+        "an attempt whose answer was lost had revoked the invitation; returning it"
+    );
+    Ok(invitation)
+}
+
+/// A lost revoke that fetching the invitation could not settle.
+fn unresolved_revoke(last_attempt: Error, why: Unsettled, lookup_error: Option<Error>) -> Error {
+    tracing::warn!(
+        operation = Operation::RevokeInvitation.id(),
+        why = ?why,
+        "a revoke's answer was lost and fetching the invitation could not settle it"
+    );
+    Error::Unresolved(Box::new(UnresolvedError {
+        operation: Operation::RevokeInvitation,
+        why,
+        last_attempt,
+        lookup_error,
+    }))
 }
