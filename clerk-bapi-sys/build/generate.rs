@@ -10,7 +10,18 @@
 //!    (a documented error whose body failed to decode would otherwise lose its status);
 //! 3. defaults are dropped from optional properties, so an unset field is left out of the request
 //!    and Clerk applies its own default (typify would otherwise serialize `None` as `null`);
-//! 4. components no longer referenced are pruned, keeping the `ClerkErrors` envelope.
+//! 4. a "required one of" `anyOf`/`oneOf` (branches that only list required properties) is
+//!    dropped: it is a constraint, not a type, and typify would turn it into an untagged enum
+//!    whose first variant keeps only the first branch's property (`SAMLConnection` lost
+//!    `domains`); the properties stay, optional, and Clerk checks the constraint;
+//! 5. a `oneOf`/`anyOf` whose untagged enum would take a later branch's body for an earlier
+//!    branch (and drop what only the later one has) becomes one object with every branch's
+//!    properties (see `merge_overlapping_unions`);
+//! 6. optional arrays and maps reachable from request bodies become `nullable`, so typify makes
+//!    them `Option<..>`: `None` is left out and `Some(empty)` goes out as `[]` or `{}` (typify
+//!    makes a plain optional `Vec`/`Map` that skips itself when empty, so `public_metadata: {}`,
+//!    which is how Clerk clears metadata, could never be sent);
+//! 7. components no longer referenced are pruned, keeping the `ClerkErrors` envelope.
 //!
 //! Besides progenitor's client and types, it writes `routes`: one `Route` per operation of the
 //! whole spec (whatever the features), with its method, path template, query parameters and
@@ -49,6 +60,9 @@ pub fn generate(spec_json: &str, enabled: &HashSet<String>) -> Bindings {
     keep_enabled_operations(&mut spec, enabled);
     drop_error_responses(&mut spec);
     drop_optional_defaults(&mut spec);
+    drop_required_one_of(&mut spec);
+    merge_overlapping_unions(&mut spec);
+    make_request_collections_optional(&mut spec);
     prune_components(&mut spec);
 
     let spec: openapiv3::OpenAPI =
@@ -239,6 +253,260 @@ fn drop_optional_defaults(spec: &mut Value) {
             }
         }
     });
+}
+
+/// Whether a schema is only a `required` list, as the branches of a "required one of" are.
+fn is_required_only(schema: &Value) -> bool {
+    schema
+        .as_object()
+        .is_some_and(|object| object.len() == 1 && object.contains_key("required"))
+}
+
+/// Drops every `anyOf`/`oneOf` whose branches only list required properties that the schema
+/// declares: a constraint ("`domain` or `domains`"), not a type.
+fn drop_required_one_of(spec: &mut Value) {
+    for_each_node(spec, &mut |node| {
+        let declared = |name: &Value| {
+            node.get("properties")
+                .and_then(Value::as_object)
+                .zip(name.as_str())
+                .is_some_and(|(properties, name)| properties.contains_key(name))
+        };
+        let constraints: Vec<&str> = ["anyOf", "oneOf"]
+            .into_iter()
+            .filter(|union| {
+                node.get(*union)
+                    .and_then(Value::as_array)
+                    .is_some_and(|branches| {
+                        !branches.is_empty()
+                            && branches.iter().all(|branch| {
+                                is_required_only(branch)
+                                    && branch["required"]
+                                        .as_array()
+                                        .is_some_and(|names| names.iter().all(declared))
+                            })
+                    })
+            })
+            .collect();
+        for union in constraints {
+            node.remove(union);
+        }
+    });
+}
+
+/// Turns every `oneOf`/`anyOf` that typify would decode lossily into one object.
+///
+/// typify makes a union an untagged enum, which takes the first branch that accepts a body; with
+/// unknown fields allowed, a branch accepts any body that has its required properties. When a
+/// branch's required properties are all properties of a later branch, that later branch's bodies
+/// can decode as the earlier one and lose what only the later one has (an OAuth verification
+/// decoded as an OTP one drops `error`; a private JWK decoded as a public one drops `d`). Such a
+/// union becomes one object with every branch's properties, required where every branch requires
+/// them; the branches' discriminating property (`object`, `kty`) says which one a value is. A
+/// union whose branches are not plain objects, or declare one property with different types, is
+/// left as it is (tests/conformance.rs shows whether it loses anything).
+fn merge_overlapping_unions(spec: &mut Value) {
+    let snapshot = spec.clone();
+    let mut merges = Vec::new();
+    openapi::for_each_node_at(spec, "", &mut |node, pointer| {
+        for union in ["oneOf", "anyOf"] {
+            let Some(branches) = node.get(union).and_then(Value::as_array) else {
+                continue;
+            };
+            let branches: Vec<&Value> = branches
+                .iter()
+                .map(|branch| openapi::resolve(&snapshot, branch).unwrap_or(branch))
+                .collect();
+            if let Some(merged) = merged_union(&branches) {
+                merges.push((pointer.to_owned(), union, merged));
+            }
+        }
+    });
+    for (pointer, union, (properties, required)) in merges {
+        let node = spec
+            .pointer_mut(&pointer)
+            .and_then(Value::as_object_mut)
+            .expect("found above");
+        node.remove(union);
+        node.remove("discriminator");
+        node.insert("type".into(), Value::from("object"));
+        node.insert("properties".into(), Value::Object(properties));
+        if !required.is_empty() {
+            node.insert("required".into(), Value::from(required));
+        }
+    }
+}
+
+/// The properties and required names of one object that holds every branch, if the union is
+/// lossy and its branches can be merged.
+fn merged_union(branches: &[&Value]) -> Option<(serde_json::Map<String, Value>, Vec<String>)> {
+    let names = |branch: &Value, key: &str| -> Vec<String> {
+        match branch.get(key) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            Some(Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    };
+    let plain = |branch: &&Value| {
+        branch.get("properties").is_some()
+            && ["allOf", "anyOf", "oneOf", "$ref"]
+                .iter()
+                .all(|key| branch.get(*key).is_none())
+    };
+    if branches.len() < 2 || !branches.iter().all(plain) {
+        return None;
+    }
+    let lossy = (0..branches.len()).any(|later| {
+        let properties = names(branches[later], "properties");
+        branches[..later].iter().any(|earlier| {
+            names(earlier, "required")
+                .iter()
+                .all(|name| properties.contains(name))
+        })
+    });
+    if !lossy {
+        return None;
+    }
+    let mut properties = serde_json::Map::new();
+    for branch in branches {
+        for (name, schema) in branch["properties"].as_object().expect("plain") {
+            match properties.get_mut(name) {
+                None => {
+                    properties.insert(name.clone(), schema.clone());
+                }
+                Some(merged) => merge_property(merged, schema)?,
+            }
+        }
+    }
+    let mut required = names(branches[0], "required");
+    required.retain(|name| {
+        branches
+            .iter()
+            .all(|branch| names(branch, "required").contains(name))
+    });
+    Some((properties, required))
+}
+
+/// Widens `merged` to accept `other` too, when the two differ only in `nullable` and in their
+/// known values (documentation: the raw layer takes any string).
+fn merge_property(merged: &mut Value, other: &Value) -> Option<()> {
+    let essence = |schema: &Value| {
+        let mut schema = schema.clone();
+        if let Some(object) = schema.as_object_mut() {
+            object.remove("nullable");
+            object.remove(openapi::KNOWN_VALUES);
+        }
+        schema
+    };
+    if essence(merged) != essence(other) {
+        return None;
+    }
+    let merged = merged.as_object_mut()?;
+    if other.get("nullable") == Some(&Value::Bool(true)) {
+        merged.insert("nullable".into(), Value::Bool(true));
+    }
+    if let Some(Value::Array(values)) = other.get(openapi::KNOWN_VALUES) {
+        let known = merged
+            .entry(openapi::KNOWN_VALUES)
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(known) = known {
+            for value in values {
+                if !known.contains(value) {
+                    known.push(value.clone());
+                }
+            }
+        }
+    }
+    Some(())
+}
+
+/// Marks `nullable` every optional array or map property of the schemas request bodies reach
+/// (inline, or through `$ref`s to components), so typify makes it an `Option`.
+fn make_request_collections_optional(spec: &mut Value) {
+    // Where request bodies start, as JSON pointers, then every component they reach.
+    let mut roots = Vec::new();
+    let mut components = BTreeSet::new();
+    for operation in openapi::operations(spec) {
+        let Some(body) = operation.operation.get("requestBody") else {
+            continue;
+        };
+        let body = openapi::resolve(spec, body).unwrap_or(body);
+        let content = body.get("content").and_then(Value::as_object);
+        for (media, value) in content.into_iter().flatten() {
+            if value.get("schema").is_some() {
+                roots.push(format!(
+                    "/paths/{}/{}/requestBody/content/{}/schema",
+                    openapi::escape_pointer(operation.path),
+                    operation.method,
+                    openapi::escape_pointer(media)
+                ));
+            }
+        }
+        for_each_ref(body, &mut |reference| {
+            components.insert(reference.to_owned());
+        });
+    }
+    let mut pending: Vec<String> = components.iter().cloned().collect();
+    while let Some(reference) = pending.pop() {
+        let Some(target) = ref_target(spec, &reference) else {
+            continue;
+        };
+        for_each_ref(target, &mut |found| {
+            if components.insert(found.to_owned()) {
+                pending.push(found.to_owned());
+            }
+        });
+    }
+    // A `requestBody` `$ref` points at `components/requestBodies`, whose schemas were followed
+    // above; only schemas are walked.
+    roots.extend(
+        components
+            .iter()
+            .filter(|reference| reference.starts_with("#/components/schemas/"))
+            .map(|reference| reference[1..].to_owned()),
+    );
+    for pointer in roots {
+        if let Some(schema) = spec.pointer_mut(&pointer) {
+            for_each_node(schema, &mut |node| {
+                let required: Vec<Value> = node
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                let Some(Value::Object(properties)) = node.get_mut("properties") else {
+                    return;
+                };
+                for (name, property) in properties.iter_mut() {
+                    if required.iter().any(|r| r.as_str() == Some(name)) {
+                        continue;
+                    }
+                    if let Some(property) = property.as_object_mut()
+                        && is_collection(property)
+                    {
+                        property.insert("nullable".into(), Value::Bool(true));
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// Whether typify makes a schema a `Vec` or a map: an inline array, or an object with no
+/// properties of its own (`additionalProperties` or free-form).
+fn is_collection(schema: &serde_json::Map<String, Value>) -> bool {
+    let composed = ["allOf", "anyOf", "oneOf", "$ref"]
+        .iter()
+        .any(|key| schema.contains_key(*key));
+    match schema.get("type").and_then(Value::as_str) {
+        _ if composed => false,
+        Some("array") => true,
+        Some("object") => !schema.contains_key("properties"),
+        _ => false,
+    }
 }
 
 /// Keeps only the components reachable from the remaining paths (and [`ALWAYS_KEPT`]).

@@ -2,6 +2,8 @@
 
 use std::sync::{Arc, Mutex};
 
+mod support;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -176,4 +178,54 @@ fn the_api_version_is_the_vendored_specs() {
         clerk_bapi_sys::CLERK_API_VERSION,
         meta["upstream"]["api_version"]
     );
+}
+
+/// `limit` and `offset` are counts: they go out as integers (`integer_limit_offset` retypes the
+/// two operations whose spec declares them `number`, which went out as `10.0`).
+#[cfg(feature = "api-keys")]
+#[tokio::test]
+async fn counts_go_out_as_integers() {
+    let (base_url, seen) = serve(StatusCode::OK, &[], json!({"data": [], "total_count": 0})).await;
+
+    client(&base_url)
+        .get_api_keys()
+        .subject("user_1")
+        .limit(std::num::NonZeroU64::new(10).unwrap())
+        .offset(20u64)
+        .send()
+        .await
+        .unwrap();
+
+    let seen = seen.lock().unwrap();
+    let query = seen[0].uri.query().unwrap();
+    let mut pairs: Vec<&str> = query.split('&').collect();
+    pairs.sort_unstable();
+    assert_eq!(pairs, ["limit=10", "offset=20", "subject=user_1"]);
+}
+
+/// An optional map set empty goes out as `{}` (how Clerk clears metadata), one left unset does
+/// not go out at all.
+#[cfg(feature = "users")]
+#[tokio::test]
+async fn an_empty_map_goes_out_and_an_unset_one_does_not() {
+    let spec: Value = serde_json::from_str(include_str!("../spec/clerk-bapi.json")).unwrap();
+    let user = support::sample::Sampler::new(&spec, support::sample::Mode::Full, 0)
+        .sample(&json!({"$ref": "#/components/schemas/User"}));
+    let (base_url, seen) = serve(StatusCode::OK, &[], user).await;
+
+    client(&base_url)
+        .replace_user_metadata()
+        .user_id("user_1")
+        .body(types::ReplaceUserMetadataBody {
+            public_metadata: Some(serde_json::Map::new()),
+            private_metadata: None,
+            unsafe_metadata: None,
+        })
+        .send()
+        .await
+        .unwrap();
+
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0].method, Method::PUT);
+    assert_eq!(seen[0].body, json!({"public_metadata": {}}));
 }
