@@ -5,23 +5,25 @@
 //! without touching the vendored file:
 //! 1. only the operations of the enabled tag features are kept, so a user who needs one tag
 //!    compiles about 3k lines instead of 100k;
-//! 2. non-2xx responses are dropped from every operation, so progenitor hands every error back as
+//! 2. operations with a `multipart/form-data` body are set aside: progenitor cannot generate
+//!    them, so `src/multipart.rs` writes them by hand; the types of their answers are kept;
+//! 3. non-2xx responses are dropped from every operation, so progenitor hands every error back as
 //!    `Error::UnexpectedResponse(reqwest::Response)` with its status, headers and body intact
 //!    (a documented error whose body failed to decode would otherwise lose its status);
-//! 3. defaults are dropped from optional properties, so an unset field is left out of the request
+//! 4. defaults are dropped from optional properties, so an unset field is left out of the request
 //!    and Clerk applies its own default (typify would otherwise serialize `None` as `null`);
-//! 4. a "required one of" `anyOf`/`oneOf` (branches that only list required properties) is
+//! 5. a "required one of" `anyOf`/`oneOf` (branches that only list required properties) is
 //!    dropped: it is a constraint, not a type, and typify would turn it into an untagged enum
 //!    whose first variant keeps only the first branch's property (`SAMLConnection` lost
 //!    `domains`); the properties stay, optional, and Clerk checks the constraint;
-//! 5. a `oneOf`/`anyOf` whose untagged enum would take a later branch's body for an earlier
+//! 6. a `oneOf`/`anyOf` whose untagged enum would take a later branch's body for an earlier
 //!    branch (and drop what only the later one has) becomes one object with every branch's
 //!    properties (see `merge_overlapping_unions`);
-//! 6. optional arrays and maps reachable from request bodies become `nullable`, so typify makes
+//! 7. optional arrays and maps reachable from request bodies become `nullable`, so typify makes
 //!    them `Option<..>`: `None` is left out and `Some(empty)` goes out as `[]` or `{}` (typify
 //!    makes a plain optional `Vec`/`Map` that skips itself when empty, so `public_metadata: {}`,
 //!    which is how Clerk clears metadata, could never be sent);
-//! 7. components no longer referenced are pruned, keeping the `ClerkErrors` envelope.
+//! 8. components no longer referenced are pruned, keeping the `ClerkErrors` envelope.
 //!
 //! Besides progenitor's client and types, it writes `routes`: one `Route` per operation of the
 //! whole spec (whatever the features), with its method, path template, query parameters and
@@ -58,12 +60,13 @@ pub fn generate(spec_json: &str, enabled: &HashSet<String>) -> Bindings {
 
     let routes = routes(&spec);
     keep_enabled_operations(&mut spec, enabled);
+    let set_aside = set_aside_multipart_operations(&mut spec);
     drop_error_responses(&mut spec);
     drop_optional_defaults(&mut spec);
     drop_required_one_of(&mut spec);
     merge_overlapping_unions(&mut spec);
     make_request_collections_optional(&mut spec);
-    prune_components(&mut spec);
+    prune_components(&mut spec, set_aside);
 
     let spec: openapiv3::OpenAPI =
         serde_json::from_value(spec).expect("the vendored spec is OpenAPI 3.0");
@@ -253,6 +256,39 @@ fn drop_optional_defaults(spec: &mut Value) {
             }
         }
     });
+}
+
+/// Removes the operations whose request body is `multipart/form-data`, which progenitor cannot
+/// generate (they are written by hand in `src/multipart.rs`), and returns the `$ref`s their
+/// success responses use, so that the types of their answers are still generated.
+fn set_aside_multipart_operations(spec: &mut Value) -> Vec<String> {
+    let mut kept_refs = Vec::new();
+    let paths = spec["paths"].as_object_mut().expect("the spec has paths");
+    for item in paths.values_mut() {
+        let item = item.as_object_mut().expect("a path item");
+        item.retain(|key, operation| {
+            let multipart = is_method(key)
+                && operation
+                    .pointer("/requestBody/content")
+                    .and_then(Value::as_object)
+                    .is_some_and(|content| content.contains_key("multipart/form-data"));
+            if multipart {
+                let successes = operation["responses"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(status, _)| status.starts_with('2'));
+                for (_, response) in successes {
+                    for_each_ref(response, &mut |reference| {
+                        kept_refs.push(reference.to_owned());
+                    });
+                }
+            }
+            !multipart
+        });
+    }
+    paths.retain(|_, item| openapi::has_operations(item));
+    kept_refs
 }
 
 /// Whether a schema is only a `required` list, as the branches of a "required one of" are.
@@ -509,9 +545,11 @@ fn is_collection(schema: &serde_json::Map<String, Value>) -> bool {
     }
 }
 
-/// Keeps only the components reachable from the remaining paths (and [`ALWAYS_KEPT`]).
-fn prune_components(spec: &mut Value) {
+/// Keeps only the components reachable from the remaining paths, from `also` (the answers of the
+/// operations set aside) and from [`ALWAYS_KEPT`].
+fn prune_components(spec: &mut Value, also: Vec<String>) {
     let mut reachable: BTreeSet<String> = ALWAYS_KEPT.iter().map(|r| r.to_string()).collect();
+    reachable.extend(also);
     let mut pending: Vec<String> = reachable.iter().cloned().collect();
     for_each_ref(&spec["paths"], &mut |reference| {
         if reachable.insert(reference.to_owned()) {

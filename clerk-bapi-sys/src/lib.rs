@@ -37,9 +37,13 @@
 //! same spec. For callers that build their requests themselves (`clerk-orgs` does, on its hot
 //! path) without restating the spec by hand; [`Route::write_path`] fills in the path.
 //!
-//! # Not generated
-//! These operations take `multipart/form-data` bodies, which progenitor cannot generate:
-//! `SetUserProfileImage`, `UploadOrganizationLogo`, `UploadOAuthApplicationLogo`.
+//! # Written by hand
+//! The three operations whose body is `multipart/form-data`, which progenitor cannot generate,
+//! are in the module `multipart`, in the style of the generated ones (the same [`Client`], hooks,
+//! error type and body cap): `SetUserProfileImage` (feature `users`), `UploadOrganizationLogo`
+//! (`organizations`) and `UploadOAuthApplicationLogo` (`oauth-applications`).
+//!
+//! # Changed from the spec
 //! `ListAllOrganizationDomains` takes `enrollment_mode` as one comma-separated string, and
 //! `GetPublicInterstitial` has no deprecated `frontendApi` parameter (use `frontend_api`).
 //!
@@ -112,6 +116,13 @@ pub use generated::*;
 pub mod webhook_events {
     include!(concat!(env!("OUT_DIR"), "/webhook_events.rs"));
 }
+
+#[cfg(any(
+    feature = "users",
+    feature = "organizations",
+    feature = "oauth-applications"
+))]
+pub mod multipart;
 
 pub use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
 pub use reqwest::Method;

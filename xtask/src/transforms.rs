@@ -11,8 +11,8 @@ use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
 
 use crate::openapi::{
-    KNOWN_VALUES, component_ref, escape_pointer, for_each_node, for_each_node_at, has_operations,
-    operations_mut, resolve,
+    KNOWN_VALUES, component_ref, escape_pointer, for_each_node, for_each_node_at, operations_mut,
+    resolve,
 };
 
 const CLERK_ERRORS_SCHEMA: &str = "#/components/schemas/ClerkErrors";
@@ -68,11 +68,6 @@ impl fmt::Display for TransformReport {
 /// The BAPI spec's steps, in the order they run. `ref_inline_error_envelopes` runs before
 /// `fill_empty_error_bodies` so the latter sees one error type per operation.
 pub const BAPI: &[Transform] = &[
-    Transform {
-        name: "drop_multipart_operations",
-        why: "progenitor cannot generate multipart/form-data request bodies",
-        apply: drop_multipart_operations,
-    },
     Transform {
         name: "ref_inline_error_envelopes",
         why: "inline copies of the ClerkErrors envelope would each become their own Rust type",
@@ -393,39 +388,6 @@ fn wrap_nullable_refs(spec: &mut Value) -> Result<Changes> {
         }
     });
     Ok(Changes::Count(count))
-}
-
-fn drop_multipart_operations(spec: &mut Value) -> Result<Changes> {
-    let mut dropped = Vec::new();
-    let snapshot = spec.clone();
-    let mut to_remove = Vec::new();
-    for op in operations_mut(spec) {
-        let Some(body) = op.operation.get("requestBody") else {
-            continue;
-        };
-        let Some(body) = resolve(&snapshot, body) else {
-            bail!("{}: requestBody $ref does not resolve", op.name());
-        };
-        let multipart = body
-            .get("content")
-            .and_then(Value::as_object)
-            .is_some_and(|content| content.contains_key("multipart/form-data"));
-        if multipart {
-            dropped.push(op.name());
-            to_remove.push((op.path.clone(), op.method));
-        }
-    }
-    let paths = spec["paths"]
-        .as_object_mut()
-        .expect("operations came from paths");
-    for (path, method) in to_remove {
-        let item = paths[&path].as_object_mut().expect("a path item");
-        item.remove(method);
-        if !has_operations(&paths[&path]) {
-            paths.remove(&path);
-        }
-    }
-    Ok(Changes::Places(dropped))
 }
 
 /// The query parameters whose values are counts of items, which Clerk's lists take as integers.
@@ -891,22 +853,6 @@ mod tests {
             Changes::Places(places) => places,
             Changes::Count(_) => panic!("expected places"),
         }
-    }
-
-    #[test]
-    fn multipart_operations_are_dropped_with_their_empty_path() {
-        let mut spec = json!({"paths": {
-            "/logo": {"put": {"operationId": "Upload", "requestBody": {"content":
-                {"multipart/form-data": {"schema": {"type": "object"}}}}}},
-            "/user": {"get": {"operationId": "Get"}, "post": {"operationId": "Set",
-                "requestBody": {"content": {"multipart/form-data": {}}}}},
-        }});
-        let dropped = places(drop_multipart_operations(&mut spec).unwrap());
-        assert_eq!(dropped, ["Upload", "Set"]);
-        assert_eq!(
-            spec,
-            json!({"paths": {"/user": {"get": {"operationId": "Get"}}}})
-        );
     }
 
     #[test]
