@@ -29,6 +29,10 @@
 //! whole spec (whatever the features), with its method, path template, query parameters and
 //! success status, for callers that build requests themselves (`clerk-orgs` does, on its hot
 //! path) without restating what the spec says.
+//!
+//! And, for `tests/conformance.rs` only, `Bindings::operations`: which type each generated
+//! operation decodes its answer into and which it takes as its body, read off the generated
+//! builders, so the test checks exactly the types users call.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -48,6 +52,8 @@ const ALWAYS_KEPT: &[&str] = &["#/components/schemas/ClerkErrors"];
 pub struct Bindings {
     pub code: String,
     pub api_version: String,
+    /// Rust source for `tests/conformance.rs`: an `operations![..]` entry per generated operation.
+    pub operations: String,
 }
 
 /// Generates the bindings for the operations of the `enabled` features (`full` means all).
@@ -66,6 +72,7 @@ pub fn generate(spec_json: &str, enabled: &HashSet<String>) -> Bindings {
     drop_required_one_of(&mut spec);
     merge_overlapping_unions(&mut spec);
     make_request_collections_optional(&mut spec);
+    let ids = operation_ids(&spec);
     prune_components(&mut spec, set_aside);
 
     let spec: openapiv3::OpenAPI =
@@ -83,8 +90,13 @@ pub fn generate(spec_json: &str, enabled: &HashSet<String>) -> Bindings {
     // and prettyplease into every user's build (about 5 s of a cold build) for code nobody reads
     // here; the snapshot test formats it for review.
     let mut code = tokens.to_string();
+    let operations = operations_table(&code, &ids);
     code.push_str(&routes);
-    Bindings { code, api_version }
+    Bindings {
+        code,
+        api_version,
+        operations,
+    }
 }
 
 /// `pub mod routes` for every operation of `spec`, as Rust source.
@@ -543,6 +555,90 @@ fn is_collection(schema: &serde_json::Map<String, Value>) -> bool {
         Some("object") => !schema.contains_key("properties"),
         _ => false,
     }
+}
+
+/// Operation ids by (`METHOD`, path), to name the operations the generated builders send.
+fn operation_ids(spec: &Value) -> Vec<(String, String, String)> {
+    openapi::operations(spec)
+        .into_iter()
+        .filter_map(|operation| {
+            let id = operation.operation.get("operationId")?.as_str()?;
+            Some((
+                operation.method.to_uppercase(),
+                operation.path.to_owned(),
+                id.to_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// The Rust source of one expression, `operations![("Id", METHOD, "/path", (response type),
+/// (body type)), ...]`, with an entry per operation builder in `code`: the type its `send`
+/// decodes a success into and the type its `body` takes, each empty when there is none (`()`
+/// answers carry no body). The test that includes it defines the macro.
+///
+/// Read off the builders' text as progenitor prints it. Nothing here may fail a user's build: a
+/// builder it cannot read is left out, and `tests/conformance.rs` fails when an operation of the
+/// spec is missing from the table.
+fn operations_table(code: &str, ids: &[(String, String, String)]) -> String {
+    const BUILDERS: &str = "pub mod builder { use super :: types ;";
+    const BUILDER: &str = "# [doc = \"Builder for [`Client::";
+    const SENDS: &str = "# [doc = \"Sends a `";
+    const RESPONSE: &str = "pub async fn send (self) -> Result < ResponseValue <";
+    const BODY: &str = "pub fn body <";
+    const BODY_TYPE: &str = "convert :: TryInto <";
+    let mut out = String::from("operations![\n");
+    let Some(start) = code.find(BUILDERS) else {
+        out.push(']');
+        return out;
+    };
+    for builder in code[start..].split(BUILDER).skip(1) {
+        let Some((method, path)) = builder.split_once(SENDS).and_then(|(_, rest)| {
+            let (method, rest) = rest.split_once("` request to `")?;
+            let (path, _) = rest.split_once('`')?;
+            Some((method, path))
+        }) else {
+            continue;
+        };
+        let Some((_, _, id)) = ids.iter().find(|(m, p, _)| m == method && p == path) else {
+            continue;
+        };
+        let Some(response) = builder
+            .split_once(RESPONSE)
+            .and_then(|(_, rest)| up_to_closing_angle(rest))
+        else {
+            continue;
+        };
+        let response = if response == "()" { "" } else { response };
+        let body = builder
+            .split_once(BODY)
+            .and_then(|(_, rest)| rest.split_once(BODY_TYPE))
+            .and_then(|(_, rest)| up_to_closing_angle(rest))
+            .unwrap_or("");
+        out.push_str(&format!(
+            "    ({id:?}, {method}, {path:?}, ({response}), ({body})),\n"
+        ));
+    }
+    out.push(']');
+    out
+}
+
+/// The text before the `>` that closes an already open `<`, trimmed.
+fn up_to_closing_angle(text: &str) -> Option<&str> {
+    let mut depth = 1usize;
+    for (index, ch) in text.char_indices() {
+        match ch {
+            '<' => depth += 1,
+            '>' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(text[..index].trim());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Keeps only the components reachable from the remaining paths, from `also` (the answers of the
