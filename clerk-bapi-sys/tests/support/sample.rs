@@ -330,3 +330,23 @@ fn compare(expected: &Value, actual: &Value, at: String, found: &mut Vec<String>
         _ => found.push(format!("{at}: {expected} became {actual}")),
     }
 }
+
+/// How many `null`s of `expected` are absent from `actual` (which [`differences`] allows).
+pub fn nulls_left_out(expected: &Value, actual: &Value) -> usize {
+    match (expected, actual) {
+        (Value::Object(expected), Value::Object(actual)) => expected
+            .iter()
+            .map(|(key, value)| match actual.get(key) {
+                None if value.is_null() => 1,
+                Some(other) => nulls_left_out(value, other),
+                None => 0,
+            })
+            .sum(),
+        (Value::Array(expected), Value::Array(actual)) => expected
+            .iter()
+            .zip(actual)
+            .map(|(value, other)| nulls_left_out(value, other))
+            .sum(),
+        _ => 0,
+    }
+}
