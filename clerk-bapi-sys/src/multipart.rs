@@ -54,16 +54,12 @@ impl File {
         &self.content_type
     }
 
-    fn into_part(self) -> Result<reqwest::multipart::Part, Error<()>> {
+    /// The part, or why its content type is not one.
+    fn into_part(self) -> Result<reqwest::multipart::Part, String> {
         reqwest::multipart::Part::bytes(self.bytes)
             .file_name(self.file_name)
             .mime_str(&self.content_type)
-            .map_err(|err| {
-                Error::InvalidRequest(format!(
-                    "content type {:?} of file: {err}",
-                    self.content_type
-                ))
-            })
+            .map_err(|err| format!("content type {:?} of file: {err}", self.content_type))
     }
 }
 
@@ -81,16 +77,16 @@ fn missing<T>(name: &str) -> Result<T, String> {
     Err(format!("{name} was not initialized"))
 }
 
-/// The body of both logo uploads: `uploader_user_id` when set, then `file`.
+/// The body of both logo uploads: `uploader_user_id` when set, then `file`; or why a setter's
+/// value was refused.
 #[cfg(any(feature = "organizations", feature = "oauth-applications"))]
 fn logo_form(
     file: Result<File, String>,
     uploader_user_id: Result<Option<String>, String>,
-) -> Result<reqwest::multipart::Form, Error<()>> {
-    let file = file.map_err(Error::InvalidRequest)?;
-    let uploader_user_id = uploader_user_id.map_err(Error::InvalidRequest)?;
+) -> Result<reqwest::multipart::Form, String> {
+    let file = file?;
     let mut form = reqwest::multipart::Form::new();
-    if let Some(uploader_user_id) = uploader_user_id {
+    if let Some(uploader_user_id) = uploader_user_id? {
         form = form.text("uploader_user_id", uploader_user_id);
     }
     Ok(form.part("file", file.into_part()?))
@@ -203,7 +199,7 @@ mod users {
             let file = file.map_err(Error::InvalidRequest)?;
             let mut form = reqwest::multipart::Form::new();
             if let Some(file) = file {
-                form = form.part("file", file.into_part()?);
+                form = form.part("file", file.into_part().map_err(Error::InvalidRequest)?);
             }
             send(
                 client,
@@ -217,6 +213,73 @@ mod users {
     }
 }
 
+/// The two logo uploads, which differ only in their names, path parameter, route and answer.
+#[cfg(any(feature = "organizations", feature = "oauth-applications"))]
+macro_rules! logo_upload {
+    (
+        $(#[$method_doc:meta])*
+        fn $method:ident -> $builder:ident;
+        $(#[$id_doc:meta])*
+        path $id:ident;
+        route $route:ident;
+        answer $answer:ident;
+    ) => {
+        impl Client {
+            $(#[$method_doc])*
+            pub fn $method(&self) -> $builder<'_> {
+                $builder::new(self)
+            }
+        }
+
+        #[doc = concat!("Builder for [`Client::", stringify!($method), "`].")]
+        #[derive(Debug, Clone)]
+        pub struct $builder<'a> {
+            client: &'a Client,
+            $id: Result<String, String>,
+            file: Result<File, String>,
+            uploader_user_id: Result<Option<String>, String>,
+        }
+
+        impl<'a> $builder<'a> {
+            /// A builder with nothing set; [`Client`]'s method is the usual way in.
+            pub fn new(client: &'a Client) -> Self {
+                Self {
+                    client,
+                    $id: missing(stringify!($id)),
+                    file: missing("file"),
+                    uploader_user_id: Ok(None),
+                }
+            }
+
+            $(#[$id_doc])*
+            pub fn $id<V: TryInto<String>>(mut self, value: V) -> Self {
+                self.$id = convert(value, stringify!($id));
+                self
+            }
+
+            /// The image (part `file`, required).
+            pub fn file(mut self, value: File) -> Self {
+                self.file = Ok(value);
+                self
+            }
+
+            /// The user credited with the upload (part `uploader_user_id`).
+            pub fn uploader_user_id<V: TryInto<String>>(mut self, value: V) -> Self {
+                self.uploader_user_id = convert(value, "uploader_user_id").map(Some);
+                self
+            }
+
+            #[doc = concat!("Sends the request ([`routes::", stringify!($route), "`]).")]
+            pub async fn send(self) -> Result<ResponseValue<types::$answer>, Error<()>> {
+                let id = self.$id.map_err(Error::InvalidRequest)?;
+                let form =
+                    logo_form(self.file, self.uploader_user_id).map_err(Error::InvalidRequest)?;
+                send(self.client, &routes::$route, &[&id], form, stringify!($method)).await
+            }
+        }
+    };
+}
+
 #[cfg(feature = "organizations")]
 pub use organizations::UploadOrganizationLogo;
 
@@ -225,71 +288,14 @@ mod organizations {
     use super::{File, convert, logo_form, missing, send};
     use crate::{Client, Error, ResponseValue, routes, types};
 
-    impl Client {
+    logo_upload! {
         /// Sets or replaces an organization's logo: `PUT /organizations/{organization_id}/logo`
         /// (`UploadOrganizationLogo`, a `multipart/form-data` body).
-        pub fn upload_organization_logo(&self) -> UploadOrganizationLogo<'_> {
-            UploadOrganizationLogo::new(self)
-        }
-    }
-
-    /// Builder for [`Client::upload_organization_logo`].
-    #[derive(Debug, Clone)]
-    pub struct UploadOrganizationLogo<'a> {
-        client: &'a Client,
-        organization_id: Result<String, String>,
-        file: Result<File, String>,
-        uploader_user_id: Result<Option<String>, String>,
-    }
-
-    impl<'a> UploadOrganizationLogo<'a> {
-        /// A builder with nothing set; [`Client`]'s method is the usual way in.
-        pub fn new(client: &'a Client) -> Self {
-            Self {
-                client,
-                organization_id: missing("organization_id"),
-                file: missing("file"),
-                uploader_user_id: Ok(None),
-            }
-        }
-
+        fn upload_organization_logo -> UploadOrganizationLogo;
         /// The organization whose logo to set (path).
-        pub fn organization_id<V: TryInto<String>>(mut self, value: V) -> Self {
-            self.organization_id = convert(value, "organization_id");
-            self
-        }
-
-        /// The image (part `file`, required).
-        pub fn file(mut self, value: File) -> Self {
-            self.file = Ok(value);
-            self
-        }
-
-        /// The user credited with the upload (part `uploader_user_id`).
-        pub fn uploader_user_id<V: TryInto<String>>(mut self, value: V) -> Self {
-            self.uploader_user_id = convert(value, "uploader_user_id").map(Some);
-            self
-        }
-
-        /// Sends a `PUT` request to `/organizations/{organization_id}/logo`.
-        pub async fn send(self) -> Result<ResponseValue<types::OrganizationWithLogo>, Error<()>> {
-            let Self {
-                client,
-                organization_id,
-                file,
-                uploader_user_id,
-            } = self;
-            let organization_id = organization_id.map_err(Error::InvalidRequest)?;
-            let form = logo_form(file, uploader_user_id)?;
-            send(
-                client,
-                &routes::UPLOAD_ORGANIZATION_LOGO,
-                &[&organization_id],
-                form,
-                "upload_organization_logo",
-            )
-            .await
-        }
+        path organization_id;
+        route UPLOAD_ORGANIZATION_LOGO;
+        answer OrganizationWithLogo;
     }
 }
 
@@ -301,71 +307,14 @@ mod oauth_applications {
     use super::{File, convert, logo_form, missing, send};
     use crate::{Client, Error, ResponseValue, routes, types};
 
-    impl Client {
+    logo_upload! {
         /// Sets or replaces an OAuth application's logo:
         /// `PUT /oauth_applications/{oauth_application_id}/logo` (`UploadOAuthApplicationLogo`, a
         /// `multipart/form-data` body).
-        pub fn upload_o_auth_application_logo(&self) -> UploadOAuthApplicationLogo<'_> {
-            UploadOAuthApplicationLogo::new(self)
-        }
-    }
-
-    /// Builder for [`Client::upload_o_auth_application_logo`].
-    #[derive(Debug, Clone)]
-    pub struct UploadOAuthApplicationLogo<'a> {
-        client: &'a Client,
-        oauth_application_id: Result<String, String>,
-        file: Result<File, String>,
-        uploader_user_id: Result<Option<String>, String>,
-    }
-
-    impl<'a> UploadOAuthApplicationLogo<'a> {
-        /// A builder with nothing set; [`Client`]'s method is the usual way in.
-        pub fn new(client: &'a Client) -> Self {
-            Self {
-                client,
-                oauth_application_id: missing("oauth_application_id"),
-                file: missing("file"),
-                uploader_user_id: Ok(None),
-            }
-        }
-
+        fn upload_o_auth_application_logo -> UploadOAuthApplicationLogo;
         /// The OAuth application whose logo to set (path).
-        pub fn oauth_application_id<V: TryInto<String>>(mut self, value: V) -> Self {
-            self.oauth_application_id = convert(value, "oauth_application_id");
-            self
-        }
-
-        /// The image (part `file`, required).
-        pub fn file(mut self, value: File) -> Self {
-            self.file = Ok(value);
-            self
-        }
-
-        /// The user credited with the upload (part `uploader_user_id`).
-        pub fn uploader_user_id<V: TryInto<String>>(mut self, value: V) -> Self {
-            self.uploader_user_id = convert(value, "uploader_user_id").map(Some);
-            self
-        }
-
-        /// Sends a `PUT` request to `/oauth_applications/{oauth_application_id}/logo`.
-        pub async fn send(self) -> Result<ResponseValue<types::OAuthApplication>, Error<()>> {
-            let Self {
-                client,
-                oauth_application_id,
-                file,
-                uploader_user_id,
-            } = self;
-            let oauth_application_id = oauth_application_id.map_err(Error::InvalidRequest)?;
-            let form = logo_form(file, uploader_user_id)?;
-            send(
-                client,
-                &routes::UPLOAD_O_AUTH_APPLICATION_LOGO,
-                &[&oauth_application_id],
-                form,
-                "upload_o_auth_application_logo",
-            )
-            .await
-        }
+        path oauth_application_id;
+        route UPLOAD_O_AUTH_APPLICATION_LOGO;
+        answer OAuthApplication;
     }
 }

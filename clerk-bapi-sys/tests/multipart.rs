@@ -9,59 +9,12 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
-
-use axum::Router;
-use axum::body::Bytes;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode};
 use clerk_bapi_sys::multipart::File;
-use clerk_bapi_sys::{Client, Error, Route, routes};
+use clerk_bapi_sys::{Error, Route, routes};
 use serde_json::{Value, json};
 use support::sample::{Mode, Sampler, differences, resolve};
-
-/// What the server saw of one request.
-struct Seen {
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-/// A loopback server that records each request and answers with `status` and `body`.
-async fn serve(status: StatusCode, body: Bytes) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    let app = Router::new().fallback(
-        move |method: Method, uri: Uri, headers: HeaderMap, request: Bytes| {
-            let body = body.clone();
-            let log = log.clone();
-            async move {
-                log.lock().unwrap().push(Seen {
-                    method,
-                    uri,
-                    headers,
-                    body: request,
-                });
-                (status, [("content-type", "application/json")], body)
-            }
-        },
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{address}/v1"), seen)
-}
-
-fn client(base_url: &str) -> Client {
-    // When another workspace crate turns on reqwest's rustls, reqwest needs a crypto provider
-    // even for plain http; without TLS this does nothing.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .default_headers(clerk_bapi_sys::auth_headers("sk_test_secret").unwrap())
-        .build()
-        .unwrap();
-    Client::new_with_client(base_url, http)
-}
+use support::{Seen, client, serve, serve_json};
 
 fn spec() -> Value {
     serde_json::from_str(include_str!("../spec/clerk-bapi.json")).expect("the spec is JSON")
@@ -202,7 +155,7 @@ fn assert_kept<T: serde::Serialize>(decoded: &T, served: &Value) {
 #[tokio::test]
 async fn set_user_profile_image_sends_the_file_and_decodes_the_user() {
     let user = answer(&routes::SET_USER_PROFILE_IMAGE);
-    let (base_url, seen) = serve(StatusCode::OK, serde_json::to_vec(&user).unwrap().into()).await;
+    let (base_url, seen) = serve_json(StatusCode::OK, &[], &user).await;
 
     let response = client(&base_url)
         .set_user_profile_image()
@@ -224,8 +177,7 @@ async fn set_user_profile_image_sends_the_file_and_decodes_the_user() {
 #[tokio::test]
 async fn upload_organization_logo_sends_the_uploader_and_the_file() {
     let organization = answer(&routes::UPLOAD_ORGANIZATION_LOGO);
-    let body = serde_json::to_vec(&organization).unwrap();
-    let (base_url, seen) = serve(StatusCode::OK, body.into()).await;
+    let (base_url, seen) = serve_json(StatusCode::OK, &[], &organization).await;
 
     let response = client(&base_url)
         .upload_organization_logo()
@@ -254,8 +206,7 @@ async fn upload_organization_logo_sends_the_uploader_and_the_file() {
 #[tokio::test]
 async fn upload_oauth_application_logo_sends_only_the_file_when_no_uploader_is_set() {
     let application = answer(&routes::UPLOAD_O_AUTH_APPLICATION_LOGO);
-    let body = serde_json::to_vec(&application).unwrap();
-    let (base_url, seen) = serve(StatusCode::OK, body.into()).await;
+    let (base_url, seen) = serve_json(StatusCode::OK, &[], &application).await;
 
     let response = client(&base_url)
         .upload_o_auth_application_logo()
@@ -273,7 +224,7 @@ async fn upload_oauth_application_logo_sends_only_the_file_when_no_uploader_is_s
 
 #[tokio::test]
 async fn a_missing_argument_or_a_bad_content_type_is_refused_before_sending() {
-    let (base_url, seen) = serve(StatusCode::OK, Bytes::from_static(b"{}")).await;
+    let (base_url, seen) = serve_json(StatusCode::OK, &[], &json!({})).await;
     let client = client(&base_url);
     let refusals = [
         client
@@ -320,8 +271,7 @@ async fn a_missing_argument_or_a_bad_content_type_is_refused_before_sending() {
 async fn an_error_status_comes_back_whole() {
     let envelope = json!({"errors": [{"message": "too large", "long_message": "at most 10 MB",
         "code": "request_body_too_large"}], "clerk_trace_id": "trace_1"});
-    let body = serde_json::to_vec(&envelope).unwrap();
-    let (base_url, _) = serve(StatusCode::PAYLOAD_TOO_LARGE, body.into()).await;
+    let (base_url, _) = serve_json(StatusCode::PAYLOAD_TOO_LARGE, &[], &envelope).await;
 
     let error = client(&base_url)
         .upload_organization_logo()
@@ -342,7 +292,7 @@ async fn an_error_status_comes_back_whole() {
 #[tokio::test]
 async fn an_answer_past_the_cap_is_not_read() {
     let body = vec![b' '; clerk_bapi_sys::MAX_RESPONSE_BODY + 1];
-    let (base_url, _) = serve(StatusCode::OK, body.into()).await;
+    let (base_url, _) = serve(StatusCode::OK, &[], body).await;
 
     let error = client(&base_url)
         .set_user_profile_image()
