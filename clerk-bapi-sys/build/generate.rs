@@ -482,14 +482,21 @@ fn make_request_collections_optional(spec: &mut Value) {
         let Some(body) = operation.operation.get("requestBody") else {
             continue;
         };
+        // Where the body's content is: in the operation, or in `components/requestBodies`.
+        let base = match openapi::ref_of(body) {
+            Some(reference) => reference.trim_start_matches('#').to_owned(),
+            None => format!(
+                "/paths/{}/{}/requestBody",
+                openapi::escape_pointer(operation.path),
+                operation.method
+            ),
+        };
         let body = openapi::resolve(spec, body).unwrap_or(body);
         let content = body.get("content").and_then(Value::as_object);
         for (media, value) in content.into_iter().flatten() {
             if value.get("schema").is_some() {
                 roots.push(format!(
-                    "/paths/{}/{}/requestBody/content/{}/schema",
-                    openapi::escape_pointer(operation.path),
-                    operation.method,
+                    "{base}/content/{}/schema",
                     openapi::escape_pointer(media)
                 ));
             }
@@ -509,8 +516,8 @@ fn make_request_collections_optional(spec: &mut Value) {
             }
         });
     }
-    // A `requestBody` `$ref` points at `components/requestBodies`, whose schemas were followed
-    // above; only schemas are walked.
+    // The components reached are walked as schemas; a `components/requestBodies` entry was
+    // added above by its content.
     roots.extend(
         components
             .iter()
