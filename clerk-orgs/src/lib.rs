@@ -234,17 +234,21 @@
 #![warn(missing_docs)]
 
 // One folder or file per layer; each imports only from the layers below it, in the order
-// models, operation < error < validate, policy < http < invitations, webhooks < client (see
-// ARCHITECTURE.md).
+// models, operation < error, webhooks < validate, policy < http < lookup < invitations,
+// memberships, roles < client, organization (see ARCHITECTURE.md).
 mod client;
 mod error;
 pub mod fleet;
 mod http;
 mod invitations;
+mod lookup;
+mod memberships;
 mod models;
 mod operation;
+mod organization;
 mod policy;
 pub mod reliability;
+mod roles;
 mod validate;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
@@ -259,20 +263,31 @@ pub use error::{
 pub use invitations::{
     CreateInvitation, CreateInvitationsBulk, GetInvitation, InstanceInvitations, Invitations,
     InviteAll, InviteOutcome, InviteResult, ListInstanceInvitations, ListInvitations,
-    ListPendingInvitations, ListUserInvitations, NewInvitation, OrganizationHandle, Progress,
-    RevokeInvitation, UserHandle, UserInvitations,
+    ListPendingInvitations, ListUserInvitations, NewInvitation, Progress, RevokeInvitation,
+    UserHandle, UserInvitations,
+};
+pub use memberships::{
+    CreateMembership, DeleteMembership, FindMembership, InstanceMemberships,
+    ListInstanceMemberships, ListMemberships, Memberships, Removal, UpdateMembershipMetadata,
+    UpdateMembershipRole,
 };
 pub use models::{
-    Budget, InvitationStatus, KeyKind, OrganizationInvitation, Page, PublicInviterData,
-    PublicOrganizationData, Role,
+    Budget, InvitationStatus, KeyKind, Organization, OrganizationInvitation,
+    OrganizationMembership, OrganizationRole, Page, Permission, PublicInviterData,
+    PublicOrganizationData, PublicUserData, Role,
 };
 pub use operation::Operation;
+pub use organization::OrganizationHandle;
 pub use policy::clock;
-pub use policy::{DEFAULT_MAX_WAIT, Jitter, Limit, LimitMode, RateLimits, RetryPolicy};
+pub use policy::{
+    DEFAULT_MAX_WAIT, DEFAULT_ROLE_CACHE_TTL, Jitter, Limit, LimitMode, MISS_REFRESH_AFTER,
+    RateLimits, RetryPolicy,
+};
 #[cfg(feature = "redis")]
 pub use policy::{
     DEFAULT_REDIS_TIMEOUT, RedisBudgets, RedisFailure, SharedBudgetStats, namespace_for_key,
 };
+pub use roles::{CheckRole, ListRoles, OrganizationRoles};
 pub use validate::MAX_BULK_SIZE;
 #[cfg(feature = "webhooks")]
 pub use webhooks::{Event, VerifiedEvent, Webhook, WebhookError, WebhookHeaders};

@@ -1,5 +1,6 @@
 //! [`Handle`]: the core every client, handle and request builder shares (the transport, the
-//! retry and rate-limit machinery, the base URL and key kind), and its one execute path.
+//! retry and rate-limit machinery, the base URL and key kind, the role check's cached roles),
+//! and its one execute path.
 //!
 //! Handles and builders hold an `Arc<Handle>`, never the `Client`, so the feature modules depend
 //! on this layer and not on the client that constructs them.
@@ -18,7 +19,7 @@ use crate::error::Error;
 use crate::models::KeyKind;
 use crate::operation::Operation;
 use crate::policy::clock::SharedClock;
-use crate::policy::{CallFailure, RequestOptions, Resilience};
+use crate::policy::{CallFailure, RequestOptions, Resilience, RoleCache};
 
 /// What a client and everything it hands out share; see the module docs. `Debug` shows the base
 /// URL, timeout and key kind, never the transport (it holds the authorization header).
@@ -28,6 +29,7 @@ pub(crate) struct Handle {
     timeout: Duration,
     key_kind: KeyKind,
     resilience: Resilience,
+    roles: RoleCache,
 }
 
 impl Handle {
@@ -38,6 +40,7 @@ impl Handle {
         timeout: Duration,
         key_kind: KeyKind,
         resilience: Resilience,
+        roles: RoleCache,
     ) -> Result<Self, url::ParseError> {
         Ok(Self {
             transport: Transport::new(&base_url, http)?,
@@ -45,7 +48,13 @@ impl Handle {
             timeout,
             key_kind,
             resilience,
+            roles,
         })
+    }
+
+    /// The role check's configuration and cached list of the instance's roles.
+    pub(crate) fn role_cache(&self) -> &RoleCache {
+        &self.roles
     }
 
     /// The base URL, without `/v1`.

@@ -2,6 +2,7 @@
 //! [`CreateInvitationsBulk`] (up to ten, all or none). A create whose answer was lost is settled
 //! by `recovery`, never blindly sent again.
 
+use std::borrow::Cow;
 use std::num::NonZeroU64;
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use serde_json::Value;
 use super::recovery::{self, Asked};
 use crate::error::{Error, ValidationError};
 use crate::http::{Call, Handle, json_body};
+use crate::lookup::roles;
 use crate::models::{OrganizationInvitation, Role};
 use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
@@ -172,12 +174,27 @@ pub struct CreateInvitation {
     pub(super) handle: Arc<Handle>,
     pub(super) organization_id: Arc<str>,
     pub(super) invitation: NewInvitation,
+    pub(super) check_role: Option<bool>,
     pub(super) options: RequestOptions,
+}
+
+/// The `check_role` setter of the invitation creates.
+macro_rules! check_role_setter {
+    () => {
+        /// Whether to check, before sending, that the role is one of the instance's roles (from
+        /// the client's cached list; see [`OrganizationRoles::check`](crate::OrganizationRoles::check)),
+        /// instead of the client's choice ([`ClientBuilder::check_roles`](crate::ClientBuilder::check_roles)).
+        pub fn check_role(mut self, check: bool) -> Self {
+            self.check_role = Some(check);
+            self
+        }
+    };
 }
 
 impl CreateInvitation {
     invitation_setters!();
     request_option_setters!();
+    check_role_setter!();
 
     fn new_invitation(&mut self) -> &mut NewInvitation {
         &mut self.invitation
@@ -196,6 +213,15 @@ impl CreateInvitation {
     pub async fn send(self) -> Result<OrganizationInvitation, Error> {
         validate::id("organization_id", &self.organization_id)?;
         let body = self.invitation.into_wire("")?;
+        if roles::wanted(&self.handle, self.check_role) {
+            let asked = [(Cow::Borrowed("role"), body.role.as_str())];
+            Box::pin(roles::check_before_sending(
+                &self.handle,
+                &asked,
+                &self.options,
+            ))
+            .await?;
+        }
         let json = json_body(&body)?;
         let organization_id = self.organization_id;
         let args = [&*organization_id];
@@ -240,11 +266,13 @@ pub struct CreateInvitationsBulk {
     pub(super) handle: Arc<Handle>,
     pub(super) organization_id: Arc<str>,
     pub(super) invitations: Vec<NewInvitation>,
+    pub(super) check_role: Option<bool>,
     pub(super) options: RequestOptions,
 }
 
 impl CreateInvitationsBulk {
     request_option_setters!();
+    check_role_setter!();
 
     /// Validates every item and sends them in one request. Clerk creates all or none.
     pub async fn send(self) -> Result<Vec<OrganizationInvitation>, Error> {
@@ -268,6 +296,20 @@ impl CreateInvitationsBulk {
                 })
             })
             .collect::<Result<Vec<_>, ValidationError>>()?;
+        if roles::wanted(&self.handle, self.check_role) {
+            let asked: Vec<_> = (body.iter().enumerate())
+                .map(|(n, item)| {
+                    let field = Cow::Owned(format!("invitations[{n}].role"));
+                    (field, item.role.as_str())
+                })
+                .collect();
+            Box::pin(roles::check_before_sending(
+                &self.handle,
+                &asked,
+                &self.options,
+            ))
+            .await?;
+        }
         let json = json_body(&body)?;
         let organization_id = self.organization_id;
         let args = [&*organization_id];
