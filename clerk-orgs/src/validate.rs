@@ -185,6 +185,20 @@ pub(crate) fn filter_user_id(value: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// A list's `order_by` and `limit`, when set.
+pub(crate) fn list_options(
+    order_by: Option<&str>,
+    limit: Option<u64>,
+) -> Result<(), ValidationError> {
+    if let Some(order_by) = order_by {
+        self::order_by(order_by)?;
+    }
+    if let Some(limit) = limit {
+        self::limit(limit)?;
+    }
+    Ok(())
+}
+
 /// Free text sent as a query parameter (a search term): no control characters.
 pub(crate) fn text(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
     if value.chars().any(char::is_control) {

@@ -9,12 +9,13 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use clerk_bapi_sys::ResponseValue;
+use bytes::Bytes;
+use clerk_bapi_sys::{ResponseValue, Route};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use super::transport::{self, SysError, Transport};
+use super::transport::{self, Call, SysError, Transport};
 use crate::error::Error;
 use crate::models::KeyKind;
 use crate::operation::Operation;
@@ -95,6 +96,25 @@ impl Handle {
         self.execute_raw(operation, options, call)
             .await
             .map(ResponseValue::into_inner)
+    }
+
+    /// [`Handle::execute_with`] for a write: `body` (JSON, serialized once and shared by the
+    /// attempts) to `route`, with the path arguments `args`.
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        operation: Operation,
+        options: &RequestOptions,
+        route: &'static Route,
+        args: &[&str],
+        body: Bytes,
+    ) -> Result<T, CallFailure> {
+        self.execute_with(operation, options, |t| {
+            t.send(Call {
+                body: Some(body.clone()),
+                ..Call::new(route, args)
+            })
+        })
+        .await
     }
 
     /// [`Handle::execute_with`] keeping the answer's status and headers (the lookups that

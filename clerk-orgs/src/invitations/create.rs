@@ -14,8 +14,8 @@ use serde_json::Value;
 
 use super::recovery::{self, Asked};
 use crate::error::{Error, ValidationError};
-use crate::http::{Call, Handle, json_body};
-use crate::lookup::roles;
+use crate::http::{Handle, json_body};
+use crate::lookup::roles::{self, check_role_setter};
 use crate::models::{OrganizationInvitation, Role};
 use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
@@ -178,19 +178,6 @@ pub struct CreateInvitation {
     pub(super) options: RequestOptions,
 }
 
-/// The `check_role` setter of the invitation creates.
-macro_rules! check_role_setter {
-    () => {
-        /// Whether to check, before sending, that the role is one of the instance's roles (from
-        /// the client's cached list; see [`OrganizationRoles::check`](crate::OrganizationRoles::check)),
-        /// instead of the client's choice ([`ClientBuilder::check_roles`](crate::ClientBuilder::check_roles)).
-        pub fn check_role(mut self, check: bool) -> Self {
-            self.check_role = Some(check);
-            self
-        }
-    };
-}
-
 impl CreateInvitation {
     invitation_setters!();
     request_option_setters!();
@@ -213,26 +200,20 @@ impl CreateInvitation {
     pub async fn send(self) -> Result<OrganizationInvitation, Error> {
         validate::id("organization_id", &self.organization_id)?;
         let body = self.invitation.into_wire("")?;
-        if roles::wanted(&self.handle, self.check_role) {
-            let asked = [(Cow::Borrowed("role"), body.role.as_str())];
-            Box::pin(roles::check_before_sending(
-                &self.handle,
-                &asked,
-                &self.options,
-            ))
+        roles::check_role_of_write(&self.handle, self.check_role, &body.role, &self.options)
             .await?;
-        }
         let json = json_body(&body)?;
         let organization_id = self.organization_id;
         let args = [&*organization_id];
         let result = self
             .handle
-            .execute_with(Operation::CreateInvitation, &self.options, |t| {
-                t.send(Call {
-                    body: Some(json.clone()),
-                    ..Call::new(&routes::CREATE_ORGANIZATION_INVITATION, &args)
-                })
-            })
+            .send_json(
+                Operation::CreateInvitation,
+                &self.options,
+                &routes::CREATE_ORGANIZATION_INVITATION,
+                &args,
+                json,
+            )
             .await;
         match result {
             Ok(raw) => Ok(OrganizationInvitation::from_raw(raw)),
@@ -315,12 +296,13 @@ impl CreateInvitationsBulk {
         let args = [&*organization_id];
         let result: Result<types::OrganizationInvitations, _> = self
             .handle
-            .execute_with(Operation::CreateInvitationsBulk, &self.options, |t| {
-                t.send(Call {
-                    body: Some(json.clone()),
-                    ..Call::new(&routes::CREATE_ORGANIZATION_INVITATION_BULK, &args)
-                })
-            })
+            .send_json(
+                Operation::CreateInvitationsBulk,
+                &self.options,
+                &routes::CREATE_ORGANIZATION_INVITATION_BULK,
+                &args,
+                json,
+            )
             .await;
         match result {
             Ok(raw) => Ok(raw

@@ -14,7 +14,7 @@ use futures::stream::BoxStream;
 
 use crate::error::{Error, ValidationError};
 use crate::http::{Call, Handle};
-use crate::lookup::paging::{PagedList, stream_all};
+use crate::lookup::paging::{PagedList, paging_setters, stream_all};
 use crate::models::{InvitationStatus, OrganizationInvitation, Page};
 use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
@@ -128,13 +128,7 @@ impl ListCore {
         if let Some(query) = &self.query {
             validate::text("query", query)?;
         }
-        if let Some(order_by) = &self.order_by {
-            validate::order_by(order_by)?;
-        }
-        if let Some(limit) = self.limit {
-            validate::limit(limit)?;
-        }
-        Ok(())
+        validate::list_options(self.order_by.as_deref(), self.limit)
     }
 
     /// Validates and fetches one page from the scope's route.
@@ -214,18 +208,7 @@ macro_rules! list_builder {
             $(list_builder!(@setter $setter);)*
 
             request_option_setters!(core.options);
-
-            /// Page size, 1 to 500 (Clerk's default is 10; `stream()` uses 100 unless set).
-            pub fn limit(mut self, limit: u64) -> Self {
-                self.core.limit = Some(limit);
-                self
-            }
-
-            /// Items to skip.
-            pub fn offset(mut self, offset: u64) -> Self {
-                self.core.offset = Some(offset);
-                self
-            }
+            paging_setters!(core);
 
             /// Fetches one page.
             pub async fn send(self) -> Result<Page<OrganizationInvitation>, Error> {

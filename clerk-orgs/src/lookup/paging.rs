@@ -57,6 +57,25 @@ impl Query {
     }
 }
 
+/// The `limit` and `offset` setters of every list builder; they write to its `limit` and
+/// `offset` fields, or to those under the path given (`paging_setters!(core)`).
+macro_rules! paging_setters {
+    ($($field:ident).*) => {
+        /// Page size, 1 to 500 (Clerk's default is 10; `stream()` uses 100 unless set).
+        pub fn limit(mut self, limit: u64) -> Self {
+            self$(.$field)*.limit = Some(limit);
+            self
+        }
+
+        /// Items to skip.
+        pub fn offset(mut self, offset: u64) -> Self {
+            self$(.$field)*.offset = Some(offset);
+            self
+        }
+    };
+}
+pub(crate) use paging_setters;
+
 /// A list request that can be sent for any page: what [`stream_all`] needs of a list builder.
 pub(crate) trait PagedList: Clone + Send + 'static {
     /// What the list lists.

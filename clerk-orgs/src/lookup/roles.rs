@@ -141,6 +141,36 @@ pub(crate) fn wanted(handle: &Handle, asked: Option<bool>) -> bool {
     asked.unwrap_or_else(|| handle.role_cache().checks_by_default())
 }
 
+/// The role check of a write naming one role (in its `role` field), when [`wanted`]; boxed, so
+/// a write without the check carries none of its future.
+pub(crate) async fn check_role_of_write(
+    handle: &Arc<Handle>,
+    asked: Option<bool>,
+    role: &str,
+    options: &RequestOptions,
+) -> Result<(), Error> {
+    if !wanted(handle, asked) {
+        return Ok(());
+    }
+    let roles = [(Cow::Borrowed("role"), role)];
+    Box::pin(check_before_sending(handle, &roles, options)).await
+}
+
+/// The `check_role` setter of every write that names a role; it writes to the builder's
+/// `check_role: Option<bool>` field.
+macro_rules! check_role_setter {
+    () => {
+        /// Whether to check, before sending, that the role is one of the instance's roles (from
+        /// the client's cached list; see [`OrganizationRoles::check`](crate::OrganizationRoles::check)),
+        /// instead of the client's choice ([`ClientBuilder::check_roles`](crate::ClientBuilder::check_roles)).
+        pub fn check_role(mut self, check: bool) -> Self {
+            self.check_role = Some(check);
+            self
+        }
+    };
+}
+pub(crate) use check_role_setter;
+
 /// The opt-in role check of a write (when [`wanted`]), before anything is sent: each
 /// `(field, role)` must be one of the instance's roles, or the call fails with
 /// [`Error::InvalidRequest`] naming the field and the roles there are. Callers box this future

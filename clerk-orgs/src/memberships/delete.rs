@@ -1,17 +1,14 @@
 //! [`DeleteMembership`]: removing a member; a delete whose answer was lost is settled by
 //! `recovery` ([`Removal::Gone`]).
 
-use std::sync::Arc;
-
 use clerk_bapi_sys::{routes, types};
 
-use super::recovery;
+use super::{Member, recovery};
 use crate::error::Error;
-use crate::http::{Call, Handle};
+use crate::http::Call;
 use crate::models::OrganizationMembership;
 use crate::operation::Operation;
-use crate::policy::{RequestOptions, request_option_setters};
-use crate::validate;
+use crate::policy::request_option_setters;
 
 /// What a successful delete knows.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,40 +43,29 @@ impl Removal {
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send().await`"]
 pub struct DeleteMembership {
-    pub(super) handle: Arc<Handle>,
-    pub(super) organization_id: Arc<str>,
-    pub(super) user_id: String,
-    pub(super) options: RequestOptions,
+    pub(super) member: Member,
 }
 
 impl DeleteMembership {
-    request_option_setters!();
+    request_option_setters!(member.options);
 
     /// Validates the ids and sends the request. If an attempt's answer is lost, the membership
     /// is looked up: none left is [`Removal::Gone`]; see the
     /// [reliability guide](crate::reliability).
     pub async fn send(self) -> Result<Removal, Error> {
-        validate::id("organization_id", &self.organization_id)?;
-        validate::id("user_id", &self.user_id)?;
-        let args = [&*self.organization_id, self.user_id.as_str()];
-        let result: Result<types::OrganizationMembership, _> = self
+        let member = &self.member;
+        member.validate_ids()?;
+        let args = member.args();
+        let result: Result<types::OrganizationMembership, _> = member
             .handle
-            .execute_with(Operation::DeleteMembership, &self.options, |t| {
+            .execute_with(Operation::DeleteMembership, &member.options, |t| {
                 t.send(Call::new(&routes::DELETE_ORGANIZATION_MEMBERSHIP, &args))
             })
             .await;
         match result {
             Ok(raw) => Ok(Removal::Removed(OrganizationMembership::from_raw(raw))),
-            Err(failure) => {
-                Box::pin(recovery::settle_delete(
-                    &self.handle,
-                    &self.organization_id,
-                    &self.user_id,
-                    failure,
-                    &self.options,
-                ))
-                .await
-            }
+            // Boxed: this path runs only after a failure.
+            Err(failure) => Box::pin(recovery::settle_delete(member, failure)).await,
         }
     }
 }

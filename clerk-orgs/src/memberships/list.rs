@@ -11,7 +11,7 @@ use futures::stream::BoxStream;
 
 use crate::error::{Error, ValidationError};
 use crate::http::{Call, Handle};
-use crate::lookup::paging::{PagedList, Query, stream_all};
+use crate::lookup::paging::{PagedList, Query, paging_setters, stream_all};
 use crate::models::{OrganizationMembership, Page, Role};
 use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
@@ -116,13 +116,7 @@ impl ListCore {
                 validate::text(field, text)?;
             }
         }
-        if let Some(order_by) = &self.order_by {
-            validate::order_by(order_by)?;
-        }
-        if let Some(limit) = self.limit {
-            validate::limit(limit)?;
-        }
-        Ok(())
+        validate::list_options(self.order_by.as_deref(), self.limit)
     }
 
     /// The query pairs of every filter that is set.
@@ -238,17 +232,7 @@ macro_rules! common_list_setters {
             self
         }
 
-        /// Page size, 1 to 500 (Clerk's default is 10; `stream()` uses 100 unless set).
-        pub fn limit(mut self, limit: u64) -> Self {
-            self.core.limit = Some(limit);
-            self
-        }
-
-        /// Items to skip.
-        pub fn offset(mut self, offset: u64) -> Self {
-            self.core.offset = Some(offset);
-            self
-        }
+        paging_setters!(core);
 
         /// Fetches one page.
         pub async fn send(self) -> Result<Page<OrganizationMembership>, Error> {

@@ -13,9 +13,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::error::ValidationError;
 use crate::http::Handle;
 use crate::models::Role;
 use crate::policy::RequestOptions;
+use crate::validate;
 
 mod create;
 mod delete;
@@ -49,6 +51,16 @@ impl Memberships {
         }
     }
 
+    /// One member's requests start from this.
+    fn member(&self, user_id: impl Into<String>) -> Member {
+        Member {
+            handle: self.handle.clone(),
+            organization_id: self.organization_id.clone(),
+            user_id: user_id.into(),
+            options: RequestOptions::default(),
+        }
+    }
+
     /// Lists the members: one page with `send()`, all of them with `stream()`, with every filter
     /// Clerk offers.
     pub fn list(&self) -> ListMemberships {
@@ -59,10 +71,7 @@ impl Memberships {
     /// membership; this lists with a `user_id` filter).
     pub fn find(&self, user_id: impl Into<String>) -> FindMembership {
         FindMembership {
-            handle: self.handle.clone(),
-            organization_id: self.organization_id.clone(),
-            user_id: user_id.into(),
-            options: RequestOptions::default(),
+            member: self.member(user_id),
         }
     }
 
@@ -70,14 +79,11 @@ impl Memberships {
     /// `Role::ADMIN` or any role key). No email is sent; to ask someone to join, invite them.
     pub fn create(&self, user_id: impl Into<String>, role: impl Into<Role>) -> CreateMembership {
         CreateMembership {
-            handle: self.handle.clone(),
-            organization_id: self.organization_id.clone(),
-            user_id: user_id.into(),
+            member: self.member(user_id),
             role: role.into(),
             public_metadata: None,
             private_metadata: None,
             check_role: None,
-            options: RequestOptions::default(),
         }
     }
 
@@ -88,12 +94,9 @@ impl Memberships {
         role: impl Into<Role>,
     ) -> UpdateMembershipRole {
         UpdateMembershipRole {
-            handle: self.handle.clone(),
-            organization_id: self.organization_id.clone(),
-            user_id: user_id.into(),
+            member: self.member(user_id),
             role: role.into(),
             check_role: None,
-            options: RequestOptions::default(),
         }
     }
 
@@ -101,23 +104,40 @@ impl Memberships {
     /// Clerk merges.
     pub fn update_metadata(&self, user_id: impl Into<String>) -> UpdateMembershipMetadata {
         UpdateMembershipMetadata {
-            handle: self.handle.clone(),
-            organization_id: self.organization_id.clone(),
-            user_id: user_id.into(),
+            member: self.member(user_id),
             public_metadata: None,
             private_metadata: None,
-            options: RequestOptions::default(),
         }
     }
 
     /// Removes a member from the organization.
     pub fn delete(&self, user_id: impl Into<String>) -> DeleteMembership {
         DeleteMembership {
-            handle: self.handle.clone(),
-            organization_id: self.organization_id.clone(),
-            user_id: user_id.into(),
-            options: RequestOptions::default(),
+            member: self.member(user_id),
         }
+    }
+}
+
+/// What every request about one member holds: the shared core, the organization, the user
+/// (Clerk's routes address a membership by its user's id) and the request's options.
+#[derive(Debug, Clone)]
+struct Member {
+    handle: Arc<Handle>,
+    organization_id: Arc<str>,
+    user_id: String,
+    options: RequestOptions,
+}
+
+impl Member {
+    /// Checks both ids, which go into the path.
+    fn validate_ids(&self) -> Result<(), ValidationError> {
+        validate::id("organization_id", &self.organization_id)?;
+        validate::id("user_id", &self.user_id)
+    }
+
+    /// The path arguments of `/organizations/{organization_id}/memberships/{user_id}`.
+    fn args(&self) -> [&str; 2] {
+        [&self.organization_id, &self.user_id]
     }
 }
 
@@ -142,3 +162,22 @@ impl InstanceMemberships {
 
 /// Metadata given to a setter: kept as given, checked (a JSON object) when sent.
 type Metadata = Option<Value>;
+
+/// The `public_metadata` and `private_metadata` setters of a membership write; `$what` says
+/// what becomes of the metadata given.
+macro_rules! metadata_setters {
+    ($what:literal) => {
+        #[doc = concat!("Public metadata (visible to the frontend too), ", $what, "; must be a JSON object.")]
+        pub fn public_metadata(mut self, metadata: impl Into<serde_json::Value>) -> Self {
+            self.public_metadata = Some(metadata.into());
+            self
+        }
+
+        #[doc = concat!("Private metadata (visible to the backend only), ", $what, "; must be a JSON object.")]
+        pub fn private_metadata(mut self, metadata: impl Into<serde_json::Value>) -> Self {
+            self.private_metadata = Some(metadata.into());
+            self
+        }
+    };
+}
+use metadata_setters;

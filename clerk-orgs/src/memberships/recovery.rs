@@ -36,15 +36,14 @@
 
 use serde_json::{Map, Value};
 
-use super::Removal;
 use super::list::fetch;
+use super::{Member, Removal};
 use crate::error::{Delivery, Error, ErrorCode, Unsettled};
-use crate::http::Handle;
 use crate::lookup::evidence::{ClerkClock, refused_on_its_own, unsettled};
 use crate::lookup::paging::Query;
 use crate::models::OrganizationMembership;
 use crate::operation::Operation;
-use crate::policy::{CallFailure, RequestOptions};
+use crate::policy::CallFailure;
 
 /// Codes an earlier attempt of the same create could have caused by landing: the user is now a
 /// member, or took the last seat.
@@ -67,17 +66,21 @@ pub(super) struct Found {
 /// expected; a few more cost nothing and guard against a filter a server ignored.
 const LOOKUP_PAGE: &str = "10";
 
-/// The membership of `user_id` in the organization, if there is one.
-pub(super) async fn lookup_membership(
-    handle: &Handle,
-    organization_id: &str,
-    user_id: &str,
-    options: &RequestOptions,
-) -> Result<Found, Error> {
+/// The member's membership of the organization, if there is one (under the request's own
+/// options: its retry policy and rate-limit mode).
+pub(super) async fn lookup_membership(member: &Member) -> Result<Found, Error> {
+    let user_id = member.user_id.as_str();
     let mut query = Query::default();
     query.push("user_id", user_id);
     query.push("limit", LOOKUP_PAGE);
-    let answer = fetch(handle, Some(organization_id), &mut query, options).await?;
+    let handle = &member.handle;
+    let answer = fetch(
+        handle,
+        Some(&member.organization_id),
+        &mut query,
+        &member.options,
+    )
+    .await?;
     let clock = ClerkClock::read(answer.headers(), handle.clock());
     let membership = answer
         .into_inner()
@@ -102,9 +105,8 @@ fn holds(stored: &Map<String, Value>, merged: &Map<String, Value>) -> bool {
         })
 }
 
-/// What one create asked for.
+/// What one create asked for (besides its user).
 pub(super) struct AskedMembership<'a> {
-    pub(super) user_id: &'a str,
     pub(super) role: &'a str,
     pub(super) public_metadata: Option<&'a Map<String, Value>>,
     pub(super) private_metadata: Option<&'a Map<String, Value>>,
@@ -126,11 +128,9 @@ impl AskedMembership<'_> {
 /// Settles a failed create: the membership if this call created it, otherwise the truthful
 /// error; see the module's rules.
 pub(super) async fn settle_create(
-    handle: &Handle,
-    organization_id: &str,
+    member: &Member,
     asked: &AskedMembership<'_>,
     failure: CallFailure,
-    options: &RequestOptions,
 ) -> Result<OrganizationMembership, Error> {
     const OPERATION: Operation = Operation::CreateMembership;
     if !failure.may_have_landed() || refused_on_its_own(&failure.error, CAUSED_BY_AN_EARLIER_CREATE)
@@ -138,7 +138,7 @@ pub(super) async fn settle_create(
         return Err(failure.error);
     }
     let said_member = failure.error.is_already_member();
-    let found = match lookup_membership(handle, organization_id, asked.user_id, options).await {
+    let found = match lookup_membership(member).await {
         Ok(found) => found,
         Err(lookup) => {
             return Err(unsettled(
@@ -187,20 +187,17 @@ pub(super) async fn settle_create(
 /// Settles a failed role change or metadata merge: the membership if it now is as the call
 /// asked (`done`), otherwise the truthful error.
 pub(super) async fn settle_update(
-    handle: &Handle,
-    organization_id: &str,
-    user_id: &str,
+    member: &Member,
     operation: Operation,
     done: impl Fn(&OrganizationMembership) -> bool,
     failure: CallFailure,
-    options: &RequestOptions,
 ) -> Result<OrganizationMembership, Error> {
     // An update landing leaves nothing a later attempt is refused for: any readable refusal
     // (the last admin, an unknown role, no such member) is the call's answer.
     if !failure.may_have_landed() || refused_on_its_own(&failure.error, &[]) {
         return Err(failure.error);
     }
-    let found = match lookup_membership(handle, organization_id, user_id, options).await {
+    let found = match lookup_membership(member).await {
         Ok(found) => found,
         Err(lookup) => {
             return Err(unsettled(
@@ -240,13 +237,7 @@ pub(super) fn holds_merge<'a>(
 }
 
 /// Settles a failed delete; see the module's rules.
-pub(super) async fn settle_delete(
-    handle: &Handle,
-    organization_id: &str,
-    user_id: &str,
-    failure: CallFailure,
-    options: &RequestOptions,
-) -> Result<Removal, Error> {
+pub(super) async fn settle_delete(member: &Member, failure: CallFailure) -> Result<Removal, Error> {
     const OPERATION: Operation = Operation::DeleteMembership;
     if failure.error.delivery() == Delivery::Processed {
         tracing::info!(
@@ -259,7 +250,7 @@ pub(super) async fn settle_delete(
     {
         return Err(failure.error);
     }
-    match lookup_membership(handle, organization_id, user_id, options).await {
+    match lookup_membership(member).await {
         Ok(Found {
             membership: None, ..
         }) => {

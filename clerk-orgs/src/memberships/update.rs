@@ -2,20 +2,18 @@
 //! ([`UpdateMembershipMetadata`], merged by Clerk). An update whose answer was lost is settled by
 //! `recovery` (is the membership now as asked?).
 
-use std::borrow::Cow;
-use std::sync::Arc;
-
-use clerk_bapi_sys::{routes, types};
+use clerk_bapi_sys::{Route, routes, types};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::Metadata;
 use super::recovery::{self, has_role, holds_merge};
+use super::{Member, Metadata, metadata_setters};
 use crate::error::{Error, ValidationError};
-use crate::http::{Call, Handle, json_body};
-use crate::lookup::roles;
+use crate::http::json_body;
+use crate::lookup::roles::{self, check_role_setter};
 use crate::models::{OrganizationMembership, Role};
 use crate::operation::Operation;
-use crate::policy::{RequestOptions, request_option_setters};
+use crate::policy::request_option_setters;
 use crate::validate;
 
 /// Sets a member's role; see [`Memberships::update_role`](crate::Memberships::update_role).
@@ -25,28 +23,19 @@ use crate::validate;
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send().await`"]
 pub struct UpdateMembershipRole {
-    pub(super) handle: Arc<Handle>,
-    pub(super) organization_id: Arc<str>,
-    pub(super) user_id: String,
+    pub(super) member: Member,
     pub(super) role: Role,
     pub(super) check_role: Option<bool>,
-    pub(super) options: RequestOptions,
 }
 
 impl UpdateMembershipRole {
-    request_option_setters!();
+    request_option_setters!(member.options);
 
-    /// Whether to check, before sending, that the role is one of the instance's roles, instead
-    /// of the client's choice; see [`CreateMembership::check_role`](crate::CreateMembership::check_role).
-    pub fn check_role(mut self, check: bool) -> Self {
-        self.check_role = Some(check);
-        self
-    }
+    check_role_setter!();
 
     /// The ids and role as checked, and the wire body (the one place it is built).
     fn wire_body(&self) -> Result<types::UpdateOrganizationMembershipBody, ValidationError> {
-        validate::id("organization_id", &self.organization_id)?;
-        validate::id("user_id", &self.user_id)?;
+        self.member.validate_ids()?;
         validate::key("role", self.role.as_str())?;
         Ok(types::UpdateOrganizationMembershipBody {
             role: self.role.as_str().to_owned(),
@@ -58,41 +47,18 @@ impl UpdateMembershipRole {
     /// the role is returned; see the [reliability guide](crate::reliability).
     pub async fn send(self) -> Result<OrganizationMembership, Error> {
         let body = self.wire_body()?;
-        if roles::wanted(&self.handle, self.check_role) {
-            let asked = [(Cow::Borrowed("role"), body.role.as_str())];
-            Box::pin(roles::check_before_sending(
-                &self.handle,
-                &asked,
-                &self.options,
-            ))
+        let member = &self.member;
+        roles::check_role_of_write(&member.handle, self.check_role, &body.role, &member.options)
             .await?;
-        }
-        let json = json_body(&body)?;
-        let args = [&*self.organization_id, self.user_id.as_str()];
-        let result = self
-            .handle
-            .execute_with(Operation::UpdateMembership, &self.options, |t| {
-                t.send(Call {
-                    body: Some(json.clone()),
-                    ..Call::new(&routes::UPDATE_ORGANIZATION_MEMBERSHIP, &args)
-                })
-            })
-            .await;
-        match result {
-            Ok(raw) => Ok(OrganizationMembership::from_raw(raw)),
-            Err(failure) => {
-                Box::pin(recovery::settle_update(
-                    &self.handle,
-                    &self.organization_id,
-                    &self.user_id,
-                    Operation::UpdateMembership,
-                    has_role(&body.role),
-                    failure,
-                    &self.options,
-                ))
-                .await
-            }
-        }
+        let done = has_role(&body.role);
+        member
+            .update(
+                Operation::UpdateMembership,
+                &routes::UPDATE_ORGANIZATION_MEMBERSHIP,
+                &body,
+                done,
+            )
+            .await
     }
 }
 
@@ -116,12 +82,9 @@ impl UpdateMembershipRole {
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send().await`"]
 pub struct UpdateMembershipMetadata {
-    pub(super) handle: Arc<Handle>,
-    pub(super) organization_id: Arc<str>,
-    pub(super) user_id: String,
+    pub(super) member: Member,
     pub(super) public_metadata: Metadata,
     pub(super) private_metadata: Metadata,
-    pub(super) options: RequestOptions,
 }
 
 /// The wire body of a metadata merge (the one place it is built): an empty object is the same
@@ -137,28 +100,15 @@ fn metadata_body(
 }
 
 impl UpdateMembershipMetadata {
-    request_option_setters!();
+    request_option_setters!(member.options);
 
-    /// Metadata to merge into the membership's public metadata (visible to the frontend); must
-    /// be a JSON object.
-    pub fn public_metadata(mut self, metadata: impl Into<Value>) -> Self {
-        self.public_metadata = Some(metadata.into());
-        self
-    }
-
-    /// Metadata to merge into the membership's private metadata (backend only); must be a JSON
-    /// object.
-    pub fn private_metadata(mut self, metadata: impl Into<Value>) -> Self {
-        self.private_metadata = Some(metadata.into());
-        self
-    }
+    metadata_setters!("merged into the membership's by Clerk");
 
     /// Validates and sends the request; returns the membership with its merged metadata. If an
     /// attempt's answer is lost, a membership whose metadata holds the merge is returned; see
     /// the [reliability guide](crate::reliability).
     pub async fn send(self) -> Result<OrganizationMembership, Error> {
-        validate::id("organization_id", &self.organization_id)?;
-        validate::id("user_id", &self.user_id)?;
+        self.member.validate_ids()?;
         let checked = |field: &'static str, metadata: Metadata| {
             metadata
                 .map(|m| validate::metadata(field, m))
@@ -168,31 +118,38 @@ impl UpdateMembershipMetadata {
         let public = checked("public_metadata", self.public_metadata)?;
         let private = checked("private_metadata", self.private_metadata)?;
         let body = metadata_body(public, private);
-        let json = json_body(&body)?;
-        let args = [&*self.organization_id, self.user_id.as_str()];
+        let done = holds_merge(&body.public_metadata, &body.private_metadata);
+        self.member
+            .update(
+                Operation::UpdateMembershipMetadata,
+                &routes::UPDATE_ORGANIZATION_MEMBERSHIP_METADATA,
+                &body,
+                done,
+            )
+            .await
+    }
+}
+
+impl Member {
+    /// Sends `body` to `route` and returns the updated membership; a lost answer is settled by
+    /// looking the membership up and asking `done` whether it is as the update asked.
+    async fn update(
+        &self,
+        operation: Operation,
+        route: &'static Route,
+        body: &impl Serialize,
+        done: impl Fn(&OrganizationMembership) -> bool,
+    ) -> Result<OrganizationMembership, Error> {
+        let json = json_body(body)?;
         let result = self
             .handle
-            .execute_with(Operation::UpdateMembershipMetadata, &self.options, |t| {
-                t.send(Call {
-                    body: Some(json.clone()),
-                    ..Call::new(&routes::UPDATE_ORGANIZATION_MEMBERSHIP_METADATA, &args)
-                })
-            })
+            .send_json(operation, &self.options, route, &self.args(), json)
             .await;
         match result {
             Ok(raw) => Ok(OrganizationMembership::from_raw(raw)),
-            Err(failure) => {
-                Box::pin(recovery::settle_update(
-                    &self.handle,
-                    &self.organization_id,
-                    &self.user_id,
-                    Operation::UpdateMembershipMetadata,
-                    holds_merge(&body.public_metadata, &body.private_metadata),
-                    failure,
-                    &self.options,
-                ))
-                .await
-            }
+            // Boxed: this path runs only after a failure, and inline its future would make
+            // every update's future larger.
+            Err(failure) => Box::pin(recovery::settle_update(self, operation, done, failure)).await,
         }
     }
 }

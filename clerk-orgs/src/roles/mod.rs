@@ -16,7 +16,7 @@ use futures::stream::BoxStream;
 
 use crate::error::{Error, ValidationError};
 use crate::http::Handle;
-use crate::lookup::paging::{PagedList, Query, stream_all};
+use crate::lookup::paging::{PagedList, Query, paging_setters, stream_all};
 use crate::lookup::roles::{self, RoleLookup};
 use crate::models::{OrganizationRole, Page, Role};
 use crate::policy::{RequestOptions, request_option_setters};
@@ -87,29 +87,13 @@ impl ListRoles {
         self
     }
 
-    /// Page size, 1 to 500 (Clerk's default is 10; `stream()` uses 100 unless set).
-    pub fn limit(mut self, limit: u64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Items to skip.
-    pub fn offset(mut self, offset: u64) -> Self {
-        self.offset = Some(offset);
-        self
-    }
+    paging_setters!();
 
     fn validate(&self) -> Result<(), ValidationError> {
         if let Some(query) = &self.query {
             validate::text("query", query)?;
         }
-        if let Some(order_by) = &self.order_by {
-            validate::order_by(order_by)?;
-        }
-        if let Some(limit) = self.limit {
-            validate::limit(limit)?;
-        }
-        Ok(())
+        validate::list_options(self.order_by.as_deref(), self.limit)
     }
 
     /// Fetches one page.
