@@ -199,3 +199,59 @@ pub(crate) async fn check_before_sending(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cached(keys: &[String]) -> CachedRoles {
+        let roles: Vec<OrganizationRole> = keys
+            .iter()
+            .map(|key| {
+                serde_json::from_value(serde_json::json!({
+                    "id": format!("role_{key}"),
+                    "key": key,
+                    "name": key,
+                    "description": null,
+                    "is_creator_eligible": false,
+                    "permissions": [],
+                    "created_at": "2026-01-01T00:00:00Z",
+                    "updated_at": "2026-01-01T00:00:00Z",
+                }))
+                .unwrap()
+            })
+            .collect();
+        CachedRoles {
+            fetched_at: std::time::Duration::ZERO,
+            roles: roles.into(),
+        }
+    }
+
+    fn rule(error: &Error) -> &str {
+        error.validation().unwrap().rule()
+    }
+
+    #[test]
+    fn a_refusal_names_the_roles_sorted_and_counts_past_twenty() {
+        let few = ["org:member", "org:admin"].map(String::from);
+        let error = unknown_role("invitations[2].role", &cached(&few));
+        assert_eq!(error.validation().unwrap().field(), "invitations[2].role");
+        assert_eq!(
+            rule(&error),
+            "is not one of this instance's organization roles (org:admin, org:member)"
+        );
+        assert!(error.is_role_not_found());
+
+        let many: Vec<String> = (0..23).map(|n| format!("org:r{n:02}")).collect();
+        let error = unknown_role("role", &cached(&many));
+        assert!(
+            rule(&error).ends_with("org:r19 and 3 more)"),
+            "{}",
+            rule(&error)
+        );
+        assert!(!rule(&error).contains("org:r20"));
+
+        let error = unknown_role("role", &cached(&[]));
+        assert!(rule(&error).ends_with("(none)"), "{}", rule(&error));
+    }
+}
