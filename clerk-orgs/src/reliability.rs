@@ -151,6 +151,8 @@
 //!   [`Error::BudgetExhausted`] instead of sleeping.
 //! - Retries stop after [`RetryPolicy::max_elapsed`] (60 s) of retrying, and every attempt has the
 //!   client's timeout (30 s by default), so one call, lookups included, is bounded.
+//! - A role check that finds another check fetching the instance's roles waits for that fetch,
+//!   which is one call like any other, bounded by the same retry policy and timeouts.
 //! - Bodies are read with a cap: a success up to 16 MiB, an error up to 1 MiB; past it the
 //!   connection is dropped and the error says the body was cut.
 //!
