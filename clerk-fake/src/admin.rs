@@ -37,18 +37,13 @@ async fn accept_invitation(
     Path(invitation_id): Path<String>,
 ) -> Response {
     let now_ms = app.clock.now_ms();
-    let mut store = app.store();
-    let user_id = match store.accept_invitation(&invitation_id, now_ms) {
+    let accepted = app.transact(|store| store.accept_invitation(&invitation_id, now_ms));
+    let user_id = match accepted {
         Ok(user_id) => user_id,
-        Err(SeedError::InvitationNotPending(_)) => {
-            drop(store);
-            return app.reject(ApiError::not_pending());
-        }
-        Err(_) => {
-            drop(store);
-            return app.reject(ApiError::not_found("Organization invitation"));
-        }
+        Err(SeedError::InvitationNotPending(_)) => return app.reject(ApiError::not_pending()),
+        Err(_) => return app.reject(ApiError::not_found("Organization invitation")),
     };
+    let store = app.store();
     let body = store
         .invitation(&invitation_id, now_ms)
         .map(|invitation| wire::invitation(&store, &invitation, Shape::Plain))

@@ -20,6 +20,7 @@ use crate::ids::splitmix64;
 use crate::rate_limit::{Bucket, RateLimiter, retry_after_seconds};
 use crate::request_log::{LoggedRequest, RequestLog};
 use crate::state::Store;
+use crate::webhooks::Webhooks;
 
 /// Bodies larger than this are refused; invitation requests are tiny.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -46,6 +47,8 @@ pub(crate) struct App {
     pub(crate) log: RequestLog,
     pub(crate) secret_key: String,
     pub(crate) trace_ids: AtomicU64,
+    /// Where the store's changes go as events.
+    pub(crate) webhooks: Arc<Webhooks>,
 }
 
 /// A response before faults and headers are applied.
@@ -57,8 +60,23 @@ struct Reply {
 }
 
 impl App {
+    /// The store, for reads. Changes go through [`transact`](Self::transact).
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         lock(&self.store)
+    }
+
+    /// Runs `change` on the store, then announces what it changed as webhook events under the
+    /// same lock, so events go out in the order changes happened and describe the state each
+    /// change left.
+    pub(crate) fn transact<R>(&self, change: impl FnOnce(&mut Store) -> R) -> R {
+        let mut store = self.store();
+        store.record_changes = self.webhooks.has_endpoints();
+        let result = change(&mut store);
+        let changes = store.take_changes();
+        if !changes.is_empty() {
+            self.webhooks.announce(&store, changes, self.clock.now_ms());
+        }
+        result
     }
 
     fn next_trace_id(&self) -> String {
@@ -76,8 +94,27 @@ impl App {
         request: Request,
         operation: impl FnOnce(&mut Store, Call<'_>) -> Result<Vec<u8>, ApiError>,
     ) -> Response {
+        let bucket = match route {
+            Route::CreateInvitation => Some(Bucket::CreateInvitation),
+            Route::BulkCreateInvitations => Some(Bucket::BulkCreateInvitations),
+            _ => None,
+        };
+        self.handle_in(route, bucket, request, operation).await
+    }
+
+    /// [`handle`](Self::handle) with the per-route rate-limit budget named by the caller (one
+    /// keyed by the path, such as a membership's).
+    pub(crate) async fn handle_in(
+        &self,
+        route: Route,
+        bucket: Option<Bucket>,
+        request: Request,
+        operation: impl FnOnce(&mut Store, Call<'_>) -> Result<Vec<u8>, ApiError>,
+    ) -> Response {
         let now_ms = self.clock.now_ms();
-        let mut response = self.handle_at(now_ms, route, request, operation).await;
+        let mut response = self
+            .handle_at(now_ms, route, bucket, request, operation)
+            .await;
         if let Ok(date) = HeaderValue::from_str(&http_date(now_ms)) {
             response.headers_mut().insert(DATE, date);
         }
@@ -88,6 +125,7 @@ impl App {
         &self,
         now_ms: i64,
         route: Route,
+        bucket: Option<Bucket>,
         request: Request,
         operation: impl FnOnce(&mut Store, Call<'_>) -> Result<Vec<u8>, ApiError>,
     ) -> Response {
@@ -128,7 +166,7 @@ impl App {
         let reply = match body {
             Err(_) => error_reply(ApiError::body_too_large(), &trace_id),
             Ok(body) => self.process(
-                route,
+                bucket,
                 &parts.headers,
                 &body,
                 parts.uri.query(),
@@ -157,7 +195,7 @@ impl App {
 
     fn process(
         &self,
-        route: Route,
+        bucket: Option<Bucket>,
         headers: &HeaderMap,
         body: &Bytes,
         query: Option<&str>,
@@ -168,11 +206,6 @@ impl App {
             return error_reply(ApiError::authentication_invalid(), trace_id);
         }
         let now_ms = self.clock.now_ms();
-        let bucket = match route {
-            Route::CreateInvitation => Some(Bucket::CreateInvitation),
-            Route::BulkCreateInvitations => Some(Bucket::BulkCreateInvitations),
-            _ => None,
-        };
         let admitted = lock(&self.limiter).admit(bucket, now_ms);
         if let Err(wait) = admitted {
             return rate_limited_reply(retry_after_seconds(wait).to_string(), trace_id);
@@ -182,7 +215,7 @@ impl App {
             query,
             now_ms,
         };
-        match operation(&mut self.store(), call) {
+        match self.transact(|store| operation(store, call)) {
             Ok(body) => Reply {
                 status: StatusCode::OK,
                 body,
@@ -352,9 +385,9 @@ fn add_unknown_fields(body: &mut Value) {
             json!({"added_in": "a future API version"}),
         );
     }
-    for_each_invitation(body, &mut |invitation| {
-        invitation.insert("unknown_future_field".into(), json!("surprise"));
-        invitation.insert("unknown_future_object".into(), json!({"nested": [1, 2, 3]}));
+    for_each_item(body, &mut |item| {
+        item.insert("unknown_future_field".into(), json!("surprise"));
+        item.insert("unknown_future_object".into(), json!({"nested": [1, 2, 3]}));
     });
 }
 
@@ -363,22 +396,27 @@ fn for_each_invitation(
     body: &mut Value,
     visit: &mut impl FnMut(&mut serde_json::Map<String, Value>),
 ) {
-    match body {
-        Value::Object(fields)
-            if fields.get("object") == Some(&json!("organization_invitation")) =>
-        {
-            visit(fields);
+    for_each_item(body, &mut |item| {
+        if item.get("object") == Some(&json!("organization_invitation")) {
+            visit(item);
         }
-        Value::Object(fields) => {
-            if let Some(Value::Array(items)) = fields.get_mut("data") {
-                for item in items {
-                    if let Value::Object(invitation) = item {
-                        visit(invitation);
-                    }
-                }
+    });
+}
+
+/// Visits the API object of a single-object body (one with an `object` field) or each item of
+/// a `{data: [...]}` body.
+fn for_each_item(body: &mut Value, visit: &mut impl FnMut(&mut serde_json::Map<String, Value>)) {
+    let Value::Object(fields) = body else {
+        return;
+    };
+    if fields.contains_key("object") {
+        visit(fields);
+    } else if let Some(Value::Array(items)) = fields.get_mut("data") {
+        for item in items {
+            if let Value::Object(item) = item {
+                visit(item);
             }
         }
-        _ => {}
     }
 }
 

@@ -1,8 +1,10 @@
 //! Clerk's error envelope and the errors this fake returns.
 //!
 //! Every error body is `{"errors":[{message, long_message, code, meta}], "clerk_trace_id"}`, like
-//! Clerk's. Codes and statuses follow the organization-invitation docs; where Clerk documents no
-//! code (malformed JSON bodies, non-admin inviters) the fake picks a descriptive one.
+//! Clerk's. Codes, statuses and messages follow Clerk's error catalog (clerk-docs
+//! `data/api_errors.json`, rendered at <https://clerk.com/docs/guides/development/errors/backend-api>)
+//! and the organization-invitation docs; where Clerk documents nothing for a case (a malformed
+//! JSON body) the fake picks a descriptive code.
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -54,6 +56,110 @@ impl ApiError {
             "not found",
             format!("{what} not found"),
         )
+    }
+
+    /// Clerk's `OrganizationNotFound`.
+    pub(crate) fn organization_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            "not found",
+            "Given organization not found.",
+        )
+    }
+
+    /// Clerk's `UserNotFound`.
+    pub(crate) fn user_not_found(user_id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            "not found",
+            format!("No user was found with id {user_id}"),
+        )
+    }
+
+    /// Clerk's `OrganizationRoleNotFound`, naming the parameter that held the role.
+    pub(crate) fn role_not_found(param: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            "not found",
+            "Organization role not found",
+        )
+        .with_meta("param_name", json!(param))
+    }
+
+    /// Clerk's `OrganizationPermissionNotFound`.
+    pub(crate) fn permission_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            "not found",
+            "Organization permission not found",
+        )
+    }
+
+    /// A user who is not a member of the organization: Clerk's generic `ResourceNotFound`.
+    pub(crate) fn membership_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            "not found",
+            "Resource not found",
+        )
+    }
+
+    /// Clerk's `AlreadyAMemberOfOrganization`, for one user added by id.
+    pub(crate) fn already_a_member_user(user_id: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "already_a_member_in_organization",
+            "already a member",
+            format!("User {user_id} is already a member of the organization."),
+        )
+    }
+
+    /// Clerk's `OrganizationMinimumPermissionsNeeded`: the change would leave no member holding
+    /// the permissions an organization must keep (its last admin).
+    pub(crate) fn minimum_permissions_needed() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "organization_minimum_permissions_needed",
+            "minimum organization permissions needed",
+            "There has to be at least one organization member with the minimum required permissions",
+        )
+    }
+
+    /// Clerk's `FormAlreadyExists`, for a value that must be unique (a role key).
+    pub(crate) fn already_exists(param: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_already_exists",
+            "already exists",
+            format!("{param} already exists."),
+        )
+        .with_meta("param_name", json!(param))
+    }
+
+    /// Clerk's `OrganizationInstanceRolesQuotaExceeded`.
+    pub(crate) fn roles_quota_exceeded(max: usize) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "organization_instance_roles_quota_exceeded",
+            "organization roles for instance quota exceeded",
+            format!("You have reached your limit of {max} organization roles per instance."),
+        )
+    }
+
+    /// Clerk's `FormParameterArraySizeExceeded`.
+    pub(crate) fn array_size_exceeded(param: &str, max: usize) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form_param_array_size_exceeded",
+            "exceeds maximum size",
+            format!("{param} should not exceed {max} items."),
+        )
+        .with_meta("param_name", json!(param))
     }
 
     pub(crate) fn param_missing(param: &str) -> Self {
@@ -134,8 +240,10 @@ impl ApiError {
         Self::new(
             StatusCode::FORBIDDEN,
             "not_an_admin_in_organization",
-            "not an admin",
-            format!("User {user_id} must be an admin of this organization to manage invitations."),
+            "not an administrator",
+            format!(
+                "User {user_id} is not an administrator in the organization. Only administrators can perform this action."
+            ),
         )
     }
 
@@ -161,9 +269,9 @@ impl ApiError {
         Self::new(
             StatusCode::FORBIDDEN,
             "organization_membership_quota_exceeded",
-            "membership quota exceeded",
+            "organization membership quota exceeded",
             format!(
-                "The organization allows at most {max} memberships, counting pending invitations."
+                "You have reached your limit of {max} organization memberships, including outstanding invitations."
             ),
         )
     }
@@ -175,6 +283,11 @@ impl ApiError {
             "Too Many Requests",
             "Too many requests, please retry later.",
         )
+    }
+
+    /// A 500 for a state the fake should never reach.
+    pub(crate) fn internal_error() -> Self {
+        Self::internal(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     pub(crate) fn internal(status: StatusCode) -> Self {

@@ -39,6 +39,26 @@ pub enum Route {
     ListInstanceInvitations,
     /// `GET /v1/users/{user_id}/organization_invitations`
     ListUserInvitations,
+    /// `POST /v1/organizations/{organization_id}/memberships`
+    CreateMembership,
+    /// `GET /v1/organizations/{organization_id}/memberships`
+    ListMemberships,
+    /// `PATCH /v1/organizations/{organization_id}/memberships/{user_id}`
+    UpdateMembership,
+    /// `PATCH /v1/organizations/{organization_id}/memberships/{user_id}/metadata`
+    UpdateMembershipMetadata,
+    /// `DELETE /v1/organizations/{organization_id}/memberships/{user_id}`
+    DeleteMembership,
+    /// `GET /v1/organization_memberships`
+    ListInstanceMemberships,
+    /// `GET /v1/users/{user_id}/organization_memberships`
+    ListUserMemberships,
+    /// `GET /v1/organization_roles`
+    ListRoles,
+    /// `POST /v1/organization_roles`
+    CreateRole,
+    /// `GET /v1/organization_roles/{organization_role_id}`
+    GetRole,
 }
 
 /// How a 429 fault states when to retry.
@@ -73,19 +93,20 @@ pub enum Fault {
     /// The request is processed, then the response is held back this long (real time) before it
     /// is sent; a client with a shorter timeout gives up while the work is already done.
     Delay(Duration),
-    /// The request is processed (invitations are created), then the connection is closed with
-    /// no response: the client cannot know whether its request took effect.
+    /// The request is processed (invitations or memberships are created, changed or deleted),
+    /// then the connection is closed with no response: the client cannot know whether its
+    /// request took effect.
     ProcessedThenDropped,
     /// The request is processed and answered with its real status, but the body is cut in half
     /// (with a matching `Content-Length`, so only the JSON is broken, not the HTTP message).
     TruncatedJson,
     /// The request is processed and answered with its real status and a body that is not JSON.
     MalformedJson,
-    /// The request is processed; each returned invitation (and the list envelope) carries extra
-    /// fields the spec does not know.
+    /// The request is processed; each returned object (invitation, membership, role; and the
+    /// list envelope) carries extra fields the spec does not know.
     UnknownFields,
     /// The request is processed; each returned invitation's `status` is `on_hold`, a value the
-    /// spec does not list.
+    /// spec does not list (other objects are left as they are).
     UnknownStatus,
 }
 

@@ -1,8 +1,14 @@
-//! Deterministic identifiers that look like Clerk's.
+//! Identifiers that look like Clerk's.
 //!
-//! Clerk ids are a prefix plus 27 base62 characters. Tests must be reproducible, so ids come from
-//! per-instance counters passed through a bijective mixer: unique, stable across runs, and not
-//! obviously sequential (a client must not rely on their order).
+//! Clerk ids are a prefix plus 27 base62 characters. Tests must be reproducible, so the store's ids
+//! come from per-instance counters passed through a bijective mixer: unique, stable across runs,
+//! and not obviously sequential (a client must not rely on their order). Webhook message ids are
+//! the exception: they start from a random point unless a caller asks for a seed, because
+//! receivers remember them across restarts of the fake.
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const ID_BODY_LEN: usize = 27;
@@ -14,10 +20,15 @@ pub(crate) struct IdGenerator {
 }
 
 impl IdGenerator {
-    /// A generator whose ids differ from a default one's at every step, for a second id space
-    /// (webhook message ids) that should not echo the store's ids.
-    pub(crate) fn second_series() -> Self {
-        Self { next: 1 << 40 }
+    /// The `n`-th id space: a generator whose ids differ from the default one's (series 0) at
+    /// every step, so ids of one kind (memberships, roles) neither echo nor shift another's.
+    pub(crate) fn series(n: u64) -> Self {
+        Self { next: n << 40 }
+    }
+
+    /// A generator that starts at `seed`: the same seed gives the same ids.
+    pub(crate) fn starting_at(seed: u64) -> Self {
+        Self { next: seed }
     }
 
     /// A new id such as `orginv_2bQx...` (prefix without the underscore).
@@ -34,6 +45,20 @@ impl IdGenerator {
         }
         format!("{prefix}_{body}")
     }
+}
+
+/// A number that differs between processes and between calls: std's randomly keyed SipHash
+/// (fresh keys per process) over the time and a counter. Not from a CSPRNG; it only keeps ids
+/// and generated secrets of a local fake from repeating across runs, without a `rand` dependency.
+pub(crate) fn random_u64() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(nanos);
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.finish()
 }
 
 /// Splitmix64's finalizer: a bijection on u64, so distinct counters give distinct ids.
@@ -79,5 +104,19 @@ mod tests {
     fn ids_are_reproducible() {
         let (mut a, mut b) = (IdGenerator::default(), IdGenerator::default());
         assert_eq!(a.next_id("user"), b.next_id("user"));
+        let (mut a, mut b) = (IdGenerator::starting_at(7), IdGenerator::starting_at(7));
+        assert_eq!(a.next_id("msg"), b.next_id("msg"));
+    }
+
+    #[test]
+    fn series_do_not_overlap_in_practice() {
+        let mut seen = HashSet::new();
+        for series in 0..4 {
+            let mut ids = IdGenerator::series(series);
+            for _ in 0..1_000 {
+                assert!(seen.insert(ids.next_id("x")));
+            }
+        }
+        assert_ne!(random_u64(), random_u64());
     }
 }

@@ -1,10 +1,9 @@
 //! A faithful local fake of [Clerk](https://clerk.com)'s Backend API (BAPI) for organization
-//! invitations, for testing clients without reaching Clerk.
+//! invitations, memberships and roles, for testing clients without reaching Clerk.
 //!
 //! # What it covers
 //!
-//! The eight organization-invitation routes under `/v1`, with Clerk's shapes, error envelope,
-//! codes and statuses:
+//! Eighteen routes under `/v1`, with Clerk's shapes, error envelope, codes and statuses:
 //!
 //! | Route | Operation |
 //! | --- | --- |
@@ -16,11 +15,21 @@
 //! | `POST /v1/organizations/{organization_id}/invitations/{invitation_id}/revoke` | revoke |
 //! | `GET /v1/organization_invitations` | list instance-wide (`status`, `query`, `order_by`, paging) |
 //! | `GET /v1/users/{user_id}/organization_invitations` | list a user's (`status`, paging) |
+//! | `POST /v1/organizations/{organization_id}/memberships` | add a user with a role (and metadata) |
+//! | `GET /v1/organizations/{organization_id}/memberships` | list (every filter Clerk lists, `order_by`, paging) |
+//! | `PATCH /v1/organizations/{organization_id}/memberships/{user_id}` | change the role |
+//! | `PATCH /v1/organizations/{organization_id}/memberships/{user_id}/metadata` | deep-merge metadata |
+//! | `DELETE /v1/organizations/{organization_id}/memberships/{user_id}` | remove a member |
+//! | `GET /v1/organization_memberships` | list instance-wide (`order_by`, paging) |
+//! | `GET /v1/users/{user_id}/organization_memberships` | list a user's (paging) |
+//! | `GET /v1/organization_roles` | list roles with permissions (`query`, `order_by`, paging) |
+//! | `POST /v1/organization_roles` | create a custom role |
+//! | `GET /v1/organization_roles/{organization_role_id}` | get one role |
 //!
 //! Around them: bearer-key authentication, Clerk's per-instance rate limits on a virtual or
 //! real [`Clock`], scripted [`Fault`]s (5xx, HTML pages, dropped connections, slow, lost, truncated or
 //! surprising responses) and a [`RequestLog`]. Requests are checked in a real server's order:
-//! 401, 429, 404 (organization), 422 (parameters), 403 (permissions), then 400/403 business rules.
+//! 401, 429, 404 (organization), 422 (parameters), then 404/403/400 business rules.
 //!
 //! # Behaviour worth knowing
 //!
@@ -30,32 +39,45 @@
 //!   [`FakeClerkBuilder::real_clock`] makes the clock follow system time instead, for clients
 //!   that cannot advance it (other processes, curl); the standalone binary does that by default.
 //! - **Rate limits** ([`RateLimits`]) default to Clerk's documented ones (create 250/hour, bulk
-//!   50/hour, all requests 100 per 10 s for `sk_test_` and 1000 per 10 s for `sk_live_` keys),
-//!   counted in fixed windows aligned to the clock's epoch. A 429 carries `Retry-After` in whole
-//!   seconds, rounded up to the window's end.
+//!   50/hour, membership role and metadata updates 10 per 10 s per membership, all requests 100
+//!   per 10 s for `sk_test_` and 1000 per 10 s for `sk_live_` keys), counted in fixed windows
+//!   aligned to the clock's epoch. A 429 carries `Retry-After` in whole seconds, rounded up to
+//!   the window's end.
 //! - **Faults** ([`Faults`]) are scripted per [`Route`] and per request number, fire once, and
 //!   are applied before authentication, like a proxy in front of Clerk. Proxy-style answers (the
 //!   HTML page) carry no `x-clerk-trace-id`; every other response does, equal to the body's
 //!   `clerk_trace_id` on errors.
-//! - **Ids** (`orginv_` + 27 base62 characters) and trace ids come from per-instance counters,
-//!   so a test sees the same ones on every run.
+//! - **Ids** (`orginv_`, `orgmem_`, `role_`, `perm_` + 27 base62 characters) and trace ids come
+//!   from per-instance counters, so a test sees the same ones on every run. Webhook message ids
+//!   (`svix-id`) are the exception: random per instance unless
+//!   [`FakeClerkBuilder::webhook_id_seed`] asks for a reproducible series.
+//! - **Roles**: every instance has Clerk's [`ADMIN_ROLE`] (all nine system permissions) and
+//!   [`MEMBER_ROLE`] (read members, read billing); [`FakeClerk::seed_role`] and
+//!   `POST /v1/organization_roles` add custom ones (ten at most). Inviting and revoking take the
+//!   "Manage members" permission (`org:sys_memberships:manage`).
+//! - **Memberships**: created over the API, by accepted invitations
+//!   ([`FakeClerk::accept_invitation`]) or seeded ([`FakeClerk::add_membership`]). Creating one
+//!   respects `max_allowed_memberships` (members plus pending invitations). Metadata updates
+//!   are Clerk's deep merge (`null` removes a key at any depth). A role change or delete that
+//!   would leave an organization without a member holding the creator role's minimum
+//!   permissions (its last admin) is refused with `organization_minimum_permissions_needed`.
 //! - **Throughput**: `cargo run --release -p clerk-fake --example load` measures it; on a
 //!   2-core machine with the client in the same process it serves over 10k requests/s. Switch
 //!   the request log off ([`RequestLog::set_enabled`]) and use [`RateLimits::unlimited`] for
 //!   benchmarks.
-//! - **Webhooks**: with an endpoint registered ([`FakeClerk::add_webhook_endpoint`]), creates,
-//!   revocations and acceptances are POSTed as Clerk's signed events and retried on Svix's
-//!   schedule ([`WEBHOOK_RETRY_SCHEDULE`]) on the fake's clock. On the virtual clock they go out
-//!   when a test calls [`FakeClerk::deliver_due`]; [`FakeClerk::webhook_deliveries`] logs every
+//! - **Webhooks**: with an endpoint registered ([`FakeClerk::add_webhook_endpoint`]), invitation
+//!   creates, revocations and acceptances, and membership creates, updates and deletes are
+//!   POSTed as Clerk's signed events and retried on Svix's schedule
+//!   ([`WEBHOOK_RETRY_SCHEDULE`]) on the fake's clock. On the virtual clock they go out when a
+//!   test calls [`FakeClerk::deliver_due`]; [`FakeClerk::webhook_deliveries`] logs every
 //!   attempt. Endpoints must be `http://` (no TLS client).
 //!
 //! # What it does not cover
 //!
-//! Everything else in BAPI (organizations, users and memberships are seeded from Rust, not over
-//! HTTP), emails, invitation URLs and tickets (`url` is always `null`), images, role permissions
-//! (only `org:admin` may invite or revoke), organization-domain invitations, and the exact
-//! wording of Clerk's messages. Clerk documents no code for a non-admin inviter or an unparsable
-//! body; the fake answers `not_an_admin_in_organization` (403) and `malformed_request_body` (400).
+//! Everything else in BAPI (organizations and users are seeded from Rust, not over HTTP), emails,
+//! invitation URLs and tickets (`url` is always `null`), images, role sets, SCIM, updating or
+//! deleting roles, organization-domain invitations, and the exact wording of some of Clerk's
+//! messages. The fake answers an unparsable body with `malformed_request_body` (400).
 //!
 //! # Example
 //!
@@ -118,7 +140,8 @@ pub use faults::{Fault, Faults, RetryAfter, Route, RouteFaults};
 pub use rate_limit::{KeyKind, Limit, ParseLimitError, RateLimits};
 pub use request_log::{DEFAULT_LOG_CAP, LoggedRequest, RequestLog};
 pub use state::{
-    ADMIN_ROLE, Invitation, InvitationStatus, MEMBER_ROLE, Organization, SeedError, User,
+    ADMIN_ROLE, Invitation, InvitationStatus, MEMBER_ROLE, Membership, Organization, Permission,
+    Role, SeedError, StoredRole, User,
 };
 pub use webhooks::{
     DeliveryOutcome, WEBHOOK_ATTEMPT_TIMEOUT, WEBHOOK_RETRY_SCHEDULE, WebhookDelivery,
@@ -126,6 +149,7 @@ pub use webhooks::{
 };
 
 use app::App;
+use serde_json::{Map, Value};
 use state::Store;
 use webhooks::Webhooks;
 
@@ -138,6 +162,22 @@ pub struct FakeClerk {
     webhooks: Arc<Webhooks>,
 }
 
+/// An endpoint given to the builder, registered before the fake listens.
+#[derive(Clone)]
+struct BuilderEndpoint {
+    url: String,
+    secret: String,
+}
+
+impl std::fmt::Debug for BuilderEndpoint {
+    // The secret stays out of Debug output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Configures a [`FakeClerk`] before it starts.
 #[derive(Debug, Clone)]
 pub struct FakeClerkBuilder {
@@ -148,6 +188,8 @@ pub struct FakeClerkBuilder {
     real_clock: bool,
     port: u16,
     webhook_worker: Option<bool>,
+    webhook_id_seed: Option<u64>,
+    webhook_endpoints: Vec<BuilderEndpoint>,
 }
 
 impl FakeClerkBuilder {
@@ -201,8 +243,45 @@ impl FakeClerkBuilder {
         self
     }
 
+    /// Makes webhook message ids (`svix-id`) reproducible: the same seed gives the same ids in
+    /// the same order, for simulations that replay a seed. Without it every fake starts its ids
+    /// at a random point, so no two fakes (two test runs, a restarted standalone fake) send the
+    /// same svix-id to a receiver that remembers the ids it has processed. Other ids (invitations,
+    /// memberships, roles, trace ids) come from per-instance counters either way.
+    pub fn webhook_id_seed(mut self, seed: u64) -> Self {
+        self.webhook_id_seed = Some(seed);
+        self
+    }
+
+    /// Registers a webhook endpoint before the fake starts listening, so no request can come
+    /// before it (see [`FakeClerk::add_webhook_endpoint`] for the forms `secret` may take).
+    /// [`start`](Self::start) fails with [`io::ErrorKind::InvalidInput`] if one is invalid.
+    pub fn webhook_endpoint(mut self, url: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.webhook_endpoints.push(BuilderEndpoint {
+            url: url.into(),
+            secret: secret.into(),
+        });
+        self
+    }
+
     /// Binds and starts serving on the current tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// If the port cannot be bound, or an endpoint given to
+    /// [`webhook_endpoint`](Self::webhook_endpoint) is invalid.
     pub async fn start(self) -> io::Result<FakeClerk> {
+        let clock = if self.real_clock {
+            Clock::real()
+        } else {
+            Clock::starting_at(self.clock_start_ms)
+        };
+        let webhooks = Arc::new(Webhooks::new(clock.clone(), self.webhook_id_seed));
+        for endpoint in &self.webhook_endpoints {
+            webhooks
+                .add_endpoint(&endpoint.url, &endpoint.secret)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        }
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
         let addr = listener.local_addr()?;
         let secret_key = match self.key_kind {
@@ -212,14 +291,7 @@ impl FakeClerkBuilder {
         let limits = self
             .rate_limits
             .unwrap_or(RateLimits::clerk_defaults(self.key_kind));
-        let clock = if self.real_clock {
-            Clock::real()
-        } else {
-            Clock::starting_at(self.clock_start_ms)
-        };
-        let webhooks = Arc::new(Webhooks::new(clock.clone()));
-        let mut store = Store::new();
-        store.webhooks = Some(webhooks.clone());
+        let store = Store::new(clock.now_ms());
         let app = Arc::new(App {
             store: Mutex::new(store),
             clock,
@@ -228,6 +300,7 @@ impl FakeClerkBuilder {
             log: RequestLog::new(self.log_cap),
             secret_key: secret_key.to_owned(),
             trace_ids: AtomicU64::new(0),
+            webhooks: webhooks.clone(),
         });
         let shutdown = CancellationToken::new();
         // The fake-only routes sit beside the API's; the API router keeps the fallback.
@@ -268,6 +341,8 @@ impl FakeClerk {
             real_clock: false,
             port: 0,
             webhook_worker: None,
+            webhook_id_seed: None,
+            webhook_endpoints: Vec::new(),
         }
     }
 
@@ -302,9 +377,11 @@ impl FakeClerk {
         &self.app.log
     }
 
-    /// Adds or replaces an organization.
+    /// Adds or replaces an organization; its `created_at` is the fake's clock when it was
+    /// first added.
     pub fn add_organization(&self, organization: Organization) {
-        self.app.store().add_organization(organization);
+        let now_ms = self.app.clock.now_ms();
+        self.app.store().add_organization(organization, now_ms);
     }
 
     /// Adds or replaces a user.
@@ -322,21 +399,101 @@ impl FakeClerk {
         let _ = self.add_membership(DEMO_ORG, DEMO_ADMIN, ADMIN_ROLE);
     }
 
-    /// Adds a custom role (e.g. `org:billing`, "Billing") usable in invitations.
+    /// Adds a custom role without permissions (e.g. `org:billing`, "Billing"), usable in
+    /// invitations and memberships; renames it if the key exists. [`seed_role`](Self::seed_role)
+    /// sets a description and permissions too.
     pub fn add_role(&self, key: impl Into<String>, name: impl Into<String>) {
-        self.app.store().add_role(key.into(), name.into());
+        let now_ms = self.app.clock.now_ms();
+        self.app.store().add_role(key.into(), name.into(), now_ms);
     }
 
-    /// Makes a user a member of an organization with a role (or changes the role).
+    /// Adds or replaces an organization role with its permissions (by key: Clerk's system
+    /// permissions such as `org:sys_memberships:manage`, or ones added with
+    /// [`add_permission`](Self::add_permission)), and returns its `role_...` id. A role that
+    /// exists keeps its id. Every instance starts with Clerk's [`ADMIN_ROLE`] (all system
+    /// permissions) and [`MEMBER_ROLE`] (read members, read billing).
+    ///
+    /// # Errors
+    ///
+    /// [`SeedError::UnknownPermission`] for a permission key the instance does not have.
+    pub fn seed_role(&self, role: Role) -> Result<String, SeedError> {
+        let now_ms = self.app.clock.now_ms();
+        self.app.store().seed_role(role, now_ms)
+    }
+
+    /// Adds or replaces a custom permission (e.g. `org:invoices:create`) that roles can hold;
+    /// returns its `perm_...` id.
+    pub fn add_permission(&self, permission: Permission) -> String {
+        let now_ms = self.app.clock.now_ms();
+        self.app.store().add_permission(permission, now_ms)
+    }
+
+    /// Every organization role of the instance, oldest first (the two defaults first).
+    pub fn roles(&self) -> Vec<StoredRole> {
+        self.app.store().roles()
+    }
+
+    /// One role, by key.
+    pub fn role(&self, key: &str) -> Option<StoredRole> {
+        self.app.store().role(key).cloned()
+    }
+
+    /// Makes a user a member of an organization with a role, or changes the role of an
+    /// existing member. Seeding: no webhook event, no membership limit, no last-admin rule.
+    ///
+    /// # Errors
+    ///
+    /// [`SeedError`] if the organization, the user or the role does not exist.
     pub fn add_membership(
         &self,
         organization_id: &str,
         user_id: &str,
         role: &str,
     ) -> Result<(), SeedError> {
+        let now_ms = self.app.clock.now_ms();
         self.app
             .store()
-            .add_membership(organization_id, user_id, role)
+            .add_membership(organization_id, user_id, role, now_ms)
+    }
+
+    /// Replaces a membership's public and private metadata (seeding: no merge, no event).
+    ///
+    /// # Errors
+    ///
+    /// [`SeedError::NotAMember`] if the user is not a member of the organization.
+    pub fn set_membership_metadata(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+        public_metadata: Map<String, Value>,
+        private_metadata: Map<String, Value>,
+    ) -> Result<(), SeedError> {
+        let now_ms = self.app.clock.now_ms();
+        self.app.store().set_membership_metadata(
+            organization_id,
+            user_id,
+            public_metadata,
+            private_metadata,
+            now_ms,
+        )
+    }
+
+    /// One membership, as stored.
+    pub fn membership(&self, organization_id: &str, user_id: &str) -> Option<Membership> {
+        self.app
+            .store()
+            .membership(organization_id, user_id)
+            .cloned()
+    }
+
+    /// An organization's memberships, oldest first.
+    pub fn memberships(&self, organization_id: &str) -> Vec<Membership> {
+        self.app.store().memberships_of(organization_id)
+    }
+
+    /// Every membership of the instance, oldest first.
+    pub fn all_memberships(&self) -> Vec<Membership> {
+        self.app.store().all_memberships()
     }
 
     /// Accepts a pending invitation as its invitee would: the user with that email (created if
@@ -346,7 +503,8 @@ impl FakeClerk {
     /// Over HTTP (curl, the standalone binary): `POST /__fake/invitations/{id}/accept`.
     pub fn accept_invitation(&self, invitation_id: &str) -> Result<String, SeedError> {
         let now_ms = self.app.clock.now_ms();
-        self.app.store().accept_invitation(invitation_id, now_ms)
+        self.app
+            .transact(|store| store.accept_invitation(invitation_id, now_ms))
     }
 
     /// One invitation, with its status as of the fake's clock.
@@ -362,13 +520,15 @@ impl FakeClerk {
     }
 }
 
-/// Webhooks: Clerk's organization-invitation events, signed and retried as Svix does. See
-/// [`WEBHOOK_RETRY_SCHEDULE`] and [`WebhookDelivery`].
+/// Webhooks: Clerk's organization invitation and membership events, signed and retried as Svix
+/// does. See [`WEBHOOK_RETRY_SCHEDULE`] and [`WebhookDelivery`].
 impl FakeClerk {
-    /// Registers an endpoint that receives every event from now on: creates (single and bulk)
-    /// and revocations over the API, and acceptances
-    /// ([`accept_invitation`](Self::accept_invitation)). `secret` is the `whsec_<base64>`
-    /// signing secret the endpoint verifies with. Events that happened before are not sent.
+    /// Registers an endpoint that receives every event from now on: invitation creates (single
+    /// and bulk) and revocations, membership creates, role and metadata updates and deletes over
+    /// the API, and acceptances ([`accept_invitation`](Self::accept_invitation)). Seeding calls
+    /// send nothing. `secret` is the signing secret the endpoint verifies with, `whsec_<base64>`
+    /// as the Clerk Dashboard shows it or bare `<base64>` (the forms `clerk-orgs` accepts).
+    /// Events that happened before are not sent.
     ///
     /// Attempts go out on [`deliver_due`](Self::deliver_due), or by themselves with the
     /// background worker ([`FakeClerkBuilder::webhook_worker`]; on with the real clock).
@@ -376,7 +536,7 @@ impl FakeClerk {
     /// # Errors
     ///
     /// [`WebhookEndpointError`] if `url` is not an absolute `http://` URL or `secret` is not
-    /// `whsec_` and base64.
+    /// base64 (after an optional `whsec_`).
     pub fn add_webhook_endpoint(
         &self,
         url: &str,

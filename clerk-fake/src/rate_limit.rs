@@ -6,6 +6,7 @@
 //! boundary and the budget is whole again. On a real clock the boundaries are those of Unix
 //! time. Only requests that pass a limit count against it.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -134,6 +135,9 @@ pub struct RateLimits {
     pub create_invitation: Option<Limit>,
     /// `POST /v1/organizations/{id}/invitations/bulk`.
     pub bulk_create_invitations: Option<Limit>,
+    /// `PATCH /v1/organizations/{id}/memberships/{user_id}` and `.../metadata`, counted per
+    /// membership (one budget for both routes).
+    pub update_membership: Option<Limit>,
 }
 
 impl RateLimits {
@@ -147,6 +151,7 @@ impl RateLimits {
             all_requests: Some(Limit::new(all, Duration::from_secs(10))),
             create_invitation: Some(Limit::new(250, Duration::from_secs(3600))),
             bulk_create_invitations: Some(Limit::new(50, Duration::from_secs(3600))),
+            update_membership: Some(Limit::new(10, Duration::from_secs(10))),
         }
     }
 
@@ -156,6 +161,7 @@ impl RateLimits {
             all_requests: None,
             create_invitation: None,
             bulk_create_invitations: None,
+            update_membership: None,
         }
     }
 
@@ -178,6 +184,12 @@ impl RateLimits {
         self.bulk_create_invitations = Some(Limit::new(requests, window));
         self
     }
+
+    /// Replaces the per-membership limit on role and metadata updates (`update_membership`).
+    pub const fn membership_update(mut self, requests: u32, window: Duration) -> Self {
+        self.update_membership = Some(Limit::new(requests, window));
+        self
+    }
 }
 
 /// Clerk's defaults for a development (`sk_test_`) instance, the fake's default key kind.
@@ -187,14 +199,16 @@ impl Default for RateLimits {
     }
 }
 
-/// One line for logs and start-up banners: `global 100/10s, create 250/1h, bulk 50/1h`, with
-/// `off` for a limit that is switched off.
+/// One line for logs and start-up banners:
+/// `global 100/10s, create 250/1h, bulk 50/1h, membership update 10/10s`, with `off` for a
+/// limit that is switched off.
 impl fmt::Display for RateLimits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts = [
             ("global", self.all_requests),
             ("create", self.create_invitation),
             ("bulk", self.bulk_create_invitations),
+            ("membership update", self.update_membership),
         ];
         for (i, (name, limit)) in parts.into_iter().enumerate() {
             if i > 0 {
@@ -210,11 +224,16 @@ impl fmt::Display for RateLimits {
 }
 
 /// Which per-route budget a request draws from, besides the global one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Bucket {
     CreateInvitation,
     BulkCreateInvitations,
+    /// One membership's updates, keyed by organization and user.
+    UpdateMembership(String, String),
 }
+
+/// Per-membership windows kept before the stale ones are swept.
+const MEMBERSHIP_WINDOWS_SWEEP_AT: usize = 10_000;
 
 #[derive(Debug, Default)]
 struct Window {
@@ -249,6 +268,7 @@ pub(crate) struct RateLimiter {
     all: Window,
     create: Window,
     bulk: Window,
+    memberships: HashMap<(String, String), Window>,
 }
 
 impl RateLimiter {
@@ -258,6 +278,7 @@ impl RateLimiter {
             all: Window::default(),
             create: Window::default(),
             bulk: Window::default(),
+            memberships: HashMap::new(),
         }
     }
 
@@ -270,6 +291,22 @@ impl RateLimiter {
             Some(Bucket::CreateInvitation) => (self.limits.create_invitation, &mut self.create),
             Some(Bucket::BulkCreateInvitations) => {
                 (self.limits.bulk_create_invitations, &mut self.bulk)
+            }
+            Some(Bucket::UpdateMembership(organization_id, user_id)) => {
+                let Some(limit) = self.limits.update_membership else {
+                    return Ok(());
+                };
+                if self.memberships.len() >= MEMBERSHIP_WINDOWS_SWEEP_AT {
+                    // Windows of earlier periods hold nothing any more.
+                    let window_ms = i64::try_from(limit.window.as_millis()).unwrap_or(i64::MAX);
+                    let current = now_ms.div_euclid(window_ms.max(1));
+                    self.memberships.retain(|_, w| w.index == current);
+                }
+                let window = self
+                    .memberships
+                    .entry((organization_id, user_id))
+                    .or_default();
+                return window.try_take(limit, now_ms);
             }
             None => (None, &mut self.bulk),
         };
@@ -309,12 +346,27 @@ mod tests {
         }
         assert_eq!(
             RateLimits::default().to_string(),
-            "global 100/10s, create 250/1h, bulk 50/1h"
+            "global 100/10s, create 250/1h, bulk 50/1h, membership update 10/10s"
         );
         assert_eq!(
             RateLimits::unlimited().to_string(),
-            "global off, create off, bulk off"
+            "global off, create off, bulk off, membership update off"
         );
+    }
+
+    #[test]
+    fn each_membership_has_its_own_update_budget() {
+        let limits = RateLimits::unlimited().membership_update(2, Duration::from_secs(10));
+        let mut limiter = RateLimiter::new(limits);
+        let update = |user: &str| Some(Bucket::UpdateMembership("org_a".into(), user.into()));
+        assert_eq!(limiter.admit(update("user_1"), 0), Ok(()));
+        assert_eq!(limiter.admit(update("user_1"), 1), Ok(()));
+        assert_eq!(
+            limiter.admit(update("user_1"), 2),
+            Err(Duration::from_millis(9_998))
+        );
+        assert_eq!(limiter.admit(update("user_2"), 3), Ok(()));
+        assert_eq!(limiter.admit(update("user_1"), 10_000), Ok(()));
     }
 
     #[test]

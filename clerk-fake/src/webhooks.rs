@@ -2,15 +2,18 @@
 //! the way Clerk's delivery service (Svix) does.
 //!
 //! - **Events**: `organizationInvitation.created` (single and bulk creates),
-//!   `organizationInvitation.revoked`, and on acceptance `organizationInvitation.accepted`
-//!   followed by `organizationMembership.created`, in the shapes of Clerk's webhook spec
-//!   (`webhooks/2025-04-15.yml`), inside Clerk's envelope
-//!   `{"data", "object": "event", "type", "timestamp", "instance_id"}`. The store emits them
-//!   while it changes, so an answer lost to a fault still leaves its event behind, as on Clerk.
+//!   `organizationInvitation.revoked`, on acceptance `organizationInvitation.accepted` followed
+//!   by `organizationMembership.created`, and `organizationMembership.created` / `.updated`
+//!   (role or metadata) / `.deleted` for the membership routes, in the shapes of Clerk's webhook
+//!   spec (`webhooks/2025-04-15.yml`), inside Clerk's envelope
+//!   `{"data", "object": "event", "type", "timestamp", "instance_id"}`. The store notes its
+//!   changes and [`Webhooks::announce`] turns them into events before the answer is sent, so an
+//!   answer lost to a fault still leaves its event behind, as on Clerk.
 //! - **Signing** ([Standard Webhooks]): `svix-id` (one `msg_...` per event, the same on every
-//!   attempt and every endpoint), `svix-timestamp` (Unix seconds) and
+//!   attempt and every endpoint; random per fake unless seeded, so no two fakes repeat one),
+//!   `svix-timestamp` (Unix seconds) and
 //!   `svix-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">` under the endpoint's
-//!   decoded `whsec_` secret.
+//!   decoded secret (`whsec_<base64>` or bare `<base64>`, as `clerk-orgs` accepts).
 //! - **Retries** follow Svix's schedule ([`WEBHOOK_RETRY_SCHEDULE`]) on the fake's clock. A 2xx
 //!   ends a message; any other status, a connection error or a timeout
 //!   ([`WEBHOOK_ATTEMPT_TIMEOUT`]) schedules the next attempt; after the eighth it is dropped.
@@ -25,7 +28,7 @@
 //! [`FakeClerkBuilder::webhook_worker`]: crate::FakeClerkBuilder::webhook_worker
 
 use std::collections::VecDeque;
-use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -43,8 +46,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::ids::IdGenerator;
-use crate::state::Store;
+use crate::ids::{IdGenerator, random_u64};
+use crate::state::{Change, Store};
 use crate::wire::{self, Shape};
 
 /// Svix's retry schedule: the delay before each attempt, the first one immediate. A message
@@ -71,9 +74,6 @@ const DELIVERY_LOG_CAP: usize = 10_000;
 /// The `instance_id` of every event: one fake instance, one id.
 const INSTANCE_ID: &str = "ins_FakeClerkLocalInstance0000000";
 
-/// Clerk's default avatar, as in the API's answers.
-const DEFAULT_IMAGE_URL: &str = "https://img.clerk.com/eyJ0eXBlIjoiZGVmYXVsdCJ9";
-
 type HmacSha256 = Hmac<Sha256>;
 
 /// Why an endpoint could not be registered.
@@ -89,7 +89,8 @@ pub enum WebhookEndpointError {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// The secret is not `whsec_` followed by standard, padded base64 (never echoed here).
+    /// The secret is not standard, padded base64, with or without a `whsec_` prefix (never
+    /// echoed here).
     #[error("invalid webhook signing secret: {reason}")]
     InvalidSecret {
         /// What is wrong with it.
@@ -168,6 +169,8 @@ struct Inner {
 /// The endpoints, the retry queue and the delivery log of one fake instance.
 pub(crate) struct Webhooks {
     inner: Mutex<Inner>,
+    /// Whether any endpoint is registered: read on every store operation, so without a lock.
+    has_endpoints: AtomicBool,
     clock: Clock,
     /// Wakes the worker when a message is queued.
     wake: Notify,
@@ -188,17 +191,19 @@ impl std::fmt::Debug for Webhooks {
 }
 
 impl Webhooks {
-    pub(crate) fn new(clock: Clock) -> Self {
+    /// `id_seed`: where the `msg_` ids start. `None` picks a random start, so two fakes (two
+    /// runs of a test, a restarted standalone fake) never send the same svix-id: receivers
+    /// remember ids to drop redeliveries. A seed makes them reproducible (simulations).
+    pub(crate) fn new(clock: Clock, id_seed: Option<u64>) -> Self {
         Self {
             inner: Mutex::new(Inner {
                 endpoints: Vec::new(),
                 queue: Vec::new(),
                 log: VecDeque::new(),
-                // Own series: `msg_`/`orgmem_` ids would otherwise repeat the bodies of the
-                // store's `orginv_`/`user_` ids, which reads as if they were related.
-                ids: IdGenerator::second_series(),
+                ids: IdGenerator::starting_at(id_seed.unwrap_or_else(random_u64)),
                 seq: 0,
             }),
+            has_endpoints: AtomicBool::new(false),
             clock,
             wake: Notify::new(),
         }
@@ -217,11 +222,13 @@ impl Webhooks {
             uri,
             key,
         });
+        self.has_endpoints.store(true, Ordering::Release);
         Ok(())
     }
 
-    fn has_endpoints(&self) -> bool {
-        !self.lock().endpoints.is_empty()
+    /// Whether events would go anywhere: the store notes changes only then.
+    pub(crate) fn has_endpoints(&self) -> bool {
+        self.has_endpoints.load(Ordering::Acquire)
     }
 
     /// Queues one event for every endpoint, due now.
@@ -365,21 +372,12 @@ async fn sleep_or_forever(wait: Option<Duration>) {
 
 /// A new `whsec_` secret of 24 bytes, the length Svix generates.
 ///
-/// Not from a CSPRNG: the fake's secrets guard a local loop, not data. std's randomly keyed
-/// SipHash (fresh keys per process) over the time and a counter keeps them different across
-/// runs without a `rand` dependency.
+/// Not from a CSPRNG: the fake's secrets guard a local loop, not data
+/// ([`random_u64`] keeps them different across runs without a `rand` dependency).
 pub(crate) fn generate_secret() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
     let mut bytes = Vec::with_capacity(24);
     while bytes.len() < 24 {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(nanos);
-        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-        bytes.extend_from_slice(&hasher.finish().to_le_bytes());
+        bytes.extend_from_slice(&random_u64().to_le_bytes());
     }
     format!("whsec_{}", STANDARD.encode(&bytes[..24]))
 }
@@ -401,25 +399,22 @@ fn parse_url(url: &str) -> Result<Uri, WebhookEndpointError> {
     Ok(uri)
 }
 
+/// The signing key of `whsec_<base64>`, or of bare `<base64>`: the forms `clerk-orgs` (and the
+/// Svix libraries) accept, so one secret configures both sides. Surrounding whitespace (a
+/// trailing newline from a secrets file) is ignored.
 fn decode_secret(secret: &str) -> Result<Vec<u8>, WebhookEndpointError> {
-    let encoded =
-        secret
-            .trim()
-            .strip_prefix("whsec_")
-            .ok_or(WebhookEndpointError::InvalidSecret {
-                reason: "it does not start with whsec_",
-            })?;
-    let key = STANDARD
-        .decode(encoded)
-        .map_err(|_| WebhookEndpointError::InvalidSecret {
-            reason: "it is not valid base64 after whsec_",
-        })?;
-    if key.is_empty() {
+    let secret = secret.trim();
+    let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
+    if encoded.is_empty() {
         return Err(WebhookEndpointError::InvalidSecret {
-            reason: "it is empty after whsec_",
+            reason: "it is empty",
         });
     }
-    Ok(key)
+    STANDARD
+        .decode(encoded)
+        .map_err(|_| WebhookEndpointError::InvalidSecret {
+            reason: "it is not standard, padded base64 (after an optional whsec_)",
+        })
 }
 
 /// `v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`.
@@ -491,115 +486,73 @@ fn system_now_secs() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-// --- Events, as the store emits them ------------------------------------------------------
+// --- Events, from the store's changes ---------------------------------------------------------
 
-/// The webhooks of `store`, if any endpoint would receive its events; building payloads is
-/// skipped otherwise, so fakes without endpoints (benchmarks) pay one check per change.
-fn active(store: &Store) -> Option<&Webhooks> {
-    store.webhooks.as_deref().filter(|w| w.has_endpoints())
+impl Webhooks {
+    /// Turns the changes one operation made into events for every endpoint, in order. Called
+    /// under the store's lock right after the operation, so each payload shows the state the
+    /// change left (a deleted membership carries its last state).
+    pub(crate) fn announce(&self, store: &Store, changes: Vec<Change>, now_ms: i64) {
+        for change in changes {
+            let (event_type, bytes) = match change {
+                Change::InvitationCreated(id) => (
+                    "organizationInvitation.created",
+                    invitation_data(store, &id, now_ms),
+                ),
+                Change::InvitationRevoked(id) => (
+                    "organizationInvitation.revoked",
+                    invitation_data(store, &id, now_ms),
+                ),
+                Change::InvitationAccepted {
+                    invitation_id,
+                    user_id,
+                } => {
+                    let data = invitation_data(store, &invitation_id, now_ms).map(|bytes| {
+                        let mut data: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+                        if let Value::Object(fields) = &mut data {
+                            fields.insert("user_id".into(), json!(user_id));
+                        }
+                        data
+                    });
+                    if let Some(data) = data {
+                        self.enqueue("organizationInvitation.accepted", data, now_ms);
+                    }
+                    continue;
+                }
+                Change::MembershipCreated {
+                    organization_id,
+                    user_id,
+                } => (
+                    "organizationMembership.created",
+                    store
+                        .membership(&organization_id, &user_id)
+                        .map(|m| wire::membership(store, m, now_ms)),
+                ),
+                Change::MembershipUpdated {
+                    organization_id,
+                    user_id,
+                } => (
+                    "organizationMembership.updated",
+                    store
+                        .membership(&organization_id, &user_id)
+                        .map(|m| wire::membership(store, m, now_ms)),
+                ),
+                Change::MembershipDeleted(membership) => (
+                    "organizationMembership.deleted",
+                    Some(wire::membership(store, &membership, now_ms)),
+                ),
+            };
+            if let Some(data) = bytes.and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
+                self.enqueue(event_type, data, now_ms);
+            }
+        }
+    }
 }
 
 /// An invitation as the `organizationInvitation.*` events carry it: the API's shape.
-fn invitation_data(store: &Store, invitation_id: &str, now_ms: i64) -> Option<Value> {
+fn invitation_data(store: &Store, invitation_id: &str, now_ms: i64) -> Option<Vec<u8>> {
     let invitation = store.invitation(invitation_id, now_ms)?;
-    serde_json::from_slice(&wire::invitation(store, &invitation, Shape::Plain)).ok()
-}
-
-/// `organizationInvitation.created`, one event per invitation of a (bulk) create.
-pub(crate) fn invitations_created(store: &Store, ids: &[String], now_ms: i64) {
-    let Some(webhooks) = active(store) else {
-        return;
-    };
-    for id in ids {
-        if let Some(data) = invitation_data(store, id, now_ms) {
-            webhooks.enqueue("organizationInvitation.created", data, now_ms);
-        }
-    }
-}
-
-/// `organizationInvitation.revoked`.
-pub(crate) fn invitation_revoked(store: &Store, invitation_id: &str, now_ms: i64) {
-    let Some(webhooks) = active(store) else {
-        return;
-    };
-    if let Some(data) = invitation_data(store, invitation_id, now_ms) {
-        webhooks.enqueue("organizationInvitation.revoked", data, now_ms);
-    }
-}
-
-/// `organizationInvitation.accepted` (with the member's `user_id`), then
-/// `organizationMembership.created` for the new membership.
-pub(crate) fn invitation_accepted(store: &Store, invitation_id: &str, user_id: &str, now_ms: i64) {
-    let Some(webhooks) = active(store) else {
-        return;
-    };
-    let Some(invitation) = store.invitation(invitation_id, now_ms) else {
-        return;
-    };
-    if let Some(mut data) = invitation_data(store, invitation_id, now_ms) {
-        if let Value::Object(fields) = &mut data {
-            fields.insert("user_id".into(), json!(user_id));
-        }
-        webhooks.enqueue("organizationInvitation.accepted", data, now_ms);
-    }
-    let membership_id = webhooks.lock().ids.next_id("orgmem");
-    let membership = membership_data(store, &membership_id, &invitation, user_id, now_ms);
-    webhooks.enqueue("organizationMembership.created", membership, now_ms);
-}
-
-/// The spec's `OrganizationMembership`. The fake keeps no permissions, organization timestamps
-/// or membership ids: permissions are empty, the organization's timestamps are the event's, and
-/// the id is fresh per event (from the webhooks' own counter, so invitation ids do not depend on
-/// whether webhooks are on).
-fn membership_data(
-    store: &Store,
-    membership_id: &str,
-    invitation: &crate::state::Invitation,
-    user_id: &str,
-    now_ms: i64,
-) -> Value {
-    let organization_id = &invitation.organization_id;
-    let organization = store.organization(organization_id).ok();
-    let (members_count, pending_count) = store.membership_counts(organization_id, now_ms);
-    let user = store.user(user_id);
-    json!({
-        "object": "organization_membership",
-        "id": membership_id,
-        "role": invitation.role,
-        "role_name": store.role_name(&invitation.role),
-        "permissions": [],
-        "public_metadata": {},
-        "private_metadata": {},
-        "organization": {
-            "object": "organization",
-            "id": organization_id,
-            "name": organization.map(|o| o.name.as_str()),
-            "slug": organization.map(|o| o.slug.as_str()),
-            "image_url": DEFAULT_IMAGE_URL,
-            "has_image": false,
-            "members_count": members_count,
-            "pending_invitations_count": pending_count,
-            "max_allowed_memberships": organization
-                .and_then(|o| o.max_allowed_memberships)
-                .unwrap_or(0),
-            "admin_delete_enabled": true,
-            "public_metadata": {},
-            "private_metadata": {},
-            "created_at": now_ms,
-            "updated_at": now_ms,
-        },
-        "public_user_data": {
-            "user_id": user_id,
-            "first_name": user.and_then(|u| u.first_name.as_deref()),
-            "last_name": user.and_then(|u| u.last_name.as_deref()),
-            "profile_image_url": DEFAULT_IMAGE_URL,
-            "image_url": DEFAULT_IMAGE_URL,
-            "has_image": false,
-            "identifier": user.map_or(invitation.email_address.as_str(), |u| u.email_address.as_str()),
-        },
-        "created_at": now_ms,
-        "updated_at": now_ms,
-    })
+    Some(wire::invitation(store, &invitation, Shape::Plain))
 }
 
 #[cfg(test)]
@@ -622,9 +575,22 @@ mod tests {
         assert!(parse_url("https://example.com/hook").is_err());
         assert!(parse_url("127.0.0.1:8788/hook").is_err());
         assert!(parse_url("http://127.0.0.1:8788/hook").is_ok());
-        assert!(decode_secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_err());
         assert!(decode_secret("whsec_not base64!").is_err());
         assert!(decode_secret("whsec_").is_err());
+        assert!(decode_secret("  ").is_err());
+    }
+
+    #[test]
+    fn secrets_with_and_without_the_prefix_are_the_same_key() {
+        let with = decode_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        assert_eq!(
+            decode_secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap(),
+            with
+        );
+        assert_eq!(
+            decode_secret(" whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n").unwrap(),
+            with
+        );
     }
 
     #[test]

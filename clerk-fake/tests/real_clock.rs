@@ -153,7 +153,7 @@ fn the_limits_builder_replaces_one_limit_at_a_time() {
     );
     assert_eq!(
         limits.to_string(),
-        "global 100/10s, create 20/1m, bulk 10/5s"
+        "global 100/10s, create 20/1m, bulk 10/5s, membership update 10/10s"
     );
 }
 
@@ -208,9 +208,8 @@ async fn the_binary_enforces_its_limit_flags_on_a_real_clock() {
     let (_binary, banner, base_url, secret_key) =
         start_binary(&["--bulk-limit", "2/1h", "--port", "0"]);
     assert!(
-        banner
-            .iter()
-            .any(|l| l == "limits:     global 100/10s, create 250/1h, bulk 2/1h"),
+        banner.iter().any(|l| l
+            == "limits:     global 100/10s, create 250/1h, bulk 2/1h, membership update 10/10s"),
         "{banner:#?}"
     );
     assert!(

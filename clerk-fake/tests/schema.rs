@@ -140,3 +140,116 @@ fn the_check_rejects_fields_the_spec_does_not_have() {
         &sample_invitation(),
     );
 }
+
+#[tokio::test]
+async fn the_check_rejects_invented_fields_at_any_depth_of_a_membership_or_role() {
+    let api = Api::new().await;
+    let list = api.get("/organizations/org_acme/memberships").await;
+    let membership = list.body["data"][0].clone();
+    let path = "/organizations/org_acme/memberships/user_member";
+    assert_matches_operation(&Method::PATCH, path, StatusCode::OK, &membership);
+    for pointer in ["", "/organization", "/public_user_data"] {
+        let mut extra = membership.clone();
+        extra
+            .pointer_mut(pointer)
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .insert("surprise".into(), json!(1));
+        let outcome = std::panic::catch_unwind(|| {
+            assert_matches_operation(&Method::PATCH, path, StatusCode::OK, &extra)
+        });
+        assert!(outcome.is_err(), "an extra field at {pointer:?} passed");
+    }
+    // Metadata is open: anything goes there.
+    let mut metadata = membership.clone();
+    metadata["public_metadata"] = json!({"anything": {"nested": [1]}});
+    assert_matches_operation(&Method::PATCH, path, StatusCode::OK, &metadata);
+
+    let roles = api.get("/organization_roles").await;
+    let mut role = roles.body["data"][0].clone();
+    role["permissions"][0]["surprise"] = json!(1);
+    let outcome = std::panic::catch_unwind(|| {
+        assert_matches_operation(
+            &Method::GET,
+            "/organization_roles/role_1",
+            StatusCode::OK,
+            &role,
+        )
+    });
+    assert!(outcome.is_err());
+}
+
+#[tokio::test]
+async fn every_membership_and_role_operation_and_status_matches_its_schema() {
+    let api = Api::with_global_limit(1000, Duration::from_secs(10)).await;
+    api.fake
+        .add_user(clerk_fake::User::new("user_new", "new@acme.test"));
+    let base = "/organizations/org_acme/memberships";
+    // `Api::send` validates each body below against the operation's schema for its status.
+    let answers = [
+        api.post(base, json!({"user_id": "user_new", "role": "org:member"}))
+            .await,
+        api.get(base).await,
+        api.patch(&format!("{base}/user_new"), json!({"role": "org:admin"}))
+            .await,
+        api.patch(
+            &format!("{base}/user_new/metadata"),
+            json!({"public_metadata": {"a": 1}}),
+        )
+        .await,
+        api.delete(&format!("{base}/user_new")).await,
+        api.get("/organization_memberships").await,
+        api.get(&format!("/users/{ADMIN}/organization_memberships"))
+            .await,
+        api.get("/organization_roles").await,
+        api.post(
+            "/organization_roles",
+            json!({"name": "Ops", "key": "org:ops"}),
+        )
+        .await,
+    ];
+    assert!(answers.iter().all(|a| a.status == StatusCode::OK));
+    let role_id = answers[8].body["id"].as_str().unwrap();
+    assert_eq!(
+        api.get(&format!("/organization_roles/{role_id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let errors = [
+        api.post(base, json!({"user_id": ADMIN, "role": "org:member"}))
+            .await,
+        api.post(
+            "/organizations/org_acme/memberships",
+            json!({"role": "org:member"}),
+        )
+        .await,
+        api.post(base, json!({"user_id": "user_nope", "role": "org:member"}))
+            .await,
+        api.delete(&format!("{base}/{ADMIN}")).await,
+        api.patch(&format!("{base}/user_nope"), json!({"role": "org:admin"}))
+            .await,
+        api.patch(
+            &format!("{base}/{ADMIN}/metadata"),
+            json!({"public_metadata": 1}),
+        )
+        .await,
+        api.get("/organization_memberships?limit=0").await,
+        api.get("/organization_roles?order_by=x").await,
+        api.get("/organization_roles/role_nope").await,
+        api.post(
+            "/organization_roles",
+            json!({"name": "Ops", "key": "org:ops"}),
+        )
+        .await,
+        api.send(api.client.get(api.url("/organization_roles")))
+            .await,
+    ];
+    let statuses: Vec<u16> = errors.iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(
+        statuses,
+        [400, 422, 404, 400, 404, 422, 422, 422, 404, 422, 401]
+    );
+}

@@ -14,7 +14,8 @@ use clerk_fake::{
     DeliveryOutcome, FakeClerk, WEBHOOK_RETRY_SCHEDULE, WebhookEndpointError,
     generate_webhook_secret,
 };
-use common::{ADMIN, Api, ORG};
+use common::spec::assert_matches_webhook_event;
+use common::{ADMIN, Api, MEMBER, ORG};
 use hmac::{Hmac, Mac};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -184,6 +185,7 @@ async fn creates_revokes_and_accepts_are_delivered_signed_in_clerk_s_shapes() {
     );
     for request in &received {
         request.assert_signed_with(SECRET);
+        assert_matches_webhook_event(&request.json());
         assert_eq!(request.path, "/webhooks/clerk");
         assert_eq!(request.header("content-type"), "application/json");
         assert!(request.header("svix-id").starts_with("msg_"));
@@ -216,7 +218,11 @@ async fn creates_revokes_and_accepts_are_delivered_signed_in_clerk_s_shapes() {
     assert_eq!(accepted["user_id"], user_id.as_str());
     let membership = &received[5].json()["data"];
     assert_eq!(membership["object"], "organization_membership");
-    assert!(membership["id"].as_str().unwrap().starts_with("orgmem_"));
+    assert_eq!(
+        membership["id"],
+        api.fake.membership(ORG, &user_id).unwrap().id.as_str(),
+        "the stored membership"
+    );
     assert_eq!(membership["role"], "org:admin");
     assert_eq!(membership["organization"]["id"], ORG);
     assert_eq!(membership["organization"]["members_count"], 3);
@@ -347,12 +353,12 @@ async fn bad_endpoints_are_refused() {
             "{url}"
         );
     }
-    for secret in ["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_!!!", "whsec_"] {
+    for secret in ["whsec_!!!", "whsec_", "not base64!", "  "] {
         let error = fake
             .add_webhook_endpoint("http://127.0.0.1:1/hook", secret)
             .unwrap_err();
         assert!(matches!(error, WebhookEndpointError::InvalidSecret { .. }));
-        let encoded = secret.trim_start_matches("whsec_");
+        let encoded = secret.trim().trim_start_matches("whsec_");
         assert!(
             encoded.is_empty() || !error.to_string().contains(encoded),
             "never echoes the secret"
@@ -423,4 +429,94 @@ async fn the_fake_only_accept_route_accepts_and_answers_clerk_errors() {
             "organizationMembership.created",
         ]
     );
+}
+
+#[tokio::test]
+async fn membership_creates_updates_and_deletes_are_delivered_in_clerk_s_shapes() {
+    let (api, mut receiver) = api_with_endpoint().await;
+    api.fake
+        .add_user(clerk_fake::User::new("user_new", "new@example.com").with_name("New", "Person"));
+    let base = format!("/organizations/{ORG}/memberships");
+    let created = api
+        .post(&base, json!({"user_id": "user_new", "role": "org:member"}))
+        .await;
+    let role = api
+        .patch(&format!("{base}/user_new"), json!({"role": "org:admin"}))
+        .await;
+    let metadata = api
+        .patch(
+            &format!("{base}/user_new/metadata"),
+            json!({"private_metadata": {"seat": 4}}),
+        )
+        .await;
+    let deleted = api.delete(&format!("{base}/{MEMBER}")).await;
+    // Refusals and reads announce nothing.
+    api.delete(&format!("{base}/user_stranger")).await;
+    api.get(&base).await;
+    // Seeding is not an event either.
+    api.fake.add_membership(ORG, MEMBER, "org:member").unwrap();
+
+    assert_eq!(api.fake.deliver_due().await, 4);
+    let received = receiver.drain();
+    assert_eq!(
+        types(&received),
+        [
+            "organizationMembership.created",
+            "organizationMembership.updated",
+            "organizationMembership.updated",
+            "organizationMembership.deleted",
+        ]
+    );
+    for request in &received {
+        request.assert_signed_with(SECRET);
+        assert_matches_webhook_event(&request.json());
+    }
+    // Each event carries the membership as the API answered it.
+    for (request, answer) in received.iter().zip([&created, &role, &metadata, &deleted]) {
+        assert_eq!(request.json()["data"], answer.body);
+    }
+    assert_eq!(received[1].json()["data"]["role"], "org:admin");
+    assert_eq!(
+        received[2].json()["data"]["private_metadata"],
+        json!({"seat": 4})
+    );
+    let gone = &received[3].json()["data"];
+    assert_eq!(gone["public_user_data"]["user_id"], MEMBER);
+    assert_eq!(gone["organization"]["members_count"], 2, "after the delete");
+}
+
+#[tokio::test]
+async fn an_answer_lost_after_processing_still_sends_its_event() {
+    let (api, mut receiver) = api_with_endpoint().await;
+    api.fake
+        .faults()
+        .on(clerk_fake::Route::DeleteMembership)
+        .next(clerk_fake::Fault::ProcessedThenDropped);
+    let lost = api
+        .client
+        .delete(api.url(&format!("/organizations/{ORG}/memberships/{MEMBER}")))
+        .bearer_auth(api.fake.secret_key())
+        .send()
+        .await;
+    assert!(lost.is_err(), "no answer");
+    assert!(api.fake.membership(ORG, MEMBER).is_none(), "but done");
+    api.fake.deliver_due().await;
+    assert_eq!(types(&receiver.drain()), ["organizationMembership.deleted"]);
+}
+
+#[tokio::test]
+async fn a_secret_without_its_prefix_or_with_spaces_signs_like_the_dashboard_form() {
+    // clerk-orgs' `Webhook::new` takes `whsec_<base64>`, bare `<base64>` and surrounding
+    // whitespace; the fake takes the same, so one configured secret serves both sides.
+    let bare = SECRET.strip_prefix("whsec_").unwrap();
+    for secret in [bare.to_owned(), format!("  {SECRET}\n")] {
+        let (api, mut receiver) = (Api::new().await, Receiver::start().await);
+        api.fake
+            .add_webhook_endpoint(&receiver.url, &secret)
+            .unwrap();
+        api.invite("bare@example.com").await;
+        assert_eq!(api.fake.deliver_due().await, 1);
+        let received = receiver.drain();
+        received[0].assert_signed_with(SECRET);
+    }
 }

@@ -108,6 +108,15 @@ impl Api {
             .await
     }
 
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(self.request(Method::PATCH, path).json(&body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(self.request(Method::DELETE, path)).await
+    }
+
     /// `POST /organizations/org_acme/invitations` as the admin.
     pub async fn invite(&self, email: &str) -> Reply {
         self.post(

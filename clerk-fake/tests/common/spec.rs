@@ -10,6 +10,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/clerk-bapi.json");
+const WEBHOOKS_SPEC_PATH: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/clerk-webhooks.json");
 
 /// The routes the fake serves, as the spec names them (static segments win over parameters).
 const TEMPLATES: &[&str] = &[
@@ -20,6 +22,13 @@ const TEMPLATES: &[&str] = &[
     "/organizations/{organization_id}/invitations",
     "/organization_invitations",
     "/users/{user_id}/organization_invitations",
+    "/organizations/{organization_id}/memberships/{user_id}/metadata",
+    "/organizations/{organization_id}/memberships/{user_id}",
+    "/organizations/{organization_id}/memberships",
+    "/organization_memberships",
+    "/users/{user_id}/organization_memberships",
+    "/organization_roles/{organization_role_id}",
+    "/organization_roles",
 ];
 
 fn spec() -> &'static Value {
@@ -51,6 +60,49 @@ fn nullable_to_json_schema(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(nullable_to_json_schema),
         _ => {}
     }
+}
+
+fn webhooks_spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let text = std::fs::read_to_string(WEBHOOKS_SPEC_PATH).expect("vendored webhooks spec");
+        let mut spec: Value = serde_json::from_str(&text).expect("webhooks spec is JSON");
+        nullable_to_json_schema(&mut spec);
+        spec
+    })
+}
+
+/// Checks a delivered event (the whole envelope) against the vendored webhooks spec's schema
+/// for its `type`.
+pub fn assert_matches_webhook_event(event: &Value) {
+    let event_type = event["type"].as_str().expect("an event type");
+    let schema = webhooks_spec()["x-clerk-webhook-events"][event_type].clone();
+    assert!(
+        schema.is_object(),
+        "{event_type} is not in the webhooks spec"
+    );
+    static VALIDATORS: OnceLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> =
+        OnceLock::new();
+    let validator = VALIDATORS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(event_type.to_owned())
+        .or_insert_with(|| {
+            let mut document = Map::new();
+            document.insert("components".into(), webhooks_spec()["components"].clone());
+            document.insert("allOf".into(), json!([schema]));
+            Arc::new(jsonschema::validator_for(&Value::Object(document)).expect("schema compiles"))
+        })
+        .clone();
+    let errors: Vec<String> = validator
+        .iter_errors(event)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{event_type}: event does not match the webhooks spec: {errors:#?}\n{event:#}"
+    );
 }
 
 fn resolve(mut value: &Value) -> &Value {
@@ -130,6 +182,61 @@ pub fn assert_matches_operation(method: &Method, path: &str, status: StatusCode,
     for_each_invitation(body, &mut |invitation| {
         assert_exact_invitation_fields(invitation)
     });
+    if status.is_success() {
+        assert_no_unknown_fields(&schema, body, "");
+    }
+}
+
+/// The vendored spec drops `additionalProperties: false`, so a body with a misspelt or invented
+/// field would pass the schema: every object must use only the properties its schema names
+/// (objects the schema leaves open, such as metadata, may hold anything).
+pub fn assert_no_unknown_fields(schema: &Value, instance: &Value, at: &str) {
+    let schema = resolve(schema);
+    if let Some(parts) = schema["allOf"].as_array() {
+        // Merge the parts' properties: an instance of `allOf` may use any of them.
+        let mut merged = Map::new();
+        for part in parts {
+            if let Some(properties) = resolve(part)["properties"].as_object() {
+                merged.extend(properties.clone());
+            }
+        }
+        if !merged.is_empty() {
+            let merged = json!({"type": "object", "properties": merged});
+            return assert_no_unknown_fields(&merged, instance, at);
+        }
+        for part in parts {
+            assert_no_unknown_fields(part, instance, at);
+        }
+        return;
+    }
+    if let Some(options) = schema["anyOf"].as_array() {
+        // The nullable wrapper: check against the option that is not `null`.
+        if !instance.is_null()
+            && let Some(option) = options.iter().find(|o| o["type"] != "null")
+        {
+            assert_no_unknown_fields(option, instance, at);
+        }
+        return;
+    }
+    match instance {
+        Value::Object(fields) => {
+            let Some(properties) = schema["properties"].as_object() else {
+                return;
+            };
+            for (key, value) in fields {
+                let property = properties
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{at}/{key} is not in the spec's schema"));
+                assert_no_unknown_fields(property, value, &format!("{at}/{key}"));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                assert_no_unknown_fields(&schema["items"], item, &format!("{at}/{i}"));
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The vendored spec drops `additionalProperties: false`, so check invitation fields by name:
@@ -154,6 +261,10 @@ fn for_each_invitation(body: &Value, visit: &mut impl FnMut(&Map<String, Value>)
         visit(body.as_object().expect("object"));
     }
     if let Some(items) = body["data"].as_array() {
-        items.iter().filter_map(Value::as_object).for_each(visit);
+        items
+            .iter()
+            .filter(|item| item["object"] == "organization_invitation")
+            .filter_map(Value::as_object)
+            .for_each(visit);
     }
 }

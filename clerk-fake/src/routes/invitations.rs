@@ -1,4 +1,4 @@
-//! The HTTP routes under `/v1` and what each one does with the store.
+//! The organization invitation routes.
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
@@ -12,7 +12,7 @@ use crate::params::{self, ListParams};
 use crate::state::{InvitationStatus, Scope, Store};
 use crate::wire::{self, Shape};
 
-pub(crate) fn router(app: SharedApp) -> Router {
+pub(super) fn routes() -> Router<SharedApp> {
     Router::new()
         .route(
             "/v1/organizations/{organization_id}/invitations",
@@ -42,13 +42,6 @@ pub(crate) fn router(app: SharedApp) -> Router {
             "/v1/users/{user_id}/organization_invitations",
             get(list_user_invitations),
         )
-        .fallback(unknown_route)
-        .with_state(app)
-}
-
-/// Clerk answers unknown paths with its JSON 404, not an empty body.
-async fn unknown_route(State(app): State<SharedApp>) -> Response {
-    app.reject(ApiError::not_found("Resource"))
 }
 
 async fn create_invitation(
@@ -78,7 +71,7 @@ async fn bulk_create_invitations(
             .iter()
             .filter_map(|id| store.invitation(id, call.now_ms))
             .collect();
-        Ok(wire::list(
+        Ok(wire::invitations(
             store,
             &invitations,
             invitations.len(),
@@ -204,7 +197,7 @@ async fn list(app: &SharedApp, route: ListRoute, scope: Scope<'_>, request: Requ
                 store.organization(organization_id)?;
             }
             Scope::User(user_id) if store.user(user_id).is_none() => {
-                return Err(ApiError::not_found("User"));
+                return Err(ApiError::user_not_found(user_id));
             }
             Scope::User(_) | Scope::Instance => {}
         }
@@ -213,7 +206,7 @@ async fn list(app: &SharedApp, route: ListRoute, scope: Scope<'_>, request: Requ
             query.statuses = vec![InvitationStatus::Pending];
         }
         let (page, total) = store.list_invitations(scope, &query, call.now_ms);
-        Ok(wire::list(store, &page, total, route.shape))
+        Ok(wire::invitations(store, &page, total, route.shape))
     })
     .await
 }

@@ -1,17 +1,11 @@
-//! How stored invitations look on the wire: the spec's `OrganizationInvitation`,
-//! `OrganizationInvitationWithPublicOrganizationData` and `{data, total_count}` lists.
-//!
-//! Bodies are serialized straight from borrowed structs rather than built as `serde_json::Value`
-//! trees: lists are the hottest responses in a client benchmark, and the trees' allocations
-//! dominated their cost.
+//! Invitations on the wire: the spec's `OrganizationInvitation`,
+//! `OrganizationInvitationWithPublicOrganizationData` and their `{data, total_count}` lists.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::{DEFAULT_IMAGE_URL, ListBody, to_bytes};
 use crate::state::{Invitation, Store};
-
-/// Clerk's default avatar; the fake has no images, so every `has_image` is false.
-const DEFAULT_IMAGE_URL: &str = "https://img.clerk.com/eyJ0eXBlIjoiZGVmYXVsdCJ9";
 
 /// Whether items carry `public_organization_data` (the instance-wide and per-user lists).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,12 +52,6 @@ struct OrganizationBody<'a> {
     slug: &'a str,
     image_url: &'static str,
     has_image: bool,
-}
-
-#[derive(Serialize)]
-struct ListBody<'a> {
-    data: Vec<InvitationBody<'a>>,
-    total_count: usize,
 }
 
 fn body<'a>(store: &'a Store, invitation: &'a Invitation, shape: Shape) -> InvitationBody<'a> {
@@ -114,11 +102,11 @@ fn body<'a>(store: &'a Store, invitation: &'a Invitation, shape: Shape) -> Invit
 
 /// One invitation as JSON bytes.
 pub(crate) fn invitation(store: &Store, invitation: &Invitation, shape: Shape) -> Vec<u8> {
-    serde_json::to_vec(&body(store, invitation, shape)).unwrap_or_default()
+    to_bytes(&body(store, invitation, shape))
 }
 
 /// A `{data, total_count}` page as JSON bytes.
-pub(crate) fn list(
+pub(crate) fn invitations(
     store: &Store,
     invitations: &[Invitation],
     total_count: usize,
@@ -128,5 +116,5 @@ pub(crate) fn list(
         .iter()
         .map(|inv| body(store, inv, shape))
         .collect();
-    serde_json::to_vec(&ListBody { data, total_count }).unwrap_or_default()
+    to_bytes(&ListBody { data, total_count })
 }

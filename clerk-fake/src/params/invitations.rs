@@ -1,22 +1,16 @@
-//! Parsing and validating what clients send: JSON bodies and query strings.
-//!
-//! Input from the network never panics here; every problem becomes the Clerk error a real
-//! server would send (422 with `meta.param_name`, or 400 for a body that is not JSON at all).
+//! The invitation routes' bodies and query strings.
 
 use serde_json::{Map, Value};
 
+use super::{
+    integer, limit, optional_object, optional_string, parse_json, required_string, signed_order,
+};
 use crate::errors::ApiError;
 use crate::state::{InvitationStatus, ListQuery, NewInvitation, Order};
 
 /// The most invitations one bulk request may carry.
 pub(crate) const MAX_BULK_SIZE: usize = 10;
 const DEFAULT_EXPIRES_IN_DAYS: i64 = 30;
-const DEFAULT_LIMIT: usize = 10;
-const MAX_LIMIT: usize = 500;
-
-fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::malformed_body(&e.to_string()))
-}
 
 /// `POST .../invitations`.
 pub(crate) fn create_body(body: &[u8]) -> Result<NewInvitation, ApiError> {
@@ -99,31 +93,6 @@ fn new_invitation(fields: &Map<String, Value>) -> Result<NewInvitation, ApiError
     })
 }
 
-fn required_string(fields: &Map<String, Value>, name: &str) -> Result<String, ApiError> {
-    optional_string(fields, name)?
-        .filter(|value| !value.is_empty())
-        .ok_or_else(|| ApiError::param_missing(name))
-}
-
-fn optional_string(fields: &Map<String, Value>, name: &str) -> Result<Option<String>, ApiError> {
-    match fields.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(value)) => Ok(Some(value.clone())),
-        Some(_) => Err(ApiError::param_format_invalid(name, "must be a string.")),
-    }
-}
-
-fn optional_object(
-    fields: &Map<String, Value>,
-    name: &str,
-) -> Result<Map<String, Value>, ApiError> {
-    match fields.get(name) {
-        None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Object(value)) => Ok(value.clone()),
-        Some(_) => Err(ApiError::param_format_invalid(name, "must be an object.")),
-    }
-}
-
 /// A deliberately simple check (one `@`, a local part, a dotted domain, no whitespace): the
 /// fake must reject what Clerk surely rejects without pretending to implement RFC 5322.
 fn is_plausible_email(email: &str) -> bool {
@@ -158,20 +127,12 @@ pub(crate) fn list_query(raw: Option<&str>, accepted: ListParams) -> Result<List
             by_email: false,
             descending: true,
         },
-        limit: DEFAULT_LIMIT,
+        limit: super::DEFAULT_LIMIT,
         offset: 0,
     };
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match key.as_ref() {
-            "limit" => {
-                query.limit = integer("limit", &value)?;
-                if !(1..=MAX_LIMIT).contains(&query.limit) {
-                    return Err(ApiError::param_value_invalid(
-                        "limit",
-                        "must be between 1 and 500.",
-                    ));
-                }
-            }
+            "limit" => query.limit = limit(&value)?,
             "offset" => query.offset = integer("offset", &value)?,
             "status" => query
                 .statuses
@@ -192,18 +153,8 @@ pub(crate) fn list_query(raw: Option<&str>, accepted: ListParams) -> Result<List
     Ok(query)
 }
 
-fn integer(name: &str, value: &str) -> Result<usize, ApiError> {
-    value
-        .parse()
-        .map_err(|_| ApiError::param_format_invalid(name, "must be a non-negative integer."))
-}
-
 fn order(value: &str) -> Result<Order, ApiError> {
-    let (descending, field) = match value.as_bytes().first() {
-        Some(b'-') => (true, &value[1..]),
-        Some(b'+') => (false, &value[1..]),
-        _ => (false, value),
-    };
+    let (field, descending) = signed_order(value);
     let by_email = match field {
         "created_at" => false,
         "email_address" => true,

@@ -1,0 +1,521 @@
+//! `POST .../memberships`, `PATCH .../memberships/{user_id}`,
+//! `PATCH .../memberships/{user_id}/metadata` and `DELETE .../memberships/{user_id}`: every answer
+//! checked against the spec by `Api::send`.
+
+mod common;
+
+use std::time::Duration;
+
+use clerk_fake::{ADMIN_ROLE, MEMBER_ROLE, Organization, Role, SeedError, User};
+use common::{ADMIN, Api, MEMBER, ORG};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const MEMBERSHIPS: &str = "/organizations/org_acme/memberships";
+
+fn object(value: Value) -> serde_json::Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+async fn api_with_user(id: &str, email: &str) -> Api {
+    let api = Api::new().await;
+    api.fake.add_user(
+        User::new(id, email)
+            .with_name("Nia", "New")
+            .with_username("nia"),
+    );
+    api
+}
+
+#[tokio::test]
+async fn create_adds_a_member_with_the_role_and_metadata() {
+    let api = api_with_user("user_new", "nia@acme.test").await;
+    api.fake.clock().advance(Duration::from_secs(7));
+    let reply = api
+        .post(
+            MEMBERSHIPS,
+            json!({
+                "user_id": "user_new",
+                "role": MEMBER_ROLE,
+                "public_metadata": {"team": "blue"},
+                "private_metadata": null,
+            }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:#}", reply.body);
+    let body = &reply.body;
+    assert_eq!(body["object"], "organization_membership");
+    assert!(body["id"].as_str().unwrap().starts_with("orgmem_"));
+    assert_eq!(body["role"], MEMBER_ROLE);
+    assert_eq!(body["role_name"], "Member");
+    assert_eq!(
+        body["permissions"],
+        json!(["org:sys_memberships:read", "org:sys_billing:read"])
+    );
+    assert_eq!(body["public_metadata"], json!({"team": "blue"}));
+    assert_eq!(body["private_metadata"], json!({}));
+    let now = api.fake.clock().now_ms();
+    assert_eq!(body["created_at"], now);
+    assert_eq!(body["updated_at"], now);
+    assert_eq!(body["organization"]["id"], ORG);
+    assert_eq!(
+        body["organization"]["members_count"], 3,
+        "counting this one"
+    );
+    assert_eq!(body["organization"]["max_allowed_memberships"], 0);
+    assert_eq!(body["public_user_data"]["user_id"], "user_new");
+    assert_eq!(body["public_user_data"]["identifier"], "nia@acme.test");
+    assert_eq!(body["public_user_data"]["first_name"], "Nia");
+    assert_eq!(body["public_user_data"]["username"], "nia");
+
+    let stored = api.fake.membership(ORG, "user_new").expect("stored");
+    assert_eq!(stored.id, body["id"].as_str().unwrap());
+    assert_eq!(stored.role, MEMBER_ROLE);
+    assert_eq!(stored.public_metadata, object(json!({"team": "blue"})));
+    assert_eq!(api.fake.memberships(ORG).len(), 3);
+}
+
+#[tokio::test]
+async fn create_refusals_are_clerk_s_in_clerk_s_order() {
+    let api = api_with_user("user_new", "nia@acme.test").await;
+    api.fake
+        .add_organization(Organization::new("org_full", "Full").with_max_allowed_memberships(1));
+    api.fake
+        .add_membership("org_full", ADMIN, ADMIN_ROLE)
+        .unwrap();
+
+    let cases = [
+        // (path, body, status, code)
+        (
+            "/organizations/org_nope/memberships",
+            json!({"user_id": "user_new", "role": MEMBER_ROLE}),
+            404,
+            "resource_not_found",
+        ),
+        (
+            MEMBERSHIPS,
+            json!({"role": MEMBER_ROLE}),
+            422,
+            "form_param_missing",
+        ),
+        (
+            MEMBERSHIPS,
+            json!({"user_id": "user_new"}),
+            422,
+            "form_param_missing",
+        ),
+        (
+            MEMBERSHIPS,
+            json!({"user_id": "user_new", "role": 7}),
+            422,
+            "form_param_format_invalid",
+        ),
+        (
+            MEMBERSHIPS,
+            json!({"user_id": "user_ghost", "role": "org:nope"}),
+            404,
+            "resource_not_found",
+        ),
+        (
+            MEMBERSHIPS,
+            json!({"user_id": "user_new", "role": "org:nope"}),
+            404,
+            "resource_not_found",
+        ),
+        (
+            MEMBERSHIPS,
+            json!({"user_id": MEMBER, "role": ADMIN_ROLE}),
+            400,
+            "already_a_member_in_organization",
+        ),
+        (
+            "/organizations/org_full/memberships",
+            json!({"user_id": "user_new", "role": MEMBER_ROLE}),
+            403,
+            "organization_membership_quota_exceeded",
+        ),
+    ];
+    for (path, body, status, code) in cases {
+        let reply = api.post(path, body.clone()).await;
+        assert_eq!(
+            reply.status.as_u16(),
+            status,
+            "{path} {body}: {:#}",
+            reply.body
+        );
+        assert_eq!(reply.error_code(), code, "{path} {body}");
+    }
+    let ghost = api
+        .post(
+            MEMBERSHIPS,
+            json!({"user_id": "user_ghost", "role": MEMBER_ROLE}),
+        )
+        .await;
+    assert_eq!(
+        ghost.body["errors"][0]["long_message"],
+        "No user was found with id user_ghost"
+    );
+    let role = api
+        .post(
+            MEMBERSHIPS,
+            json!({"user_id": "user_new", "role": "org:nope"}),
+        )
+        .await;
+    assert_eq!(
+        role.body["errors"][0]["long_message"],
+        "Organization role not found"
+    );
+    assert_eq!(role.body["errors"][0]["meta"]["param_name"], "role");
+    let missing = api.post(MEMBERSHIPS, json!({"role": MEMBER_ROLE})).await;
+    assert_eq!(missing.body["errors"][0]["meta"]["param_name"], "user_id");
+    // Nothing was created by any refusal.
+    assert_eq!(api.fake.memberships(ORG).len(), 2);
+    assert_eq!(api.fake.memberships("org_full").len(), 1);
+}
+
+#[tokio::test]
+async fn the_membership_quota_counts_pending_invitations() {
+    let api = api_with_user("user_new", "nia@acme.test").await;
+    api.fake
+        .add_organization(Organization::new("org_small", "Small").with_max_allowed_memberships(2));
+    api.fake
+        .add_membership("org_small", ADMIN, ADMIN_ROLE)
+        .unwrap();
+    let invited = api
+        .post(
+            "/organizations/org_small/invitations",
+            json!({"email_address": "pending@acme.test", "role": MEMBER_ROLE}),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::OK);
+    let refused = api
+        .post(
+            "/organizations/org_small/memberships",
+            json!({"user_id": "user_new", "role": MEMBER_ROLE}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        refused.error_code(),
+        "organization_membership_quota_exceeded"
+    );
+
+    // Once the invitation is revoked there is room.
+    let id = invited.body["id"].as_str().unwrap();
+    api.post(
+        &format!("/organizations/org_small/invitations/{id}/revoke"),
+        json!({}),
+    )
+    .await;
+    let created = api
+        .post(
+            "/organizations/org_small/memberships",
+            json!({"user_id": "user_new", "role": MEMBER_ROLE}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK);
+    assert_eq!(created.body["organization"]["max_allowed_memberships"], 2);
+}
+
+#[tokio::test]
+async fn update_changes_the_role_and_only_the_role() {
+    let api = Api::new().await;
+    api.fake
+        .seed_role(Role::new("org:billing", "Billing").with_permissions(["org:sys_billing:manage"]))
+        .unwrap();
+    let before = api.fake.membership(ORG, MEMBER).unwrap();
+    api.fake.clock().advance(Duration::from_secs(3));
+    let reply = api
+        .patch(
+            &format!("{MEMBERSHIPS}/{MEMBER}"),
+            json!({"role": "org:billing"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:#}", reply.body);
+    assert_eq!(reply.body["role"], "org:billing");
+    assert_eq!(reply.body["role_name"], "Billing");
+    assert_eq!(reply.body["permissions"], json!(["org:sys_billing:manage"]));
+    assert_eq!(reply.body["id"], before.id.as_str());
+    assert_eq!(reply.body["created_at"], before.created_at);
+    assert_eq!(reply.body["updated_at"], api.fake.clock().now_ms());
+    assert_eq!(
+        api.fake.membership(ORG, MEMBER).unwrap().role,
+        "org:billing"
+    );
+}
+
+#[tokio::test]
+async fn update_refusals() {
+    let api = Api::new().await;
+    let cases = [
+        (
+            "/organizations/org_nope/memberships/user_member",
+            json!({"role": ADMIN_ROLE}),
+            404,
+            "resource_not_found",
+        ),
+        (
+            &format!("{MEMBERSHIPS}/{MEMBER}") as &str,
+            json!({}),
+            422,
+            "form_param_missing",
+        ),
+        (
+            &format!("{MEMBERSHIPS}/user_stranger"),
+            json!({"role": ADMIN_ROLE}),
+            404,
+            "resource_not_found",
+        ),
+        (
+            &format!("{MEMBERSHIPS}/{MEMBER}"),
+            json!({"role": "org:nope"}),
+            404,
+            "resource_not_found",
+        ),
+    ];
+    for (path, body, status, code) in cases {
+        let reply = api.patch(path, body.clone()).await;
+        assert_eq!(
+            reply.status.as_u16(),
+            status,
+            "{path} {body}: {:#}",
+            reply.body
+        );
+        assert_eq!(reply.error_code(), code, "{path} {body}");
+    }
+    assert_eq!(api.fake.membership(ORG, MEMBER).unwrap().role, MEMBER_ROLE);
+}
+
+#[tokio::test]
+async fn the_last_admin_can_be_neither_demoted_nor_removed() {
+    let api = Api::new().await;
+    let admin = format!("{MEMBERSHIPS}/{ADMIN}");
+    for reply in [
+        api.patch(&admin, json!({"role": MEMBER_ROLE})).await,
+        api.delete(&admin).await,
+    ] {
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{:#}", reply.body);
+        assert_eq!(
+            reply.error_code(),
+            "organization_minimum_permissions_needed"
+        );
+        assert_eq!(
+            reply.body["errors"][0]["long_message"],
+            "There has to be at least one organization member with the minimum required permissions"
+        );
+    }
+    assert_eq!(api.fake.membership(ORG, ADMIN).unwrap().role, ADMIN_ROLE);
+
+    // Keeping the role is no demotion.
+    let same = api.patch(&admin, json!({"role": ADMIN_ROLE})).await;
+    assert_eq!(same.status, StatusCode::OK);
+
+    // A custom role with the creator minimum counts as an admin.
+    api.fake
+        .seed_role(Role::new("org:owner", "Owner").with_permissions([
+            "org:sys_memberships:manage",
+            "org:sys_memberships:read",
+            "org:sys_profile:delete",
+        ]))
+        .unwrap();
+    let promoted = api
+        .patch(
+            &format!("{MEMBERSHIPS}/{MEMBER}"),
+            json!({"role": "org:owner"}),
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::OK);
+    let demoted = api.patch(&admin, json!({"role": MEMBER_ROLE})).await;
+    assert_eq!(
+        demoted.status,
+        StatusCode::OK,
+        "another member keeps the minimum"
+    );
+    let last = api.delete(&format!("{MEMBERSHIPS}/{MEMBER}")).await;
+    assert_eq!(last.error_code(), "organization_minimum_permissions_needed");
+
+    // An organization seeded without any admin is not protected.
+    api.fake
+        .add_organization(Organization::new("org_flat", "Flat"));
+    api.fake
+        .add_membership("org_flat", MEMBER, MEMBER_ROLE)
+        .unwrap();
+    let gone = api
+        .delete("/organizations/org_flat/memberships/user_member")
+        .await;
+    assert_eq!(gone.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn metadata_is_deep_merged_and_null_removes_keys() {
+    let api = Api::new().await;
+    api.fake
+        .set_membership_metadata(
+            ORG,
+            MEMBER,
+            object(json!({"plan": "free", "prefs": {"theme": "dark", "lang": "en"}})),
+            object(json!({"crm_id": 42, "flags": {"beta": true}})),
+        )
+        .unwrap();
+    api.fake.clock().advance(Duration::from_secs(1));
+    let path = format!("{MEMBERSHIPS}/{MEMBER}/metadata");
+    let reply = api
+        .patch(
+            &path,
+            json!({
+                "public_metadata": {"plan": null, "prefs": {"lang": "fr"}, "seats": [1, 2]},
+            }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:#}", reply.body);
+    assert_eq!(
+        reply.body["public_metadata"],
+        json!({"prefs": {"theme": "dark", "lang": "fr"}, "seats": [1, 2]})
+    );
+    assert_eq!(
+        reply.body["private_metadata"],
+        json!({"crm_id": 42, "flags": {"beta": true}}),
+        "an absent object is left alone"
+    );
+    assert_eq!(reply.body["updated_at"], api.fake.clock().now_ms());
+    assert_eq!(reply.body["role"], MEMBER_ROLE, "the role is untouched");
+
+    let reply = api
+        .patch(
+            &path,
+            json!({"private_metadata": {"flags": {"beta": null}}, "public_metadata": null}),
+        )
+        .await;
+    assert_eq!(
+        reply.body["private_metadata"],
+        json!({"crm_id": 42, "flags": {}})
+    );
+    assert_eq!(
+        reply.body["public_metadata"],
+        json!({"prefs": {"theme": "dark", "lang": "fr"}, "seats": [1, 2]})
+    );
+    let stored = api.fake.membership(ORG, MEMBER).unwrap();
+    assert_eq!(
+        Value::Object(stored.private_metadata),
+        json!({"crm_id": 42, "flags": {}})
+    );
+
+    // An empty body changes nothing but is answered with the membership.
+    let empty = api.send(api.request(Method::PATCH, &path)).await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert_eq!(
+        empty.body["private_metadata"],
+        json!({"crm_id": 42, "flags": {}})
+    );
+
+    let bad = api.patch(&path, json!({"public_metadata": "x"})).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let stranger = api
+        .patch(&format!("{MEMBERSHIPS}/user_stranger/metadata"), json!({}))
+        .await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn delete_removes_the_member_and_answers_the_membership_as_it_was() {
+    let api = Api::new().await;
+    let before = api.fake.membership(ORG, MEMBER).unwrap();
+    let reply = api.delete(&format!("{MEMBERSHIPS}/{MEMBER}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:#}", reply.body);
+    assert_eq!(reply.body["id"], before.id.as_str());
+    assert_eq!(reply.body["role"], MEMBER_ROLE);
+    assert_eq!(
+        reply.body["organization"]["members_count"], 1,
+        "after the delete"
+    );
+    assert!(api.fake.membership(ORG, MEMBER).is_none());
+    assert_eq!(api.fake.memberships(ORG).len(), 1);
+
+    let again = api.delete(&format!("{MEMBERSHIPS}/{MEMBER}")).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert_eq!(again.error_code(), "resource_not_found");
+    let org = api
+        .delete("/organizations/org_nope/memberships/user_member")
+        .await;
+    assert_eq!(org.status, StatusCode::NOT_FOUND);
+
+    // The user can be added again, with a new membership id.
+    let back = api
+        .post(MEMBERSHIPS, json!({"user_id": MEMBER, "role": MEMBER_ROLE}))
+        .await;
+    assert_eq!(back.status, StatusCode::OK);
+    assert_ne!(back.body["id"], before.id.as_str());
+}
+
+#[tokio::test]
+async fn an_invitee_who_joined_is_already_a_member_and_invitations_need_manage_members() {
+    let api = Api::new().await;
+    let id = api.invite("joiner@acme.test").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let user_id = api.fake.accept_invitation(&id).unwrap();
+    let membership = api.fake.membership(ORG, &user_id).expect("joined");
+    assert_eq!(membership.role, MEMBER_ROLE);
+    let again = api
+        .post(
+            MEMBERSHIPS,
+            json!({"user_id": user_id, "role": MEMBER_ROLE}),
+        )
+        .await;
+    assert_eq!(again.error_code(), "already_a_member_in_organization");
+
+    // Inviting takes the "Manage members" permission, whatever the role is called.
+    api.fake
+        .seed_role(
+            Role::new("org:recruiter", "Recruiter")
+                .with_permissions(["org:sys_memberships:manage"]),
+        )
+        .unwrap();
+    api.fake
+        .add_membership(ORG, &user_id, "org:recruiter")
+        .unwrap();
+    let invited = api
+        .post(
+            "/organizations/org_acme/invitations",
+            json!({"email_address": "next@acme.test", "role": MEMBER_ROLE, "inviter_user_id": user_id}),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::OK, "{:#}", invited.body);
+}
+
+#[tokio::test]
+async fn seeding_reports_what_does_not_exist() {
+    let api = Api::new().await;
+    assert_eq!(
+        api.fake.add_membership("org_nope", ADMIN, MEMBER_ROLE),
+        Err(SeedError::UnknownOrganization("org_nope".into()))
+    );
+    assert_eq!(
+        api.fake.add_membership(ORG, "user_nope", MEMBER_ROLE),
+        Err(SeedError::UnknownUser("user_nope".into()))
+    );
+    assert_eq!(
+        api.fake.add_membership(ORG, ADMIN, "org:nope"),
+        Err(SeedError::UnknownRole("org:nope".into()))
+    );
+    assert!(matches!(
+        api.fake
+            .set_membership_metadata(ORG, "user_nope", Default::default(), Default::default()),
+        Err(SeedError::NotAMember { .. })
+    ));
+    assert_eq!(
+        api.fake
+            .seed_role(Role::new("org:x", "X").with_permissions(["org:nope:read"])),
+        Err(SeedError::UnknownPermission("org:nope:read".into()))
+    );
+    // Seeding a membership that exists changes its role and keeps its id.
+    let id = api.fake.membership(ORG, ADMIN).unwrap().id;
+    api.fake.add_membership(ORG, ADMIN, MEMBER_ROLE).unwrap();
+    let changed = api.fake.membership(ORG, ADMIN).unwrap();
+    assert_eq!((changed.id, changed.role.as_str()), (id, MEMBER_ROLE));
+    assert_eq!(api.fake.all_memberships().len(), 2);
+}
