@@ -3,8 +3,7 @@
 //! Every error body is `{"errors":[{message, long_message, code, meta}], "clerk_trace_id"}`, like
 //! Clerk's. Codes, statuses and messages follow Clerk's error catalog (clerk-docs
 //! `data/api_errors.json`, rendered at <https://clerk.com/docs/guides/development/errors/backend-api>)
-//! and the organization-invitation docs; where Clerk documents nothing for a case (a malformed
-//! JSON body) the fake picks a descriptive code.
+//! and the organization-invitation docs.
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -192,12 +191,13 @@ impl ApiError {
         .with_meta("param_name", json!(param))
     }
 
-    pub(crate) fn malformed_body(detail: &str) -> Self {
+    /// Clerk's `InvalidRequestBody`: not JSON, or not the JSON type the route takes.
+    pub(crate) fn malformed_body() -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
-            "malformed_request_body",
-            "malformed request body",
-            format!("The request body could not be parsed: {detail}"),
+            "request_body_invalid",
+            "Request body invalid",
+            "The request body is invalid. Please consult the API documentation for more information.",
         )
     }
 

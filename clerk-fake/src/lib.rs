@@ -77,7 +77,7 @@
 //! Everything else in BAPI (organizations and users are seeded from Rust, not over HTTP), emails,
 //! invitation URLs and tickets (`url` is always `null`), images, role sets, SCIM, updating or
 //! deleting roles, organization-domain invitations, and the exact wording of some of Clerk's
-//! messages. The fake answers an unparsable body with `malformed_request_body` (400).
+//! messages (the fake's come from Clerk's error catalog where it has them).
 //!
 //! # Example
 //!

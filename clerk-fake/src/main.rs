@@ -3,12 +3,15 @@
 //!
 //! It runs on the real clock by default: nothing outside the process can advance a virtual one,
 //! so a client that hit a limit would be locked out for good. The `base URL:` and `secret key:`
-//! lines on stdout are what scripts and multi-process tests read; keep their form.
+//! lines on stdout are what scripts and multi-process tests read; keep their form. Nothing is
+//! printed before the fake is ready: webhook endpoints registered and the demo world seeded, so
+//! a script may act on the first line it reads.
 
 use clap::Parser;
 use clerk_fake::{FakeClerk, KeyKind, Limit, RateLimits};
 
-/// Serves a fake Clerk Backend API (organization invitations) on 127.0.0.1 until Ctrl-C.
+/// Serves a fake Clerk Backend API (organization invitations, memberships and roles) on
+/// 127.0.0.1 until Ctrl-C.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -31,16 +34,19 @@ struct Args {
     /// Limit on bulk invitation creates, e.g. 10/5s [Clerk: 50/1h].
     #[arg(long, value_name = "N/DUR")]
     bulk_limit: Option<Limit>,
+    /// Limit on role and metadata updates, per membership, e.g. 2/10s [Clerk: 10/10s].
+    #[arg(long, value_name = "N/DUR")]
+    membership_update_limit: Option<Limit>,
     /// Keep the clock still at 2026-01-01T00:00:00Z, as in tests. Nothing can advance it from
     /// outside, so a client that reaches a limit stays refused until restart.
     #[arg(long)]
     virtual_clock: bool,
-    /// POST signed webhooks (invitation created, revoked, accepted; membership created) to this
-    /// http:// URL, retried on Svix's schedule. Repeat for more endpoints.
+    /// POST signed webhooks (invitation created, revoked, accepted; membership created, updated,
+    /// deleted) to this http:// URL, retried on Svix's schedule. Repeat for more endpoints.
     #[arg(long, value_name = "URL")]
     webhook_url: Vec<String>,
-    /// The endpoints' signing secret, whsec_<base64>; a new one is generated and printed if
-    /// not given.
+    /// The endpoints' signing secret, whsec_<base64> (or bare base64); a new one is generated
+    /// and printed if not given.
     #[arg(
         long,
         value_name = "WHSEC",
@@ -48,6 +54,10 @@ struct Args {
         hide_env_values = true
     )]
     webhook_secret: Option<String>,
+    /// Start webhook message ids (svix-id) from this seed, so runs repeat them; by default
+    /// they are random, so a restarted fake never repeats an id a receiver has seen.
+    #[arg(long, value_name = "N")]
+    webhook_id_seed: Option<u64>,
 }
 
 impl Args {
@@ -66,6 +76,9 @@ impl Args {
         }
         if let Some(limit) = self.bulk_limit {
             limits = limits.bulk(limit.requests, limit.window);
+        }
+        if let Some(limit) = self.membership_update_limit {
+            limits = limits.membership_update(limit.requests, limit.window);
         }
         limits
     }
@@ -89,6 +102,19 @@ async fn main() -> std::io::Result<()> {
     }
     // Nothing outside the process can call deliver_due, so deliveries always run by themselves.
     builder = builder.webhook_worker(true);
+    if let Some(seed) = args.webhook_id_seed {
+        builder = builder.webhook_id_seed(seed);
+    }
+    // Endpoints are registered before the fake listens and everything is ready before the first
+    // line is printed: a script that acts on that line must not lose an event.
+    let generated_secret = args.webhook_secret.is_none();
+    let secret = args
+        .webhook_secret
+        .clone()
+        .unwrap_or_else(clerk_fake::generate_webhook_secret);
+    for url in &args.webhook_url {
+        builder = builder.webhook_endpoint(url, &secret);
+    }
     let fake = builder.start().await?;
     fake.seed_demo();
 
@@ -105,17 +131,10 @@ async fn main() -> std::io::Result<()> {
         }
     );
     if !args.webhook_url.is_empty() {
-        let generated = args.webhook_secret.is_none();
-        let secret = args
-            .webhook_secret
-            .clone()
-            .unwrap_or_else(clerk_fake::generate_webhook_secret);
         for url in &args.webhook_url {
-            fake.add_webhook_endpoint(url, &secret)
-                .map_err(std::io::Error::other)?;
             println!("webhook:    POST {url}");
         }
-        if generated {
+        if generated_secret {
             println!("webhook secret: {secret}");
         } else {
             println!("webhook secret: as given (--webhook-secret or CLERK_WEBHOOK_SIGNING_SECRET)");

@@ -160,5 +160,5 @@ async fn unknown_organization_and_non_array_bodies_are_rejected() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.error_code(), "malformed_request_body");
+    assert_eq!(reply.error_code(), "request_body_invalid");
 }

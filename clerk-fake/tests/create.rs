@@ -195,7 +195,7 @@ async fn a_body_that_is_not_json_is_a_clean_400() {
         .body("{\"email_address\": ");
     let reply = api.send(request).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.error_code(), "malformed_request_body");
+    assert_eq!(reply.error_code(), "request_body_invalid");
 }
 
 #[tokio::test]

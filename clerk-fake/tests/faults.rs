@@ -312,3 +312,157 @@ async fn dropping_the_fake_stops_the_server() {
     drop(client);
     assert!(refused, "the server kept accepting connections");
 }
+
+/// One request to each membership and role route, by the route it is scripted under.
+async fn call(api: &Api, route: Route) -> Result<reqwest::Response, reqwest::Error> {
+    use reqwest::Method;
+    let base = "/organizations/org_acme/memberships";
+    let (method, path, body) = match route {
+        Route::CreateMembership => (
+            Method::POST,
+            base.to_owned(),
+            Some(json!({"user_id": "user_new", "role": "org:member"})),
+        ),
+        Route::ListMemberships => (Method::GET, base.to_owned(), None),
+        Route::UpdateMembership => (
+            Method::PATCH,
+            format!("{base}/user_member"),
+            Some(json!({"role": "org:admin"})),
+        ),
+        Route::UpdateMembershipMetadata => (
+            Method::PATCH,
+            format!("{base}/user_member/metadata"),
+            Some(json!({"public_metadata": {"a": 1}})),
+        ),
+        Route::DeleteMembership => (Method::DELETE, format!("{base}/user_member"), None),
+        Route::ListInstanceMemberships => (Method::GET, "/organization_memberships".into(), None),
+        Route::ListUserMemberships => (
+            Method::GET,
+            "/users/user_member/organization_memberships".into(),
+            None,
+        ),
+        Route::ListRoles => (Method::GET, "/organization_roles".into(), None),
+        Route::CreateRole => (
+            Method::POST,
+            "/organization_roles".into(),
+            Some(json!({"name": "Ops", "key": "org:ops"})),
+        ),
+        Route::GetRole => {
+            let id = api.fake.role("org:admin").unwrap().id;
+            (Method::GET, format!("/organization_roles/{id}"), None)
+        }
+        other => panic!("not a membership or role route: {other:?}"),
+    };
+    let mut request = api.request(method, &path);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await
+}
+
+const MEMBERSHIP_AND_ROLE_ROUTES: [Route; 10] = [
+    Route::CreateMembership,
+    Route::ListMemberships,
+    Route::UpdateMembership,
+    Route::UpdateMembershipMetadata,
+    Route::DeleteMembership,
+    Route::ListInstanceMemberships,
+    Route::ListUserMemberships,
+    Route::ListRoles,
+    Route::CreateRole,
+    Route::GetRole,
+];
+
+/// What the store holds that these routes could change.
+fn snapshot(api: &Api) -> (Vec<clerk_fake::Membership>, Vec<clerk_fake::StoredRole>) {
+    (api.fake.all_memberships(), api.fake.roles())
+}
+
+#[tokio::test]
+async fn membership_and_role_routes_take_faults_before_processing() {
+    let api = Api::new().await;
+    api.fake
+        .add_user(clerk_fake::User::new("user_new", "new@acme.test"));
+    let before = snapshot(&api);
+    for route in MEMBERSHIP_AND_ROLE_ROUTES {
+        api.fake.faults().on(route).next(Fault::server_error(503));
+        let response = call(&api, route).await.unwrap();
+        assert_eq!(response.status().as_u16(), 503, "{route:?}");
+        api.fake.faults().on(route).next(Fault::DropConnection);
+        assert!(call(&api, route).await.is_err(), "{route:?}: dropped");
+        api.fake
+            .faults()
+            .on(route)
+            .next(Fault::TooManyRequests(RetryAfter::Seconds(3)));
+        let response = call(&api, route).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{route:?}"
+        );
+        assert_eq!(response.headers()["retry-after"], "3");
+    }
+    assert_eq!(
+        snapshot(&api),
+        before,
+        "no fault before processing changed anything"
+    );
+}
+
+#[tokio::test]
+async fn a_lost_membership_answer_leaves_the_change_done() {
+    let api = Api::new().await;
+    api.fake
+        .add_user(clerk_fake::User::new("user_new", "new@acme.test"));
+    for route in [
+        Route::CreateMembership,
+        Route::UpdateMembership,
+        Route::UpdateMembershipMetadata,
+        Route::CreateRole,
+    ] {
+        api.fake
+            .faults()
+            .on(route)
+            .next(Fault::ProcessedThenDropped);
+        assert!(call(&api, route).await.is_err(), "{route:?}: no answer");
+    }
+    assert!(api.fake.membership("org_acme", "user_new").is_some());
+    let member = api.fake.membership("org_acme", "user_member").unwrap();
+    assert_eq!(member.role, "org:admin");
+    assert_eq!(Value::Object(member.public_metadata), json!({"a": 1}));
+    assert!(api.fake.role("org:ops").is_some());
+
+    api.fake
+        .faults()
+        .on(Route::DeleteMembership)
+        .next(Fault::Delay(Duration::from_millis(50)));
+    let late = call(&api, Route::DeleteMembership).await.unwrap();
+    assert_eq!(late.status(), StatusCode::OK, "answered late, but answered");
+    assert!(api.fake.membership("org_acme", "user_member").is_none());
+}
+
+#[tokio::test]
+async fn membership_and_role_answers_can_carry_unknown_fields_or_be_garbled() {
+    let api = Api::new().await;
+    for route in [
+        Route::ListMemberships,
+        Route::ListRoles,
+        Route::UpdateMembership,
+    ] {
+        api.fake.faults().on(route).next(Fault::UnknownFields);
+        let body: Value = call(&api, route).await.unwrap().json().await.unwrap();
+        let items = match body["data"].as_array() {
+            Some(items) => items.clone(),
+            None => vec![body.clone()],
+        };
+        assert!(!items.is_empty());
+        for item in items {
+            assert_eq!(item["unknown_future_field"], "surprise", "{route:?}");
+        }
+        assert!(body["x_unknown_envelope_field"].is_object(), "{route:?}");
+
+        api.fake.faults().on(route).next(Fault::TruncatedJson);
+        let text = call(&api, route).await.unwrap().text().await.unwrap();
+        assert!(serde_json::from_str::<Value>(&text).is_err(), "{route:?}");
+    }
+}

@@ -39,6 +39,18 @@ async fn api() -> Api {
     api
 }
 
+/// [`api`] plus `org_two`, which the admin joined a second after everyone else.
+async fn api_with_second_org() -> Api {
+    let api = api().await;
+    api.fake
+        .add_organization(Organization::new("org_two", "Two"));
+    api.fake.clock().advance(Duration::from_secs(1));
+    api.fake
+        .add_membership("org_two", ADMIN, MEMBER_ROLE)
+        .unwrap();
+    api
+}
+
 fn user_ids(body: &Value) -> Vec<&str> {
     body["data"]
         .as_array()
@@ -218,13 +230,7 @@ async fn bad_paging_and_too_many_values_are_422() {
 
 #[tokio::test]
 async fn the_instance_list_spans_organizations_and_takes_only_order_and_paging() {
-    let api = api().await;
-    api.fake
-        .add_organization(Organization::new("org_two", "Two"));
-    api.fake.clock().advance(Duration::from_secs(1));
-    api.fake
-        .add_membership("org_two", ADMIN, MEMBER_ROLE)
-        .unwrap();
+    let api = api_with_second_org().await;
 
     let reply = api.get("/organization_memberships").await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -250,13 +256,7 @@ async fn the_instance_list_spans_organizations_and_takes_only_order_and_paging()
 
 #[tokio::test]
 async fn a_user_s_memberships_newest_first() {
-    let api = api().await;
-    api.fake
-        .add_organization(Organization::new("org_two", "Two"));
-    api.fake.clock().advance(Duration::from_secs(1));
-    api.fake
-        .add_membership("org_two", ADMIN, MEMBER_ROLE)
-        .unwrap();
+    let api = api_with_second_org().await;
 
     let reply = api
         .get(&format!("/users/{ADMIN}/organization_memberships"))

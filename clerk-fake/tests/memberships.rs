@@ -140,13 +140,7 @@ async fn create_refusals_are_clerk_s_in_clerk_s_order() {
     ];
     for (path, body, status, code) in cases {
         let reply = api.post(path, body.clone()).await;
-        assert_eq!(
-            reply.status.as_u16(),
-            status,
-            "{path} {body}: {:#}",
-            reply.body
-        );
-        assert_eq!(reply.error_code(), code, "{path} {body}");
+        reply.assert_error(status, code, &format!("{path} {body}"));
     }
     let ghost = api
         .post(
@@ -278,13 +272,7 @@ async fn update_refusals() {
     ];
     for (path, body, status, code) in cases {
         let reply = api.patch(path, body.clone()).await;
-        assert_eq!(
-            reply.status.as_u16(),
-            status,
-            "{path} {body}: {:#}",
-            reply.body
-        );
-        assert_eq!(reply.error_code(), code, "{path} {body}");
+        reply.assert_error(status, code, &format!("{path} {body}"));
     }
     assert_eq!(api.fake.membership(ORG, MEMBER).unwrap().role, MEMBER_ROLE);
 }
@@ -518,4 +506,29 @@ async fn seeding_reports_what_does_not_exist() {
     let changed = api.fake.membership(ORG, ADMIN).unwrap();
     assert_eq!((changed.id, changed.role.as_str()), (id, MEMBER_ROLE));
     assert_eq!(api.fake.all_memberships().len(), 2);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_a_json_object_is_clerk_s_request_body_invalid() {
+    let api = Api::new().await;
+    let cases = [
+        (Method::POST, MEMBERSHIPS.to_owned(), "not json"),
+        (Method::PATCH, format!("{MEMBERSHIPS}/{MEMBER}"), "[1]"),
+        (
+            Method::PATCH,
+            format!("{MEMBERSHIPS}/{MEMBER}/metadata"),
+            "\"x\"",
+        ),
+    ];
+    for (method, path, body) in cases {
+        let reply = api
+            .send(
+                api.request(method, &path)
+                    .header("content-type", "application/json")
+                    .body(body),
+            )
+            .await;
+        reply.assert_error(400, "request_body_invalid", &format!("{path} {body}"));
+    }
+    assert_eq!(api.fake.membership(ORG, MEMBER).unwrap().role, MEMBER_ROLE);
 }

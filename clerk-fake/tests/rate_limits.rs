@@ -151,3 +151,81 @@ async fn authentication_is_checked_before_rate_limits() {
     assert_eq!(unauthenticated.status, StatusCode::UNAUTHORIZED);
     assert_too_many(&api.get(LIST).await);
 }
+
+#[tokio::test]
+async fn membership_updates_get_10_per_10_seconds_per_membership() {
+    let api = Api::with(
+        FakeClerk::builder()
+            .rate_limits(route_limits_only())
+            .start()
+            .await
+            .unwrap(),
+    );
+    let member = "/organizations/org_acme/memberships/user_member";
+    // Role changes and metadata updates share the membership's budget.
+    for i in 0..10 {
+        let reply = if i % 2 == 0 {
+            api.patch(member, json!({"role": "org:member"})).await
+        } else {
+            api.patch(
+                &format!("{member}/metadata"),
+                json!({"public_metadata": {"i": i}}),
+            )
+            .await
+        };
+        assert_eq!(reply.status, StatusCode::OK, "update {i}");
+    }
+    let refused = api
+        .patch(
+            &format!("{member}/metadata"),
+            json!({"public_metadata": {"i": 10}}),
+        )
+        .await;
+    assert_too_many(&refused);
+    assert_eq!(refused.retry_after(), 10);
+    assert_eq!(
+        api.fake
+            .membership("org_acme", "user_member")
+            .unwrap()
+            .public_metadata["i"],
+        9,
+        "the refused update changed nothing"
+    );
+    // Another membership has its own budget; reads and deletes are not counted.
+    let admin = "/organizations/org_acme/memberships/user_admin";
+    assert_eq!(
+        api.patch(admin, json!({"role": "org:admin"})).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        api.get("/organizations/org_acme/memberships").await.status,
+        StatusCode::OK
+    );
+    api.fake.clock().advance(Duration::from_secs(10));
+    assert_eq!(
+        api.patch(member, json!({"role": "org:member"}))
+            .await
+            .status,
+        StatusCode::OK,
+        "a fresh window"
+    );
+}
+
+#[tokio::test]
+async fn the_global_limit_counts_membership_and_role_routes() {
+    let api = Api::with_global_limit(3, Duration::from_secs(10)).await;
+    assert_eq!(
+        api.get("/organizations/org_acme/memberships").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(api.get("/organization_roles").await.status, StatusCode::OK);
+    assert_eq!(
+        api.get("/organization_memberships").await.status,
+        StatusCode::OK
+    );
+    assert_too_many(
+        &api.delete("/organizations/org_acme/memberships/user_member")
+            .await,
+    );
+    assert!(api.fake.membership("org_acme", "user_member").is_some());
+}

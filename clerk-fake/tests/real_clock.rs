@@ -3,12 +3,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clerk_fake::{FakeClerk, Limit, RateLimits};
 use common::Api;
+use common::binary::Binary;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -157,50 +157,16 @@ fn the_limits_builder_replaces_one_limit_at_a_time() {
     );
 }
 
-/// The standalone binary, killed when the test ends however it ends.
-struct Binary(std::process::Child);
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the binary and reads its banner up to the secret key: (process, banner lines,
-/// base URL, secret key).
+/// Starts the binary and reads its banner up to the clock line, which comes last: (process,
+/// banner lines, base URL, secret key).
 fn start_binary(args: &[&str]) -> (Binary, Vec<String>, String, String) {
-    let mut child = Binary(
-        Command::new(env!("CARGO_BIN_EXE_clerk-fake"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("clerk-fake binary starts"),
-    );
-    let stdout = child.0.stdout.take().expect("piped stdout");
-    let mut banner = Vec::new();
-    let (mut base_url, mut secret_key) = (None, None);
-    let mut lines = BufReader::new(stdout).lines();
-    for line in lines.by_ref() {
-        let line = line.expect("utf-8 banner");
-        if let Some(url) = line.strip_prefix("base URL:") {
-            base_url = Some(url.trim().to_owned());
-        }
-        if let Some(key) = line.strip_prefix("secret key:") {
-            secret_key = Some(key.trim().to_owned());
-        }
-        banner.push(line);
-        // The clock line comes last, after the key and the limits.
-        if banner.last().is_some_and(|l| l.starts_with("clock:")) {
-            break;
-        }
-    }
-    // Keep reading what the binary prints after its banner, so it never writes to a closed pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    let base_url = base_url.unwrap_or_else(|| panic!("no base URL in {banner:#?}"));
-    let secret_key = secret_key.unwrap_or_else(|| panic!("no secret key in {banner:#?}"));
-    (child, banner, base_url, secret_key)
+    let mut binary = Binary::spawn(args);
+    let base_url = binary.read_until("base URL:");
+    let secret_key = binary.read_until("secret key:");
+    binary.read_until("clock:");
+    let banner = binary.banner.clone();
+    binary.drain();
+    (binary, banner, base_url, secret_key)
 }
 
 #[tokio::test]

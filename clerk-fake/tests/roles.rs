@@ -218,8 +218,7 @@ async fn create_role_over_http() {
     ];
     for (body, status, code) in cases {
         let reply = api.post("/organization_roles", body.clone()).await;
-        assert_eq!(reply.status.as_u16(), status, "{body}: {:#}", reply.body);
-        assert_eq!(reply.error_code(), code, "{body}");
+        reply.assert_error(status, code, &body.to_string());
     }
     // Ten custom roles at most.
     for i in 0..9 {

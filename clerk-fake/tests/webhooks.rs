@@ -3,127 +3,20 @@
 
 mod common;
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::Body;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use clerk_fake::{
     DeliveryOutcome, FakeClerk, WEBHOOK_RETRY_SCHEDULE, WebhookEndpointError,
     generate_webhook_secret,
 };
+use common::receiver::{Received, Receiver};
 use common::spec::assert_matches_webhook_event;
 use common::{ADMIN, Api, MEMBER, ORG};
-use hmac::{Hmac, Mac};
-use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sha2::Sha256;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/// One POST the receiver got.
-#[derive(Debug)]
-struct Received {
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Received {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("a JSON body")
-    }
-
-    /// Checks the signature the way a Standard Webhooks verifier does.
-    fn assert_signed_with(&self, secret: &str) {
-        let key = STANDARD
-            .decode(secret.strip_prefix("whsec_").unwrap())
-            .unwrap();
-        let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
-        let signed = format!(
-            "{}.{}.",
-            self.header("svix-id"),
-            self.header("svix-timestamp")
-        );
-        mac.update(signed.as_bytes());
-        mac.update(&self.body);
-        let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
-        assert_eq!(self.header("svix-signature"), expected);
-    }
-}
-
-/// A webhook endpoint on 127.0.0.1 that reports each request on a channel and answers the
-/// scripted statuses in turn, then 204.
-struct Receiver {
-    url: String,
-    statuses: Arc<Mutex<VecDeque<u16>>>,
-    received: mpsc::UnboundedReceiver<Received>,
-}
-
-impl Receiver {
-    async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/webhooks/clerk", listener.local_addr().unwrap());
-        let statuses = Arc::new(Mutex::new(VecDeque::new()));
-        let (tx, received) = mpsc::unbounded_channel();
-        let script = statuses.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let (tx, script) = (tx.clone(), script.clone());
-                let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
-                    let (tx, script) = (tx.clone(), script.clone());
-                    async move {
-                        let (parts, body) = request.into_parts();
-                        let body = axum::body::to_bytes(Body::new(body), 1 << 20)
-                            .await
-                            .unwrap();
-                        let status = script.lock().unwrap().pop_front().unwrap_or(204);
-                        let _ = tx.send(Received {
-                            path: parts.uri.path().to_owned(),
-                            headers: parts
-                                .headers
-                                .iter()
-                                .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
-                                .collect(),
-                            body: body.to_vec(),
-                        });
-                        let mut response = hyper::Response::new(Body::empty());
-                        *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
-                        Ok::<_, std::convert::Infallible>(response)
-                    }
-                });
-                tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
-            }
-        });
-        Self {
-            url,
-            statuses,
-            received,
-        }
-    }
-
-    fn answer(&self, statuses: &[u16]) {
-        self.statuses.lock().unwrap().extend(statuses);
-    }
-
-    /// Everything received so far (deliveries are complete once `deliver_due` returns).
-    fn drain(&mut self) -> Vec<Received> {
-        std::iter::from_fn(|| self.received.try_recv().ok()).collect()
-    }
-}
 
 async fn api_with_endpoint() -> (Api, Receiver) {
     let api = Api::new().await;
@@ -519,4 +412,56 @@ async fn a_secret_without_its_prefix_or_with_spaces_signs_like_the_dashboard_for
         let received = receiver.drain();
         received[0].assert_signed_with(SECRET);
     }
+}
+
+/// The svix-id of the first event of a fake built by `builder`.
+async fn first_svix_id(builder: clerk_fake::FakeClerkBuilder) -> String {
+    let api = Api::with(builder.start().await.unwrap());
+    let mut receiver = Receiver::start().await;
+    api.fake
+        .add_webhook_endpoint(&receiver.url, SECRET)
+        .unwrap();
+    api.invite("ids@example.com").await;
+    assert_eq!(api.fake.deliver_due().await, 1);
+    receiver.drain()[0].header("svix-id").to_owned()
+}
+
+#[tokio::test]
+async fn svix_ids_differ_between_fakes_unless_a_seed_makes_them_repeat() {
+    let (a, b) = (
+        first_svix_id(FakeClerk::builder()).await,
+        first_svix_id(FakeClerk::builder()).await,
+    );
+    assert_ne!(a, b, "two fakes, two id series");
+    let seeded = |seed| FakeClerk::builder().webhook_id_seed(seed);
+    assert_eq!(
+        first_svix_id(seeded(42)).await,
+        first_svix_id(seeded(42)).await
+    );
+    assert_ne!(
+        first_svix_id(seeded(42)).await,
+        first_svix_id(seeded(43)).await
+    );
+}
+
+#[tokio::test]
+async fn endpoints_given_to_the_builder_are_there_from_the_start() {
+    let mut receiver = Receiver::start().await;
+    let api = Api::with(
+        FakeClerk::builder()
+            .webhook_endpoint(&receiver.url, SECRET)
+            .start()
+            .await
+            .unwrap(),
+    );
+    api.invite("early@example.com").await;
+    assert_eq!(api.fake.deliver_due().await, 1);
+    receiver.drain()[0].assert_signed_with(SECRET);
+
+    let refused = FakeClerk::builder()
+        .webhook_endpoint("https://example.com/hook", SECRET)
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
 }

@@ -869,8 +869,11 @@ async fn run(seed: u64, config: &Config) -> Report {
         .global(GLOBAL_LIMIT.0, GLOBAL_LIMIT.1)
         .create(CREATE_LIMIT.0, CREATE_LIMIT.1)
         .bulk(BULK_LIMIT.0, BULK_LIMIT.1);
+    // A seeded svix-id series: a replayed seed sends the same webhook ids, should a workload
+    // ever listen to them (the fake's default is a random series per run).
     let fake = FakeClerk::builder()
         .rate_limits(limits)
+        .webhook_id_seed(seed)
         .start()
         .await
         .expect("clerk-fake listens on 127.0.0.1");

@@ -16,14 +16,14 @@ const DEFAULT_EXPIRES_IN_DAYS: i64 = 30;
 pub(crate) fn create_body(body: &[u8]) -> Result<NewInvitation, ApiError> {
     match parse_json(body)? {
         Value::Object(fields) => new_invitation(&fields),
-        _ => Err(ApiError::malformed_body("expected a JSON object")),
+        _ => Err(ApiError::malformed_body()),
     }
 }
 
 /// `POST .../invitations/bulk`: a non-empty array of at most [`MAX_BULK_SIZE`] items.
 pub(crate) fn bulk_body(body: &[u8]) -> Result<Vec<NewInvitation>, ApiError> {
     let Value::Array(items) = parse_json(body)? else {
-        return Err(ApiError::malformed_body("expected a JSON array"));
+        return Err(ApiError::malformed_body());
     };
     if items.is_empty() {
         return Err(ApiError::param_missing("invitations"));
@@ -35,9 +35,7 @@ pub(crate) fn bulk_body(body: &[u8]) -> Result<Vec<NewInvitation>, ApiError> {
         .iter()
         .map(|item| match item {
             Value::Object(fields) => new_invitation(fields),
-            _ => Err(ApiError::malformed_body(
-                "expected an array of JSON objects",
-            )),
+            _ => Err(ApiError::malformed_body()),
         })
         .collect()
 }
@@ -48,7 +46,7 @@ pub(crate) fn revoke_body(body: &[u8]) -> Result<Option<String>, ApiError> {
         return Ok(None);
     }
     let Value::Object(fields) = parse_json(body)? else {
-        return Err(ApiError::malformed_body("expected a JSON object"));
+        return Err(ApiError::malformed_body());
     };
     optional_string(&fields, "requesting_user_id")
 }

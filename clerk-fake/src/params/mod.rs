@@ -25,14 +25,14 @@ const DEFAULT_LIMIT: usize = 10;
 const MAX_LIMIT: usize = 500;
 
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::malformed_body(&e.to_string()))
+    serde_json::from_slice(body).map_err(|_| ApiError::malformed_body())
 }
 
 /// A body that must be a JSON object.
 fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     match parse_json(body)? {
         Value::Object(fields) => Ok(fields),
-        _ => Err(ApiError::malformed_body("expected a JSON object")),
+        _ => Err(ApiError::malformed_body()),
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::{Change, SeedError, Store, User};
+use super::{Change, SeedError, Store, User, paginate};
 use crate::errors::ApiError;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -407,16 +407,7 @@ impl Store {
         let mut matches: Vec<&Invitation> = in_scope.filter(|inv| is_match(inv)).collect();
         // A stable sort keeps creation order as the tie-breaker.
         matches.sort_by_cached_key(|inv| inv.email_address.to_lowercase());
-        if query.order.descending {
-            matches.reverse();
-        }
-        let total = matches.len();
-        let page = matches
-            .into_iter()
-            .skip(query.offset)
-            .take(query.limit)
-            .map(snapshot)
-            .collect();
-        (page, total)
+        let (page, total) = paginate(matches, query.order.descending, query.offset, query.limit);
+        (page.into_iter().map(snapshot).collect(), total)
     }
 }

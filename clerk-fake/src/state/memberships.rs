@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{CREATOR_MINIMUM_PERMISSIONS, Change, SeedError, Store, User};
+use super::{Change, SeedError, Store, User, paginate};
 use crate::errors::ApiError;
 
 /// The system permission that lets a member manage the organization's memberships (and, in the
@@ -259,9 +259,7 @@ impl Store {
     /// Whether a role holds every permission the creator role must have: the minimum Clerk
     /// keeps at least one member of an organization holding.
     fn holds_minimum(&self, role: &str) -> bool {
-        CREATOR_MINIMUM_PERMISSIONS
-            .iter()
-            .all(|permission| self.role_has(role, permission))
+        self.is_creator_eligible(role)
     }
 
     /// Whether giving the member `new_role` (or removing them, with `None`) would take the
@@ -582,14 +580,9 @@ impl Store {
                 by_value.then(a.0.cmp(&b.0))
             });
         }
-        if sort.descending {
-            matches.reverse();
-        }
-        let total = matches.len();
-        let page = matches
+        let (page, total) = paginate(matches, sort.descending, query.offset, query.limit);
+        let page = page
             .into_iter()
-            .skip(query.offset)
-            .take(query.limit)
             .map(|(_, membership, _)| membership.clone())
             .collect();
         (page, total)

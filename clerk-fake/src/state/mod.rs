@@ -25,9 +25,7 @@ pub use memberships::Membership;
 pub(crate) use memberships::{
     MemberScope, MembershipQuery, MembershipSort, MetadataPatch, NewMembership, SortField,
 };
-pub(crate) use roles::{
-    CREATOR_MINIMUM_PERMISSIONS, NewRole, RoleQuery, RoleSort, StoredPermission, is_valid_role_key,
-};
+pub(crate) use roles::{NewRole, RoleQuery, RoleSort, StoredPermission, is_valid_role_key};
 pub use roles::{Permission, Role, StoredRole};
 
 /// The role every organization has for administrators: all system permissions.
@@ -172,6 +170,22 @@ pub enum SeedError {
     /// Only pending invitations can be accepted.
     #[error("invitation {0} is not pending")]
     InvitationNotPending(String),
+}
+
+/// One page of `items` (sorted ascending; reversed first when `descending`) and how many
+/// there are in all.
+fn paginate<T>(
+    mut items: Vec<T>,
+    descending: bool,
+    offset: usize,
+    limit: usize,
+) -> (Vec<T>, usize) {
+    if descending {
+        items.reverse();
+    }
+    let total = items.len();
+    let page = items.into_iter().skip(offset).take(limit).collect();
+    (page, total)
 }
 
 /// One change the store made, noted for the webhook layer (which renders it as an event).

@@ -1,7 +1,7 @@
 //! The instance's organization roles and permissions: Clerk's system permissions and default
 //! roles, custom ones seeded from Rust or created over HTTP, and the role list.
 
-use super::{ADMIN_ROLE, MEMBER_ROLE, SeedError, Store};
+use super::{ADMIN_ROLE, MEMBER_ROLE, SeedError, Store, paginate};
 use crate::errors::ApiError;
 
 /// Clerk's system permissions: key, name, description. The keys and names are Clerk's
@@ -59,7 +59,7 @@ const MEMBER_PERMISSIONS: [&str; 2] = ["org:sys_memberships:read", "org:sys_bill
 
 /// What Clerk requires of the creator role, and so what at least one member of an organization
 /// keeps (the fake's reading of `organization_minimum_permissions_needed`).
-pub(crate) const CREATOR_MINIMUM_PERMISSIONS: [&str; 3] = [
+const CREATOR_MINIMUM_PERMISSIONS: [&str; 3] = [
     "org:sys_memberships:manage",
     "org:sys_memberships:read",
     "org:sys_profile:delete",
@@ -414,17 +414,8 @@ impl Store {
             RoleSort::Name => matches.sort_by_key(|(seq, role)| (role.name.to_lowercase(), *seq)),
             RoleSort::Key => matches.sort_by_key(|(seq, role)| (role.key.clone(), *seq)),
         }
-        if query.descending {
-            matches.reverse();
-        }
-        let total = matches.len();
-        let page = matches
-            .into_iter()
-            .skip(query.offset)
-            .take(query.limit)
-            .map(|(_, role)| role)
-            .collect();
-        (page, total)
+        let (page, total) = paginate(matches, query.descending, query.offset, query.limit);
+        (page.into_iter().map(|(_, role)| role).collect(), total)
     }
 }
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod binary;
+pub mod receiver;
 pub mod spec;
 
 use std::time::Duration;
@@ -37,6 +39,12 @@ impl Reply {
     /// The first error's `code`, for error replies.
     pub fn error_code(&self) -> &str {
         self.body["errors"][0]["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts an error answer's status and first code; `context` names the case on failure.
+    pub fn assert_error(&self, status: u16, code: &str, context: &str) {
+        assert_eq!(self.status.as_u16(), status, "{context}: {:#}", self.body);
+        assert_eq!(self.error_code(), code, "{context}");
     }
 
     /// The `Retry-After` header in seconds; panics if there is none.
