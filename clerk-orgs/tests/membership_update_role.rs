@@ -288,6 +288,37 @@ async fn a_429_is_waited_out_and_retried() {
 }
 
 #[tokio::test]
+async fn clerks_limit_per_membership_is_met_with_a_429_and_waited_out() {
+    // Clerk allows 10 role or metadata updates per 10 s per membership; the client does not
+    // pace that limit (it is per membership), so the 11th update meets a 429, which pauses the
+    // global budget for its `Retry-After` and is retried once the window has passed.
+    let world = World::new().await;
+    let members = world.client().organization(ORG).memberships();
+    for n in 0..11 {
+        let role = if n % 2 == 0 {
+            Role::ADMIN
+        } else {
+            Role::MEMBER
+        };
+        members.update_role(MEMBER, role).send().await.unwrap();
+    }
+    assert_eq!(
+        counts(&world, MEMBER),
+        (12, 0),
+        "eleven updates, one of them retried"
+    );
+    // The retry waited for the window to reopen, as Clerk's `Retry-After` said.
+    let patches: Vec<i64> = world
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH")
+        .map(|r| r.received_at_ms)
+        .collect();
+    assert!(patches[11] > patches[10], "the retry waited: {patches:?}");
+    assert_eq!(role_now(&world, MEMBER).await, Role::ADMIN);
+}
+
+#[tokio::test]
 async fn a_refused_connection_sent_nothing() {
     let error = refusing_client()
         .organization(ORG)
