@@ -375,6 +375,24 @@ impl OrganizationRole {
     }
 }
 
+#[cfg(test)]
+impl OrganizationRole {
+    /// A role with this key and no permissions, for unit tests.
+    pub(crate) fn named(key: &str) -> Self {
+        let at = from_unix_millis(1_767_225_600_000);
+        Self {
+            id: format!("role_{key}"),
+            key: Role::new(key),
+            name: key.to_owned(),
+            description: None,
+            is_creator_eligible: false,
+            permissions: Vec::new(),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 /// A permission an [`OrganizationRole`] grants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(JsonSchema))]

@@ -27,17 +27,6 @@ fn counts(world: &World) -> (usize, usize) {
     )
 }
 
-/// Carol's membership as the fake has it now, through a separate single-attempt client.
-async fn carol_now(world: &World) -> Option<clerk_orgs::OrganizationMembership> {
-    support::client_for(&world.fake)
-        .organization(ORG)
-        .memberships()
-        .find(CAROL)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_user_is_added_with_role_and_metadata_in_one_request() {
     let env = Env::new().await;
@@ -221,36 +210,24 @@ async fn the_role_check_refuses_an_unknown_role_before_sending_and_names_the_rol
 async fn a_connection_dropped_before_processing_is_retried_and_creates_once() {
     let world = World::new().await;
     add_carol(&world.fake);
-    world
-        .fake
-        .faults()
-        .on(Route::CreateMembership)
-        .next(Fault::DropConnection);
+    world.faults(Route::CreateMembership, &[Fault::DropConnection]);
     let created = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .create(CAROL, Role::MEMBER)
         .send()
         .await
         .unwrap();
     assert_eq!(counts(&world), (2, 0), "one retry, no lookup");
-    assert_eq!(carol_now(&world).await.unwrap().id, created.id);
+    assert_eq!(world.member_now(CAROL).await.unwrap().id, created.id);
 }
 
 #[tokio::test]
 async fn an_answer_lost_after_processing_is_settled_as_created() {
     let world = World::new().await;
     add_carol(&world.fake);
-    world
-        .fake
-        .faults()
-        .on(Route::CreateMembership)
-        .next(Fault::ProcessedThenDropped);
+    world.faults(Route::CreateMembership, &[Fault::ProcessedThenDropped]);
     let created = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .create(CAROL, Role::MEMBER)
         .public_metadata(json!({"team": "core"}))
         .send()
@@ -259,7 +236,7 @@ async fn an_answer_lost_after_processing_is_settled_as_created() {
     // The retry met the membership the first attempt made (`already_a_member`), and the lookup
     // dated it to this call: created, once.
     assert_eq!(counts(&world), (2, 1));
-    let stored = carol_now(&world).await.unwrap();
+    let stored = world.member_now(CAROL).await.unwrap();
     assert_eq!(stored.id, created.id);
     assert_eq!(stored.public_metadata["team"], "core");
 }
@@ -268,43 +245,31 @@ async fn an_answer_lost_after_processing_is_settled_as_created() {
 async fn an_answer_lost_without_retries_is_settled_by_the_lookup_alone() {
     let world = World::new().await;
     add_carol(&world.fake);
-    world
-        .fake
-        .faults()
-        .on(Route::CreateMembership)
-        .next(Fault::ProcessedThenDropped);
+    world.faults(Route::CreateMembership, &[Fault::ProcessedThenDropped]);
     let created = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .create(CAROL, Role::MEMBER)
         .retry(RetryPolicy::none())
         .send()
         .await
         .unwrap();
     assert_eq!(counts(&world), (1, 1));
-    assert_eq!(carol_now(&world).await.unwrap().id, created.id);
+    assert_eq!(world.member_now(CAROL).await.unwrap().id, created.id);
 }
 
 #[tokio::test]
 async fn a_garbled_success_is_never_sent_again_and_is_settled_by_the_lookup() {
     let world = World::new().await;
     add_carol(&world.fake);
-    world
-        .fake
-        .faults()
-        .on(Route::CreateMembership)
-        .next(Fault::TruncatedJson);
+    world.faults(Route::CreateMembership, &[Fault::TruncatedJson]);
     let created = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .create(CAROL, Role::MEMBER)
         .send()
         .await
         .unwrap();
     assert_eq!(counts(&world), (1, 1), "a success is never sent again");
-    assert_eq!(carol_now(&world).await.unwrap().id, created.id);
+    assert_eq!(world.member_now(CAROL).await.unwrap().id, created.id);
 }
 
 #[tokio::test]
@@ -316,11 +281,7 @@ async fn a_retry_meeting_yesterdays_membership_says_already_a_member() {
     world.fake.clock().advance(DAY);
     world.fake.request_log().clear();
 
-    world
-        .fake
-        .faults()
-        .on(Route::CreateMembership)
-        .next(Fault::DropConnection);
+    world.faults(Route::CreateMembership, &[Fault::DropConnection]);
     let error = members
         .create(CAROL, Role::MEMBER)
         .send()
@@ -329,7 +290,7 @@ async fn a_retry_meeting_yesterdays_membership_says_already_a_member() {
     assert!(error.is_already_member(), "{error:?}");
     assert_eq!(error.delivery(), Delivery::Rejected);
     assert_eq!(counts(&world), (2, 1), "two attempts and one lookup");
-    assert_eq!(carol_now(&world).await.unwrap().id, yesterdays.id);
+    assert_eq!(world.member_now(CAROL).await.unwrap().id, yesterdays.id);
 }
 
 #[tokio::test]
@@ -347,15 +308,9 @@ async fn a_membership_made_meanwhile_by_someone_else_is_not_claimed() {
         .unwrap();
     world.fake.request_log().clear();
 
-    world
-        .fake
-        .faults()
-        .on(Route::CreateMembership)
-        .next(Fault::DropConnection);
+    world.faults(Route::CreateMembership, &[Fault::DropConnection]);
     let error = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .create(CAROL, Role::MEMBER)
         .send()
         .await
@@ -364,7 +319,7 @@ async fn a_membership_made_meanwhile_by_someone_else_is_not_claimed() {
     assert!(error.is_already_member(), "{error:?}");
     assert_eq!(counts(&world), (2, 1));
     assert_eq!(
-        carol_now(&world).await.unwrap().role,
+        world.member_now(CAROL).await.unwrap().role,
         Role::new("org:billing")
     );
 }
@@ -381,15 +336,9 @@ async fn a_membership_made_meanwhile_and_changed_since_is_unresolved() {
     others.update_role(CAROL, Role::ADMIN).send().await.unwrap();
     world.fake.request_log().clear();
 
-    world
-        .fake
-        .faults()
-        .on(Route::CreateMembership)
-        .next(Fault::DropConnection);
+    world.faults(Route::CreateMembership, &[Fault::DropConnection]);
     let error = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .create(CAROL, Role::MEMBER)
         .send()
         .await
@@ -406,20 +355,10 @@ async fn a_membership_made_meanwhile_and_changed_since_is_unresolved() {
 async fn an_answer_lost_whose_lookup_fails_is_unresolved() {
     let world = World::new().await;
     add_carol(&world.fake);
-    world
-        .fake
-        .faults()
-        .on(Route::CreateMembership)
-        .next(Fault::ProcessedThenDropped);
-    world
-        .fake
-        .faults()
-        .on(Route::ListMemberships)
-        .next(Fault::server_error(500));
+    world.faults(Route::CreateMembership, &[Fault::ProcessedThenDropped]);
+    world.faults(Route::ListMemberships, &[Fault::server_error(500)]);
     let error = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .create(CAROL, Role::MEMBER)
         .retry(RetryPolicy::none())
         .send()
@@ -438,22 +377,19 @@ async fn an_answer_lost_whose_lookup_fails_is_unresolved() {
     assert!(error.maybe_processed());
     assert_eq!(counts(&world), (1, 1));
     // It was in fact created: "may have been created" was the truthful answer.
-    assert!(carol_now(&world).await.is_some());
+    assert!(world.member_now(CAROL).await.is_some());
 }
 
 #[tokio::test]
 async fn a_429_is_waited_out_and_retried() {
     let world = World::new().await;
     add_carol(&world.fake);
+    world.faults(
+        Route::CreateMembership,
+        &[Fault::TooManyRequests(RetryAfter::Seconds(5))],
+    );
     world
-        .fake
-        .faults()
-        .on(Route::CreateMembership)
-        .next(Fault::TooManyRequests(RetryAfter::Seconds(5)));
-    world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .create(CAROL, Role::MEMBER)
         .send()
         .await
@@ -466,39 +402,27 @@ async fn a_429_is_waited_out_and_retried() {
 async fn a_5xx_is_retried_and_creates_once() {
     let world = World::new().await;
     add_carol(&world.fake);
+    world.faults(
+        Route::CreateMembership,
+        &[Fault::server_error(503), Fault::bare_server_error(502)],
+    );
     world
-        .fake
-        .faults()
-        .on(Route::CreateMembership)
-        .next(Fault::server_error(503))
-        .nth(2, Fault::bare_server_error(502));
-    world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .create(CAROL, Role::MEMBER)
         .send()
         .await
         .unwrap();
     assert_eq!(counts(&world), (3, 0));
-    assert!(carol_now(&world).await.is_some());
+    assert!(world.member_now(CAROL).await.is_some());
 }
 
 #[tokio::test]
 async fn a_5xx_on_every_attempt_that_created_nothing_keeps_its_answer() {
     let world = World::new().await;
     add_carol(&world.fake);
-    for n in 1..=4 {
-        world
-            .fake
-            .faults()
-            .on(Route::CreateMembership)
-            .nth(n, Fault::server_error(500));
-    }
+    world.faults(Route::CreateMembership, &vec![Fault::server_error(500); 4]);
     let error = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .create(CAROL, Role::MEMBER)
         .send()
         .await
@@ -507,7 +431,7 @@ async fn a_5xx_on_every_attempt_that_created_nothing_keeps_its_answer() {
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
     assert_eq!(error.delivery(), Delivery::Unknown);
     assert_eq!(counts(&world), (4, 1));
-    assert!(carol_now(&world).await.is_none());
+    assert!(world.member_now(CAROL).await.is_none());
 }
 
 #[tokio::test]

@@ -17,17 +17,6 @@ fn counts(world: &World) -> (usize, usize) {
     )
 }
 
-async fn is_member(world: &World, user: &str) -> bool {
-    support::client_for(&world.fake)
-        .organization(ORG)
-        .memberships()
-        .find(user)
-        .send()
-        .await
-        .unwrap()
-        .is_some()
-}
-
 #[tokio::test]
 async fn a_member_is_removed_in_one_request() {
     let env = Env::new().await;
@@ -79,19 +68,8 @@ async fn clerks_refusals_are_typed() {
 #[tokio::test]
 async fn a_connection_dropped_before_processing_is_retried() {
     let world = World::new().await;
-    world
-        .fake
-        .faults()
-        .on(Route::DeleteMembership)
-        .next(Fault::DropConnection);
-    let removal = world
-        .client()
-        .organization(ORG)
-        .memberships()
-        .delete(MEMBER)
-        .send()
-        .await
-        .unwrap();
+    world.faults(Route::DeleteMembership, &[Fault::DropConnection]);
+    let removal = world.members().delete(MEMBER).send().await.unwrap();
     assert!(matches!(removal, Removal::Removed(_)), "{removal:?}");
     assert_eq!(counts(&world), (2, 0));
 }
@@ -99,37 +77,20 @@ async fn a_connection_dropped_before_processing_is_retried() {
 #[tokio::test]
 async fn an_answer_lost_after_processing_is_gone_after_the_lookup() {
     let world = World::new().await;
-    world
-        .fake
-        .faults()
-        .on(Route::DeleteMembership)
-        .next(Fault::ProcessedThenDropped);
-    let removal = world
-        .client()
-        .organization(ORG)
-        .memberships()
-        .delete(MEMBER)
-        .send()
-        .await
-        .unwrap();
+    world.faults(Route::DeleteMembership, &[Fault::ProcessedThenDropped]);
+    let removal = world.members().delete(MEMBER).send().await.unwrap();
     // The retry met 404 (the first attempt had removed it), and the lookup found nothing left.
     assert_eq!(removal, Removal::Gone);
     assert_eq!(counts(&world), (2, 1));
-    assert!(!is_member(&world, MEMBER).await);
+    assert!(world.member_now(MEMBER).await.is_none());
 }
 
 #[tokio::test]
 async fn an_answer_lost_without_retries_is_gone_after_the_lookup() {
     let world = World::new().await;
-    world
-        .fake
-        .faults()
-        .on(Route::DeleteMembership)
-        .next(Fault::ProcessedThenDropped);
+    world.faults(Route::DeleteMembership, &[Fault::ProcessedThenDropped]);
     let removal = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .delete(MEMBER)
         .retry(RetryPolicy::none())
         .send()
@@ -142,43 +103,19 @@ async fn an_answer_lost_without_retries_is_gone_after_the_lookup() {
 #[tokio::test]
 async fn a_garbled_success_is_gone_without_asking_again() {
     let world = World::new().await;
-    world
-        .fake
-        .faults()
-        .on(Route::DeleteMembership)
-        .next(Fault::TruncatedJson);
-    let removal = world
-        .client()
-        .organization(ORG)
-        .memberships()
-        .delete(MEMBER)
-        .send()
-        .await
-        .unwrap();
+    world.faults(Route::DeleteMembership, &[Fault::TruncatedJson]);
+    let removal = world.members().delete(MEMBER).send().await.unwrap();
     // Clerk answered with a success: it removed the member; nothing more to ask.
     assert_eq!(removal, Removal::Gone);
     assert_eq!(counts(&world), (1, 0));
-    assert!(!is_member(&world, MEMBER).await);
+    assert!(world.member_now(MEMBER).await.is_none());
 }
 
 #[tokio::test]
 async fn a_delete_that_never_landed_keeps_the_last_answer() {
     let world = World::new().await;
-    for n in 1..=4 {
-        world
-            .fake
-            .faults()
-            .on(Route::DeleteMembership)
-            .nth(n, Fault::server_error(503));
-    }
-    let error = world
-        .client()
-        .organization(ORG)
-        .memberships()
-        .delete(MEMBER)
-        .send()
-        .await
-        .unwrap_err();
+    world.faults(Route::DeleteMembership, &vec![Fault::server_error(503); 4]);
+    let error = world.members().delete(MEMBER).send().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(error.delivery(), Delivery::Unknown);
     assert_eq!(
@@ -186,26 +123,16 @@ async fn a_delete_that_never_landed_keeps_the_last_answer() {
         (4, 1),
         "the lookup found the member still there"
     );
-    assert!(is_member(&world, MEMBER).await);
+    assert!(world.member_now(MEMBER).await.is_some());
 }
 
 #[tokio::test]
 async fn an_answer_lost_whose_lookup_fails_is_unresolved() {
     let world = World::new().await;
-    world
-        .fake
-        .faults()
-        .on(Route::DeleteMembership)
-        .next(Fault::ProcessedThenDropped);
-    world
-        .fake
-        .faults()
-        .on(Route::ListMemberships)
-        .next(Fault::server_error(500));
+    world.faults(Route::DeleteMembership, &[Fault::ProcessedThenDropped]);
+    world.faults(Route::ListMemberships, &[Fault::server_error(500)]);
     let error = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .delete(MEMBER)
         .retry(RetryPolicy::none())
         .send()
@@ -219,19 +146,11 @@ async fn an_answer_lost_whose_lookup_fails_is_unresolved() {
 #[tokio::test]
 async fn a_429_is_waited_out_and_retried() {
     let world = World::new().await;
-    world
-        .fake
-        .faults()
-        .on(Route::DeleteMembership)
-        .next(Fault::TooManyRequests(RetryAfter::Seconds(4)));
-    let removal = world
-        .client()
-        .organization(ORG)
-        .memberships()
-        .delete(MEMBER)
-        .send()
-        .await
-        .unwrap();
+    world.faults(
+        Route::DeleteMembership,
+        &[Fault::TooManyRequests(RetryAfter::Seconds(4))],
+    );
+    let removal = world.members().delete(MEMBER).send().await.unwrap();
     assert!(matches!(removal, Removal::Removed(_)));
     assert_eq!(counts(&world), (2, 0));
     assert_eq!(world.elapsed(), std::time::Duration::from_secs(4));

@@ -216,21 +216,15 @@ async fn the_instance_list_spans_organizations() {
 #[tokio::test]
 async fn reads_are_retried_after_a_garbled_success_a_429_and_a_5xx() {
     let world = World::new().await;
-    world
-        .fake
-        .faults()
-        .on(Route::ListMemberships)
-        .next(Fault::TruncatedJson)
-        .nth(2, Fault::TooManyRequests(RetryAfter::Seconds(1)))
-        .nth(3, Fault::server_error(502));
-    let page = world
-        .client()
-        .organization(ORG)
-        .memberships()
-        .list()
-        .send()
-        .await
-        .unwrap();
+    world.faults(
+        Route::ListMemberships,
+        &[
+            Fault::TruncatedJson,
+            Fault::TooManyRequests(RetryAfter::Seconds(1)),
+            Fault::server_error(502),
+        ],
+    );
+    let page = world.members().list().send().await.unwrap();
     assert_eq!(page.total_count, 2);
     assert_eq!(
         membership_requests(&world.requests(), "GET", ""),

@@ -116,15 +116,12 @@ async fn refusals_and_bad_input() {
 async fn an_answer_lost_after_processing_is_retried_harmlessly() {
     let world = World::new().await;
     with_carol(&world.fake).await;
-    world
-        .fake
-        .faults()
-        .on(Route::UpdateMembershipMetadata)
-        .next(Fault::ProcessedThenDropped);
+    world.faults(
+        Route::UpdateMembershipMetadata,
+        &[Fault::ProcessedThenDropped],
+    );
     let merged = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .update_metadata(CAROL)
         .public_metadata(json!({"seat": 8, "prefs": {"lang": null}}))
         .send()
@@ -142,15 +139,12 @@ async fn an_answer_lost_after_processing_is_retried_harmlessly() {
 async fn an_answer_lost_without_retries_is_settled_by_the_lookup() {
     let world = World::new().await;
     with_carol(&world.fake).await;
-    world
-        .fake
-        .faults()
-        .on(Route::UpdateMembershipMetadata)
-        .next(Fault::ProcessedThenDropped);
+    world.faults(
+        Route::UpdateMembershipMetadata,
+        &[Fault::ProcessedThenDropped],
+    );
     let merged = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .update_metadata(CAROL)
         .public_metadata(json!({"seat": 8, "prefs": {"lang": null}}))
         .retry(RetryPolicy::none())
@@ -165,15 +159,9 @@ async fn an_answer_lost_without_retries_is_settled_by_the_lookup() {
 async fn a_garbled_success_is_never_sent_again_and_is_settled() {
     let world = World::new().await;
     with_carol(&world.fake).await;
-    world
-        .fake
-        .faults()
-        .on(Route::UpdateMembershipMetadata)
-        .next(Fault::TruncatedJson);
+    world.faults(Route::UpdateMembershipMetadata, &[Fault::TruncatedJson]);
     let merged = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .update_metadata(CAROL)
         .private_metadata(json!({"plan": "team"}))
         .send()
@@ -187,17 +175,12 @@ async fn a_garbled_success_is_never_sent_again_and_is_settled() {
 async fn a_merge_that_never_landed_keeps_the_last_answer() {
     let world = World::new().await;
     with_carol(&world.fake).await;
-    for n in 1..=4 {
-        world
-            .fake
-            .faults()
-            .on(Route::UpdateMembershipMetadata)
-            .nth(n, Fault::server_error(502));
-    }
+    world.faults(
+        Route::UpdateMembershipMetadata,
+        &vec![Fault::server_error(502); 4],
+    );
     let error = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .update_metadata(CAROL)
         .public_metadata(json!({"seat": 8}))
         .send()

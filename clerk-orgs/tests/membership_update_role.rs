@@ -18,18 +18,6 @@ fn counts(world: &World, user: &str) -> (usize, usize) {
     )
 }
 
-async fn role_now(world: &World, user: &str) -> Role {
-    support::client_for(&world.fake)
-        .organization(ORG)
-        .memberships()
-        .find(user)
-        .send()
-        .await
-        .unwrap()
-        .expect("a member")
-        .role
-}
-
 #[tokio::test]
 async fn the_role_is_set_in_one_request() {
     let env = Env::new().await;
@@ -131,15 +119,9 @@ async fn bad_input_and_an_unknown_role_are_refused_before_sending() {
 #[tokio::test]
 async fn a_connection_dropped_before_processing_is_retried() {
     let world = World::new().await;
-    world
-        .fake
-        .faults()
-        .on(Route::UpdateMembership)
-        .next(Fault::DropConnection);
+    world.faults(Route::UpdateMembership, &[Fault::DropConnection]);
     let updated = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .update_role(MEMBER, Role::ADMIN)
         .send()
         .await
@@ -151,15 +133,9 @@ async fn a_connection_dropped_before_processing_is_retried() {
 #[tokio::test]
 async fn an_answer_lost_after_processing_is_retried_harmlessly() {
     let world = World::new().await;
-    world
-        .fake
-        .faults()
-        .on(Route::UpdateMembership)
-        .next(Fault::ProcessedThenDropped);
+    world.faults(Route::UpdateMembership, &[Fault::ProcessedThenDropped]);
     let updated = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .update_role(MEMBER, Role::ADMIN)
         .send()
         .await
@@ -167,21 +143,15 @@ async fn an_answer_lost_after_processing_is_retried_harmlessly() {
     // Setting the role again leaves it set once, and Clerk answers it.
     assert_eq!(updated.role, Role::ADMIN);
     assert_eq!(counts(&world, MEMBER), (2, 0));
-    assert_eq!(role_now(&world, MEMBER).await, Role::ADMIN);
+    assert_eq!(world.member_now(MEMBER).await.unwrap().role, Role::ADMIN);
 }
 
 #[tokio::test]
 async fn an_answer_lost_without_retries_is_settled_by_the_lookup() {
     let world = World::new().await;
-    world
-        .fake
-        .faults()
-        .on(Route::UpdateMembership)
-        .next(Fault::ProcessedThenDropped);
+    world.faults(Route::UpdateMembership, &[Fault::ProcessedThenDropped]);
     let updated = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .update_role(MEMBER, Role::ADMIN)
         .retry(RetryPolicy::none())
         .send()
@@ -194,15 +164,9 @@ async fn an_answer_lost_without_retries_is_settled_by_the_lookup() {
 #[tokio::test]
 async fn a_garbled_success_is_never_sent_again_and_is_settled() {
     let world = World::new().await;
-    world
-        .fake
-        .faults()
-        .on(Route::UpdateMembership)
-        .next(Fault::TruncatedJson);
+    world.faults(Route::UpdateMembership, &[Fault::TruncatedJson]);
     let updated = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .update_role(MEMBER, Role::ADMIN)
         .send()
         .await
@@ -218,17 +182,9 @@ async fn a_garbled_success_is_never_sent_again_and_is_settled() {
 #[tokio::test]
 async fn a_5xx_on_every_attempt_that_changed_nothing_keeps_its_answer() {
     let world = World::new().await;
-    for n in 1..=4 {
-        world
-            .fake
-            .faults()
-            .on(Route::UpdateMembership)
-            .nth(n, Fault::server_error(503));
-    }
+    world.faults(Route::UpdateMembership, &vec![Fault::server_error(503); 4]);
     let error = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .update_role(MEMBER, Role::ADMIN)
         .send()
         .await
@@ -237,26 +193,16 @@ async fn a_5xx_on_every_attempt_that_changed_nothing_keeps_its_answer() {
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(error.delivery(), Delivery::Unknown);
     assert_eq!(counts(&world, MEMBER), (4, 1));
-    assert_eq!(role_now(&world, MEMBER).await, Role::MEMBER);
+    assert_eq!(world.member_now(MEMBER).await.unwrap().role, Role::MEMBER);
 }
 
 #[tokio::test]
 async fn an_answer_lost_whose_lookup_fails_is_unresolved() {
     let world = World::new().await;
-    world
-        .fake
-        .faults()
-        .on(Route::UpdateMembership)
-        .next(Fault::ProcessedThenDropped);
-    world
-        .fake
-        .faults()
-        .on(Route::ListMemberships)
-        .next(Fault::server_error(500));
+    world.faults(Route::UpdateMembership, &[Fault::ProcessedThenDropped]);
+    world.faults(Route::ListMemberships, &[Fault::server_error(500)]);
     let error = world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .update_role(MEMBER, Role::ADMIN)
         .retry(RetryPolicy::none())
         .send()
@@ -270,15 +216,12 @@ async fn an_answer_lost_whose_lookup_fails_is_unresolved() {
 #[tokio::test]
 async fn a_429_is_waited_out_and_retried() {
     let world = World::new().await;
+    world.faults(
+        Route::UpdateMembership,
+        &[Fault::TooManyRequests(RetryAfter::Seconds(2))],
+    );
     world
-        .fake
-        .faults()
-        .on(Route::UpdateMembership)
-        .next(Fault::TooManyRequests(RetryAfter::Seconds(2)));
-    world
-        .client()
-        .organization(ORG)
-        .memberships()
+        .members()
         .update_role(MEMBER, Role::ADMIN)
         .send()
         .await
@@ -315,7 +258,7 @@ async fn clerks_limit_per_membership_is_met_with_a_429_and_waited_out() {
         .map(|r| r.received_at_ms)
         .collect();
     assert!(patches[11] > patches[10], "the retry waited: {patches:?}");
-    assert_eq!(role_now(&world, MEMBER).await, Role::ADMIN);
+    assert_eq!(world.member_now(MEMBER).await.unwrap().role, Role::ADMIN);
 }
 
 #[tokio::test]

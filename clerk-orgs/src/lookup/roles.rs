@@ -207,19 +207,7 @@ mod tests {
     fn cached(keys: &[String]) -> CachedRoles {
         let roles: Vec<OrganizationRole> = keys
             .iter()
-            .map(|key| {
-                serde_json::from_value(serde_json::json!({
-                    "id": format!("role_{key}"),
-                    "key": key,
-                    "name": key,
-                    "description": null,
-                    "is_creator_eligible": false,
-                    "permissions": [],
-                    "created_at": "2026-01-01T00:00:00Z",
-                    "updated_at": "2026-01-01T00:00:00Z",
-                }))
-                .unwrap()
-            })
+            .map(|key| OrganizationRole::named(key))
             .collect();
         CachedRoles {
             fetched_at: std::time::Duration::ZERO,

@@ -117,17 +117,7 @@ mod tests {
     use crate::models::Role;
 
     fn role(key: &str) -> OrganizationRole {
-        serde_json::from_value(serde_json::json!({
-            "id": format!("role_{key}"),
-            "key": key,
-            "name": key,
-            "description": null,
-            "is_creator_eligible": false,
-            "permissions": [],
-            "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-01T00:00:00Z",
-        }))
-        .unwrap()
+        OrganizationRole::named(key)
     }
 
     #[test]

@@ -106,6 +106,33 @@ impl World {
         self.count("POST", &format!("/organizations/{ORG}/invitations/bulk"))
     }
 
+    /// The members of `org_acme`, through a client on the fake's clock with default retries.
+    pub fn members(&self) -> clerk_orgs::Memberships {
+        self.client().organization(ORG).memberships()
+    }
+
+    /// Scripts `faults` on `route`, one per request from the next one on.
+    pub fn faults(&self, route: clerk_fake::Route, faults: &[clerk_fake::Fault]) {
+        for (n, fault) in faults.iter().enumerate() {
+            self.fake
+                .faults()
+                .on(route)
+                .nth(n as u64 + 1, fault.clone());
+        }
+    }
+
+    /// `user`'s membership of `org_acme` as the fake has it now, read through a separate
+    /// single-attempt client.
+    pub async fn member_now(&self, user: &str) -> Option<clerk_orgs::OrganizationMembership> {
+        client_for(&self.fake)
+            .organization(ORG)
+            .memberships()
+            .find(user)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub fn lists(&self) -> usize {
         self.count("GET", &format!("/organizations/{ORG}/invitations"))
     }
