@@ -90,8 +90,9 @@
 //!    changed, it may be this call's, changed by someone else: [`Error::Unresolved`],
 //!    [`Unsettled::Changed`].
 //! 2. **Role change, metadata merge.** The membership now as asked: `Ok` with it (a role that
-//!    already was the one asked for counts: Clerk answers the same request with 200). Not as
-//!    asked, or no membership: the last answer stands. A readable refusal (4xx) is the answer
+//!    already was the one asked for counts too: what the call asked for holds, and Clerk
+//!    documents no refusal of a role a member already has). Not as asked, or no membership: the
+//!    last answer stands. A readable refusal (4xx) is the answer
 //!    as it is: no earlier attempt of an update can cause one.
 //! 3. **Delete.** No membership left: [`Removal::Gone`] (this call removed it, or someone else
 //!    did meanwhile: either way the user is not a member). Still a member: the last answer

@@ -18,7 +18,7 @@
 //!   if it was never changed (`updated_at == created_at`); if it was changed since, whether it
 //!   was the call's cannot be told ([`Error::Unresolved`], [`Unsettled::Changed`]).
 //! - **role change**: the member has the role asked for: done, the membership is returned
-//!   (a role that was already set counts, as Clerk answers 200 to setting it again). Another
+//!   (a role that was already set counts too: what the call asked for holds). Another
 //!   role, or no membership: the last answer stands.
 //! - **metadata merge**: the member's metadata holds every key of the merge as asked (and none
 //!   of the keys it set to `null`): done. Otherwise the last answer stands.
