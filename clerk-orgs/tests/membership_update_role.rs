@@ -140,7 +140,7 @@ async fn an_answer_lost_after_processing_is_retried_harmlessly() {
         .send()
         .await
         .unwrap();
-    // Setting the role again leaves it set once, and Clerk answers it.
+    // Setting the role again leaves it set once, and the fake answers it with 200.
     assert_eq!(updated.role, Role::ADMIN);
     assert_eq!(counts(&world, MEMBER), (2, 0));
     assert_eq!(world.member_now(MEMBER).await.unwrap().role, Role::ADMIN);
