@@ -150,6 +150,78 @@ async fn errors_snippet(client: &Client) {
     }
 }
 
+async fn members_snippet(client: &Client) -> Result<(), Error> {
+    use clerk_orgs::{Removal, Role};
+    use futures::TryStreamExt;
+    use serde_json::json;
+
+    let members = client.organization("org_demo").memberships();
+
+    // Add an existing user with a role (no email is sent; to ask someone, invite them). The
+    // demo's only user is a member already, which Clerk refuses.
+    let added = members
+        .create("user_admin", Role::MEMBER)
+        .public_metadata(json!({"team": "core"}))
+        .send()
+        .await;
+    match added {
+        Ok(membership) => println!("{} joined as {}", membership.id, membership.role),
+        Err(e) if e.is_already_member() => println!("already a member"),
+        Err(e) => return Err(e),
+    }
+
+    // Merge metadata into a membership (Clerk merges deeply, and `null` removes a key).
+    let merged = members
+        .update_metadata("user_admin")
+        .public_metadata(json!({"desk": "B2", "seat": null}))
+        .send()
+        .await?;
+    println!("{:?}", merged.public_metadata);
+
+    // Every admin, page by page, with any of Clerk's filters (role, user ids, emails, query, ...).
+    let mut admins = members
+        .list()
+        .role(Role::ADMIN)
+        .order_by("+created_at")
+        .stream();
+    while let Some(admin) = admins.try_next().await? {
+        println!("admin: {:?}", admin.identifier());
+    }
+
+    // Change a role, or remove a member; the last admin can be neither demoted nor removed.
+    let demoted = members.update_role("user_admin", Role::MEMBER).send().await;
+    assert!(demoted.unwrap_err().is_last_admin());
+    match members.delete("user_admin").send().await {
+        Ok(Removal::Removed(removed)) => println!("removed {}", removed.id),
+        Ok(_) => println!("removed (Clerk's answer was lost; no membership is left)"),
+        Err(e) if e.is_last_admin() => println!("promote someone else first"),
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
+async fn roles_snippet(client: &Client) -> Result<(), Error> {
+    use futures::TryStreamExt;
+
+    let mut roles = client.organization_roles().list().stream();
+    while let Some(role) = roles.try_next().await? {
+        let permissions: Vec<&str> = role.permissions.iter().map(|p| p.key.as_str()).collect();
+        println!("{} ({}): {}", role.key, role.name, permissions.join(", "));
+    }
+
+    let refused = client
+        .organization("org_demo")
+        .invitations()
+        .create("dave@example.com", "org:no_such_role")
+        .check_role(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(refused.is_role_not_found()); // nothing was sent
+    println!("{refused}"); // names the roles there are: org:admin, org:member
+    Ok(())
+}
+
 async fn fake_snippet() -> Result<(), Error> {
     let fake = clerk_fake::FakeClerk::start().await;
     fake.add_organization(clerk_fake::Organization::new("org_123", "Acme"));
@@ -207,6 +279,47 @@ async fn the_readme_snippets_run_against_clerk_fake() {
         email_of(&fake, "alice@example.com")[0].status,
         clerk_fake::InvitationStatus::Revoked
     );
+
+    // Already a member; metadata merged; the only admin kept: every refusal left it as it was.
+    let before = fake.request_log().requests().len();
+    members_snippet(&client).await.unwrap();
+    let admin = fake.membership("org_demo", "user_admin").unwrap();
+    assert_eq!(admin.role, "org:admin");
+    assert_eq!(
+        serde_json::Value::Object(admin.public_metadata.clone()),
+        serde_json::json!({"desk": "B2"})
+    );
+    let sent: Vec<String> = fake.request_log().requests()[before..]
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r.method,
+                r.path_and_query.split('?').next().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            "POST /v1/organizations/org_demo/memberships",
+            "PATCH /v1/organizations/org_demo/memberships/user_admin/metadata",
+            "GET /v1/organizations/org_demo/memberships",
+            "PATCH /v1/organizations/org_demo/memberships/user_admin",
+            "DELETE /v1/organizations/org_demo/memberships/user_admin",
+        ]
+    );
+
+    // The roles are listed once, then the check refuses the unknown role from the cached list:
+    // nothing is sent for the invitation.
+    let before = fake.request_log().requests().len();
+    roles_snippet(&client).await.unwrap();
+    let sent = fake.request_log().requests()[before..].to_vec();
+    assert!(
+        sent.iter()
+            .all(|r| r.path_and_query.starts_with("/v1/organization_roles"))
+    );
+    assert!(email_of(&fake, "dave@example.com").is_empty());
 }
 
 /// The lines of `text` with leading and trailing whitespace removed, blank lines dropped.

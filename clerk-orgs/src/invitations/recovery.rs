@@ -11,8 +11,8 @@
 //! 1. **Ours**: the invitation was created no earlier than the call's first attempt, on Clerk's
 //!    clock, and has the role, inviter and metadata asked for. The call returns it as created.
 //!    Clerk's clock is read from the lookup's `Date` header, minus the time the client's clock
-//!    says passed since the first attempt began, minus [`CLOCK_MARGIN`] for skew between Clerk's
-//!    servers.
+//!    says passed since the first attempt began, minus a margin for skew between Clerk's servers
+//!    (`lookup::evidence`, shared with the other features' lookups).
 //! 2. **Not ours**: a pending invitation that is older, or differs from what was asked, was there
 //!    before (or came from someone else): this call created nothing, and it returns its last
 //!    answer (for `duplicate_record`, "already invited", which is then true).
@@ -30,22 +30,15 @@
 //! What cannot be told apart without idempotency keys: someone else inviting the same email with
 //! the same role, inviter and metadata within the same few seconds as this call.
 
-use std::time::{Duration, SystemTime};
-
-use chrono::{DateTime, Utc};
 use clerk_bapi_sys::{ResponseValue, routes, types};
 use serde_json::{Map, Value};
 
-use crate::error::{Delivery, Error, ErrorCode, UnresolvedError, Unsettled};
+use crate::error::{Delivery, Error, ErrorCode, Unsettled};
 use crate::http::{Call, Handle};
+use crate::lookup::evidence::{ClerkClock, refused_on_its_own, unsettled};
 use crate::models::{InvitationStatus, OrganizationInvitation};
 use crate::operation::Operation;
 use crate::policy::{CallFailure, RequestOptions};
-
-/// Allowance for skew between the Clerk servers that stamped `created_at` and the `Date` of the
-/// lookup's answer. `Date` itself is truncated to the second, which only makes the rule stricter
-/// against old invitations, never looser.
-pub const CLOCK_MARGIN: Duration = Duration::from_secs(2);
 
 /// What one create asked for, as far as Clerk's invitation shows it.
 #[derive(Debug, Clone, Copy)]
@@ -101,10 +94,8 @@ pub(crate) struct Lookup {
     /// Newest first, in every status: the one a lost attempt created may have been accepted or
     /// revoked since.
     invitations: Vec<OrganizationInvitation>,
-    /// Clerk's `Date` on the answer, if it had a valid one.
-    clerk_now: Option<SystemTime>,
-    /// The client's clock when the answer arrived.
-    local_now: Duration,
+    /// Clerk's clock and the client's when the answer arrived.
+    clock: ClerkClock,
 }
 
 impl Lookup {
@@ -148,8 +139,7 @@ pub(crate) async fn lookup_invitations(
             })
         })
         .await?;
-    let local_now = handle.clock().now();
-    let clerk_now = clerk_date(&answer);
+    let clock = ClerkClock::read(answer.headers(), handle.clock());
     let invitations = answer
         .into_inner()
         .data
@@ -157,34 +147,7 @@ pub(crate) async fn lookup_invitations(
         .map(OrganizationInvitation::from_raw)
         .filter(|invitation| invitation.email_address.eq_ignore_ascii_case(email_address))
         .collect();
-    Ok(Lookup {
-        invitations,
-        clerk_now,
-        local_now,
-    })
-}
-
-/// Clerk's clock when it sent `answer`: its `Date` header, if valid.
-fn clerk_date<T>(answer: &ResponseValue<T>) -> Option<SystemTime> {
-    answer
-        .headers()
-        .get(reqwest::header::DATE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| httpdate::parse_http_date(value).ok())
-}
-
-/// The earliest moment, on Clerk's clock, that something this call did can carry: Clerk's
-/// `clerk_now` (read when the client's clock said `local_now`) less the time since the call's
-/// first attempt began, less [`CLOCK_MARGIN`].
-fn earliest_of_call(
-    clerk_now: SystemTime,
-    local_now: Duration,
-    failure: &CallFailure,
-) -> DateTime<Utc> {
-    let since_first_attempt = local_now.saturating_sub(failure.started);
-    DateTime::<Utc>::from(clerk_now)
-        - chrono::Duration::from_std(since_first_attempt + CLOCK_MARGIN)
-            .unwrap_or(chrono::Duration::MAX)
+    Ok(Lookup { invitations, clock })
 }
 
 /// The email addresses a `duplicate_record` or `already_a_member_in_organization` error names in
@@ -250,7 +213,7 @@ async fn find(
             Ok(lookup) => lookup,
             Err(error) => return Finding::Unknown(Unsettled::LookupFailed, Some(error)),
         };
-    let Some(clerk_now) = lookup.clerk_now else {
+    let Some(earliest_ours) = lookup.clock.earliest_ours(failure.started) else {
         // Without Clerk's clock nothing found can be dated; only "nothing there" still speaks.
         return if lookup.invitations.is_empty() && !said_pending {
             Finding::NotOurs
@@ -258,7 +221,6 @@ async fn find(
             Finding::Unknown(Unsettled::NoClockEvidence, None)
         };
     };
-    let earliest_ours = earliest_of_call(clerk_now, lookup.local_now, failure);
     let has_pending = lookup.has_pending();
     // This call's invitation, whatever became of it since (the invitee may already have
     // accepted it, which makes a retry meet `already_a_member_in_organization`).
@@ -286,22 +248,6 @@ const CAUSED_BY_AN_EARLIER_ATTEMPT: &[ErrorCode] = &[
     ErrorCode::InsufficientSeats,
 ];
 
-/// Whether the last answer is Clerk refusing the request on its own merits, for a reason no
-/// earlier attempt of the call could have caused (an invalid role, a non-admin inviter, a missing
-/// organization). A refusal whose codes cannot be read proves nothing.
-fn refused_on_its_own(error: &Error) -> bool {
-    let Some(api) = error.api() else {
-        return false;
-    };
-    let status = api.status();
-    status.is_client_error()
-        && status != reqwest::StatusCode::TOO_MANY_REQUESTS
-        && !api.errors().is_empty()
-        && !error
-            .codes()
-            .any(|code| CAUSED_BY_AN_EARLIER_ATTEMPT.contains(code))
-}
-
 /// Settles a failed create of the `asked` invitations (one, or a bulk batch): the invitations if
 /// this call created them, otherwise the truthful error; see the module's rules. The lookups run
 /// under the call's own `options` (its retry policy and rate-limit mode).
@@ -314,7 +260,7 @@ pub(crate) async fn recover_lost_creates(
     options: &RequestOptions,
 ) -> Result<Vec<OrganizationInvitation>, Error> {
     let error = &failure.error;
-    if !failure.may_have_landed() || refused_on_its_own(error) {
+    if !failure.may_have_landed() || refused_on_its_own(error, CAUSED_BY_AN_EARLIER_ATTEMPT) {
         return Err(failure.error);
     }
     // No shortcut on which emails a `duplicate_record` names: it names pending invitations only,
@@ -335,22 +281,8 @@ pub(crate) async fn recover_lost_creates(
         {
             Finding::Ours(invitation) => found.push(*invitation),
             Finding::NotOurs => return Err(failure.error),
-            // Clerk acted on a success whose body was lost: that certainty is worth keeping.
-            Finding::Unknown(..) if failure.error.delivery() == Delivery::Processed => {
-                return Err(failure.error);
-            }
             Finding::Unknown(why, lookup_error) => {
-                tracing::warn!(
-                    operation = operation.id(),
-                    why = ?why,
-                    "an answer was lost and the lookup could not settle it"
-                );
-                return Err(Error::Unresolved(Box::new(UnresolvedError {
-                    operation,
-                    why,
-                    last_attempt: failure.error,
-                    lookup_error,
-                })));
+                return Err(unsettled(operation, why, failure, lookup_error));
             }
         }
     }
@@ -367,7 +299,7 @@ pub(crate) async fn recover_lost_creates(
 ///
 /// - revoked, and a revoke attempt was answered with a success status: this call revoked it;
 /// - revoked no earlier than the call's first attempt (on Clerk's clock, as for creates: the
-///   fetch's `Date`, less the time since the first attempt, less [`CLOCK_MARGIN`]): revoked
+///   fetch's `Date`, less the time since the first attempt, less the margin of `lookup::evidence`): revoked
 ///   during this call, which returns it. Someone else revoking it in those same moments looks
 ///   the same; nothing tells the two apart;
 /// - revoked earlier, or not revoked at all (accepted, expired): this call revoked nothing, and
@@ -400,29 +332,30 @@ pub(crate) async fn recover_lost_revoke(
         Ok(answer) => answer,
         Err(_) if processed => return Err(failure.error),
         Err(lookup) => {
-            return Err(unresolved_revoke(
-                failure.error,
+            return Err(unsettled(
+                Operation::RevokeInvitation,
                 Unsettled::LookupFailed,
+                failure,
                 Some(lookup.error),
             ));
         }
     };
-    let local_now = handle.clock().now();
-    let clerk_now = clerk_date(&answer);
+    let clock = ClerkClock::read(answer.headers(), handle.clock());
     let invitation = OrganizationInvitation::from_raw(answer.into_inner());
     if invitation.status != InvitationStatus::Revoked {
         // Revoked is final: an invitation that is not revoked now was not revoked by this call.
         return Err(failure.error);
     }
     if !processed {
-        let Some(clerk_now) = clerk_now else {
-            return Err(unresolved_revoke(
-                failure.error,
+        let Some(earliest) = clock.earliest_ours(failure.started) else {
+            return Err(unsettled(
+                Operation::RevokeInvitation,
                 Unsettled::NoClockEvidence,
+                failure,
                 None,
             ));
         };
-        if invitation.updated_at < earliest_of_call(clerk_now, local_now, &failure) {
+        if invitation.updated_at < earliest {
             // Revoked before this call began: the "not pending" it was told is the whole truth.
             return Err(failure.error);
         }
@@ -432,19 +365,4 @@ pub(crate) async fn recover_lost_revoke(
         "an attempt whose answer was lost had revoked the invitation; returning it"
     );
     Ok(invitation)
-}
-
-/// A lost revoke that fetching the invitation could not settle.
-fn unresolved_revoke(last_attempt: Error, why: Unsettled, lookup_error: Option<Error>) -> Error {
-    tracing::warn!(
-        operation = Operation::RevokeInvitation.id(),
-        why = ?why,
-        "a revoke's answer was lost and fetching the invitation could not settle it"
-    );
-    Error::Unresolved(Box::new(UnresolvedError {
-        operation: Operation::RevokeInvitation,
-        why,
-        last_attempt,
-        lookup_error,
-    }))
 }

@@ -108,6 +108,33 @@ impl World {
         self.count("POST", &format!("/organizations/{ORG}/invitations/bulk"))
     }
 
+    /// The members of `org_acme`, through a client on the fake's clock with default retries.
+    pub fn members(&self) -> clerk_orgs::Memberships {
+        self.client().organization(ORG).memberships()
+    }
+
+    /// Scripts `faults` on `route`, one per request from the next one on.
+    pub fn faults(&self, route: clerk_fake::Route, faults: &[clerk_fake::Fault]) {
+        for (n, fault) in faults.iter().enumerate() {
+            self.fake
+                .faults()
+                .on(route)
+                .nth(n as u64 + 1, fault.clone());
+        }
+    }
+
+    /// `user`'s membership of `org_acme` as the fake has it now, read through a separate
+    /// single-attempt client.
+    pub async fn member_now(&self, user: &str) -> Option<clerk_orgs::OrganizationMembership> {
+        client_for(&self.fake)
+            .organization(ORG)
+            .memberships()
+            .find(user)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub fn lists(&self) -> usize {
         self.count("GET", &format!("/organizations/{ORG}/invitations"))
     }
@@ -190,6 +217,30 @@ pub fn single_attempt() -> ClientBuilder {
     Client::builder()
         .retry(RetryPolicy::none())
         .rate_limits(RateLimits::none())
+}
+
+/// A single-attempt client pointed at a port nothing listens on: every request is refused at
+/// connect time, so nothing is ever sent.
+pub fn refusing_client() -> Client {
+    // Bind a port, then free it, so nothing listens there.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    single_attempt()
+        .secret_key("sk_test_x")
+        .base_url(format!("http://{addr}"))
+        .build()
+        .unwrap()
+}
+
+/// Requests to `{ORG}`'s memberships with this method and path below `/memberships`
+/// (`""` for the collection, `/user_x` for one member, `/user_x/metadata`).
+pub fn membership_requests(requests: &[LoggedRequest], method: &str, below: &str) -> usize {
+    let full = format!("/v1/organizations/{ORG}/memberships{below}");
+    requests
+        .iter()
+        .filter(|r| r.method == method && r.path_and_query.split('?').next() == Some(&full))
+        .count()
 }
 
 /// A request's body as JSON.
