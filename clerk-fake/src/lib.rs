@@ -57,6 +57,11 @@
 //! wording of Clerk's messages. Clerk documents no code for a non-admin inviter or an unparsable
 //! body; the fake answers `not_an_admin_in_organization` (403) and `malformed_request_body` (400).
 //!
+//! # Cargo features
+//!
+//! None: everything above is always built. It signs webhooks with `hmac`, `sha2` and `base64` (the
+//! crates `clerk-orgs` verifies with) and sends them with hyper's HTTP/1 client, without TLS.
+//!
 //! # Example
 //!
 //! ```no_run
@@ -83,6 +88,9 @@
 //! Dropping the [`FakeClerk`] stops its server.
 
 #![forbid(unsafe_code)]
+// docs.rs (and `.ci/package docs`) pass `--cfg docsrs`: `doc_cfg` then marks every item behind a
+// feature as such. Nightly-only, hence never on for a build.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod admin;
