@@ -13,6 +13,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 
 const SPEC: &str = "clerk-bapi.json";
+#[cfg(feature = "webhook-events")]
 const WEBHOOKS_SPEC: &str = "clerk-webhooks.json";
 
 fn main() {
