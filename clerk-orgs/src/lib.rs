@@ -204,7 +204,7 @@
 //! | `webhooks` | the `webhooks` module: `Webhook` verifies Clerk's Svix-signed webhooks and types the invitation and membership events | `hmac`, `sha2`, `base64`, `http` |
 //! | `axum` | `webhooks::VerifiedWebhook`, an axum extractor that verifies before the handler runs; includes `webhooks` | `axum` |
 //! | `redis` | `RedisBudgets`: rate-limit budgets shared by many processes through Redis (see [`fleet`]) | `redis`, `hmac`, `sha2` |
-//! | `schemars` | `schemars::JsonSchema` on the public models and errors | `schemars` |
+//! | `schemars` | `schemars::JsonSchema` on the public models and errors (derived, so the docs show these impls without the feature's mark) | `schemars` |
 //!
 //! # Testing with `clerk-fake`
 //!
