@@ -10,21 +10,20 @@ mod webhook_events;
 
 use std::collections::HashSet;
 use std::env;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-const SPEC: &str = "spec/clerk-bapi.json";
-const WEBHOOKS_SPEC: &str = "spec/clerk-webhooks.json";
+const SPEC: &str = "clerk-bapi.json";
+#[cfg(feature = "webhook-events")]
+const WEBHOOKS_SPEC: &str = "clerk-webhooks.json";
 
 fn main() {
-    println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=build/generate.rs");
     println!("cargo:rerun-if-changed=build/openapi.rs");
-    println!("cargo:rerun-if-changed={WEBHOOKS_SPEC}");
     println!("cargo:rerun-if-changed=build/webhook_events.rs");
 
     let features = enabled_features();
-    let spec = std::fs::read_to_string(SPEC).unwrap_or_else(|err| panic!("reading {SPEC}: {err}"));
+    let spec = read_spec(SPEC);
     let bindings = generate::generate(&spec, &features);
 
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -38,13 +37,42 @@ fn main() {
     // Only when asked for: users of the BAPI alone pay nothing for the events.
     #[cfg(feature = "webhook-events")]
     {
-        let spec = std::fs::read_to_string(WEBHOOKS_SPEC)
-            .unwrap_or_else(|err| panic!("reading {WEBHOOKS_SPEC}: {err}"));
+        let spec = read_spec(WEBHOOKS_SPEC);
         std::fs::write(
             out_dir.join("webhook_events.rs"),
             webhook_events::generate(&spec, None),
         )
         .expect("writing the webhook event types");
+    }
+}
+
+/// One vendored spec file, from wherever this crate is built. In the repository the specs live in
+/// the top-level `spec/` only (no symlink: a checkout without symlinks builds too). A package
+/// holds its own copy in `spec/`, staged there by `.ci/package` because `cargo package` takes
+/// nothing from outside the crate; a built package has no `../spec`. Where both are present (a
+/// copy left over from packaging), they must agree, so a stale copy never builds.
+fn read_spec(name: &str) -> String {
+    let crate_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let packaged = crate_dir.join("spec").join(name);
+    let repository = crate_dir.join("..").join("spec").join(name);
+    let read = |path: &Path| -> Option<String> {
+        let text = std::fs::read_to_string(path).ok()?;
+        println!("cargo:rerun-if-changed={}", path.display());
+        Some(text)
+    };
+    match (read(&packaged), read(&repository)) {
+        (Some(own), Some(top)) if own != top => panic!(
+            "{} differs from {}: a stale copy left by packaging; delete {}",
+            packaged.display(),
+            repository.display(),
+            crate_dir.join("spec").display()
+        ),
+        (Some(spec), _) | (None, Some(spec)) => spec,
+        (None, None) => panic!(
+            "{name} is in neither {} (a package) nor {} (the repository)",
+            packaged.display(),
+            repository.display()
+        ),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The crate's features must be exactly the spec's tags (plus `full`, `default` and
-//! `webhook-events`), or a tag's operations could never be generated.
+//! `webhook-events`), or a tag's operations could never be generated; and the crate docs' table
+//! must list them all.
 
 #[path = "../build/generate.rs"]
 #[allow(dead_code)]
@@ -13,7 +14,7 @@ const WEBHOOK_EVENTS: &str = "webhook-events";
 #[test]
 fn one_feature_per_spec_tag_and_full_has_them_all() {
     let spec: serde_json::Value =
-        serde_json::from_str(include_str!("../spec/clerk-bapi.json")).unwrap();
+        serde_json::from_str(include_str!("../../spec/clerk-bapi.json")).unwrap();
     let tags: BTreeSet<String> = spec["paths"]
         .as_object()
         .unwrap()
@@ -36,7 +37,7 @@ fn one_feature_per_spec_tag_and_full_has_them_all() {
         .iter()
         .map(|name| name.as_str().unwrap().to_owned())
         .collect();
-    // docs.rs builds `full`, so it shows the event types too.
+    // `full` is everything the crate can generate, the event types included.
     assert!(
         in_full.remove(WEBHOOK_EVENTS),
         "`full` must include {WEBHOOK_EVENTS}"
@@ -47,4 +48,26 @@ fn one_feature_per_spec_tag_and_full_has_them_all() {
         "add or remove features in clerk-bapi-sys/Cargo.toml"
     );
     assert_eq!(in_full, tags, "`full` must list every tag feature");
+}
+
+#[test]
+fn the_crate_docs_table_lists_every_feature() {
+    let manifest: toml::Table = include_str!("../Cargo.toml").parse().unwrap();
+    let features = manifest["features"].as_table().unwrap();
+    let docs = include_str!("../src/lib.rs");
+    let rows: BTreeSet<&str> = docs
+        .lines()
+        .filter_map(|line| line.strip_prefix("//! | `"))
+        .filter_map(|row| row.split('`').next())
+        .filter(|name| *name != "feature")
+        .collect();
+    let expected: BTreeSet<&str> = features
+        .keys()
+        .map(String::as_str)
+        .filter(|name| *name != "default")
+        .collect();
+    assert_eq!(
+        rows, expected,
+        "the `# Cargo features` table of src/lib.rs must have one row per feature"
+    );
 }

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 #[test]
 fn organization_invitations_bindings() {
-    let spec = include_str!("../spec/clerk-bapi.json");
+    let spec = include_str!("../../spec/clerk-bapi.json");
     let enabled = HashSet::from(["organization-invitations".to_owned()]);
     let bindings = generate::generate(spec, &enabled);
     // build.rs writes the code unformatted; formatted here so a change reads as a diff.

@@ -21,7 +21,7 @@ const INVITATION_AND_MEMBERSHIP_EVENTS: &[&str] = &[
 
 #[test]
 fn invitation_and_membership_event_types() {
-    let spec = include_str!("../spec/clerk-webhooks.json");
+    let spec = include_str!("../../spec/clerk-webhooks.json");
     // build.rs writes the code unformatted; formatted here so a change reads as a diff.
     let code = generator::generate(spec, Some(INVITATION_AND_MEMBERSHIP_EVENTS));
     let file = syn::parse_file(&code).expect("the event types are valid Rust");

@@ -112,7 +112,8 @@ async fn an_error_status_comes_back_whole() {
 
 #[test]
 fn the_api_version_is_the_vendored_specs() {
-    let meta: Value = serde_json::from_str(include_str!("../spec/clerk-bapi.meta.json")).unwrap();
+    let meta: Value =
+        serde_json::from_str(include_str!("../../spec/clerk-bapi.meta.json")).unwrap();
     assert_eq!(
         clerk_bapi_sys::CLERK_API_VERSION,
         meta["upstream"]["api_version"]

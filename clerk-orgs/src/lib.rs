@@ -274,6 +274,19 @@
 //! webhooks Clerk sends and types the organization-invitation and membership events; see
 //! the `webhooks` module.
 //!
+//! # Cargo features
+//!
+//! None is on by default: an app that only sends invitations compiles no webhook, Redis or
+//! schema code. TLS is always rustls with the `ring` provider and the OS trust store. On docs.rs
+//! every feature is on, and each item that needs one says so.
+//!
+//! | feature | adds | brings into the build |
+//! | --- | --- | --- |
+//! | `webhooks` | the `webhooks` module: `Webhook` verifies Clerk's Svix-signed webhooks and types the invitation and membership events | `hmac`, `sha2`, `base64`, `http` |
+//! | `axum` | `webhooks::VerifiedWebhook`, an axum extractor that verifies before the handler runs; includes `webhooks` | `axum` |
+//! | `redis` | `RedisBudgets`: rate-limit budgets shared by many processes through Redis (see [`fleet`]) | `redis`, `hmac`, `sha2` |
+//! | `schemars` | `schemars::JsonSchema` on the public models and errors (derived, so the docs show these impls without the feature's mark) | `schemars` |
+//!
 //! # Testing with `clerk-fake`
 //!
 //! The workspace's `clerk-fake` crate (a dev-dependency) serves Clerk's organization-invitation
@@ -312,6 +325,9 @@
 //! rate-limit windows and backoff in milliseconds, with no sleeps in tests.
 
 #![forbid(unsafe_code)]
+// docs.rs (and `.ci/package docs`) pass `--cfg docsrs`: `doc_cfg` then marks every item behind a
+// feature as such. Nightly-only, hence never on for a build.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 // One folder or file per layer; each imports only from the layers below it, in the order
@@ -371,5 +387,10 @@ pub use policy::{
 };
 pub use roles::{CheckRole, ListRoles, OrganizationRoles};
 pub use validate::MAX_BULK_SIZE;
+
+// The README's Rust examples, compiled as doctests so that it stays true as written.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 #[cfg(feature = "webhooks")]
 pub use webhooks::{Event, VerifiedEvent, Webhook, WebhookError, WebhookHeaders};
