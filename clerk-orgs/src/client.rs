@@ -11,12 +11,18 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{ConfigError, Error};
 use crate::http::Handle;
-use crate::invitations::{InstanceInvitations, OrganizationHandle, UserHandle};
+use crate::invitations::{InstanceInvitations, UserHandle};
+use crate::memberships::InstanceMemberships;
 use crate::models::KeyKind;
+use crate::organization::OrganizationHandle;
 use crate::policy::clock::{Clock, SharedClock, TokioClock};
-use crate::policy::{ClientLimiter, RateLimits, Resilience, RetryPolicy, SharedConfig};
+use crate::policy::{
+    ClientLimiter, DEFAULT_ROLE_CACHE_TTL, RateLimits, Resilience, RetryPolicy, RoleCache,
+    SharedConfig,
+};
+use crate::roles::OrganizationRoles;
 
-/// A client for Clerk's organization-invitation API.
+/// A client for Clerk's organization APIs: invitations, memberships and roles.
 ///
 /// Cheap to clone: clones share one configuration and one connection pool. `Debug` shows the
 /// base URL and timeout, never the secret key.
@@ -52,7 +58,7 @@ impl Client {
         self.handle.key_kind()
     }
 
-    /// One organization, to manage its invitations.
+    /// One organization, to manage its invitations and members.
     pub fn organization(&self, organization_id: impl AsRef<str>) -> OrganizationHandle {
         OrganizationHandle::new(self.handle.clone(), Arc::from(organization_id.as_ref()))
     }
@@ -60,6 +66,16 @@ impl Client {
     /// Invitations across every organization of the instance.
     pub fn organization_invitations(&self) -> InstanceInvitations {
         InstanceInvitations::new(self.handle.clone())
+    }
+
+    /// Memberships across every organization of the instance.
+    pub fn organization_memberships(&self) -> InstanceMemberships {
+        InstanceMemberships::new(self.handle.clone())
+    }
+
+    /// The instance's organization roles: list them, or check that one exists.
+    pub fn organization_roles(&self) -> OrganizationRoles {
+        OrganizationRoles::new(self.handle.clone())
     }
 
     /// One user, to list the organization invitations sent to them.
@@ -102,6 +118,8 @@ pub struct ClientBuilder {
     rate_limits: RateLimits,
     clock: Option<SharedClock>,
     shared: SharedConfig,
+    check_roles: bool,
+    role_cache_ttl: Duration,
 }
 
 impl Default for ClientBuilder {
@@ -115,6 +133,8 @@ impl Default for ClientBuilder {
             rate_limits: RateLimits::default(),
             clock: None,
             shared: SharedConfig::default(),
+            check_roles: false,
+            role_cache_ttl: DEFAULT_ROLE_CACHE_TTL,
         }
     }
 }
@@ -164,6 +184,26 @@ impl ClientBuilder {
     /// Tests and benchmarks pass a virtual one to play hours of limits in milliseconds.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Whether every write that names a role (creating an invitation or a membership, setting a
+    /// member's role) first checks that the role is one of the instance's roles, refusing an
+    /// unknown one locally with [`Error::InvalidRequest`] naming the roles there are (default
+    /// `false`). The roles come from one cached list per client (see
+    /// [`role_cache_ttl`](Self::role_cache_ttl)); a request's `.check_role(..)` overrides this.
+    /// If the roles cannot be fetched, the request is sent unchecked and Clerk judges the role.
+    pub fn check_roles(mut self, check: bool) -> Self {
+        self.check_roles = check;
+        self
+    }
+
+    /// How long the role check trusts a fetched list of the instance's roles (default
+    /// [`DEFAULT_ROLE_CACHE_TTL`], five minutes). A role missing from a list older than
+    /// [`MISS_REFRESH_AFTER`](crate::MISS_REFRESH_AFTER) is looked up in a fresh list before it
+    /// is refused. Zero fetches the list for every check.
+    pub fn role_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.role_cache_ttl = ttl;
         self
     }
 
@@ -237,7 +277,8 @@ impl ClientBuilder {
             shared,
             clock,
         };
-        let handle = Handle::new(base_url, http, self.timeout, key_kind, resilience)
+        let roles = RoleCache::new(self.check_roles, self.role_cache_ttl);
+        let handle = Handle::new(base_url, http, self.timeout, key_kind, resilience, roles)
             .map_err(|e| ConfigError::new("base_url", "is not a valid URL").with_source(e))?;
         Ok(Client {
             handle: Arc::new(handle),

@@ -1,17 +1,18 @@
-//! A typed, validating client for the organization-invitation API of
-//! [Clerk](https://clerk.com)'s Backend API (BAPI).
+//! A typed, validating client for the organization APIs of [Clerk](https://clerk.com)'s
+//! Backend API (BAPI): invitations, memberships and roles.
 //!
 //! - Every rule Clerk enforces is checked before a request leaves the machine; a failure names
 //!   the field and the rule ([`Error::InvalidRequest`]).
 //! - Every failure is classified ([`Error`]): Clerk's error codes as [`ErrorCode`], trace id,
 //!   `Retry-After`, and whether the request may have been processed ([`Error::delivery`]).
-//! - Models are typed ([`OrganizationInvitation`], [`InvitationStatus`], [`Role`]) and never
-//!   fail on fields or values Clerk adds later.
+//! - Models are typed ([`OrganizationInvitation`], [`InvitationStatus`], [`Role`],
+//!   [`OrganizationMembership`], [`OrganizationRole`]) and never fail on fields or values Clerk
+//!   adds later.
 //! - TLS by rustls with the `ring` provider and the OS trust store; `Client` is cheap to clone
 //!   and shares one connection pool.
 //!
-//! Built on the generated `clerk-bapi-sys` bindings (only their `organization-invitations`
-//! tag). Every request goes through one internal path that opens a `tracing` span named
+//! Built on the generated `clerk-bapi-sys` bindings (only their `organization-invitations`,
+//! `organization-memberships` and `organization-roles` tags). Every request goes through one internal path that opens a `tracing` span named
 //! `clerk_orgs.request` with the `operation`, `status` and `trace_id` (never bodies or keys).
 //!
 //! # Client
@@ -140,6 +141,85 @@
 //! # let _ = mine; Ok(()) }
 //! ```
 //!
+//! # Members
+//!
+//! ```no_run
+//! # async fn demo(client: clerk_orgs::Client) -> Result<(), clerk_orgs::Error> {
+//! use clerk_orgs::{Removal, Role};
+//! use futures::TryStreamExt;
+//! use serde_json::json;
+//!
+//! let members = client.organization("org_123").memberships();
+//!
+//! // Add an existing user of the instance (no email is sent; to ask someone, invite them).
+//! let membership = members
+//!     .create("user_456", Role::MEMBER)
+//!     .public_metadata(json!({"team": "core"}))
+//!     .send()
+//!     .await?;
+//!
+//! // Set the role; merge metadata (Clerk merges deeply, and `null` removes a key).
+//! members.update_role("user_456", "org:billing").send().await?;
+//! members
+//!     .update_metadata("user_456")
+//!     .public_metadata(json!({"team": null, "seat": 12}))
+//!     .send()
+//!     .await?;
+//!
+//! // Every filter Clerk offers, one page or all of them.
+//! let mut admins = members
+//!     .list()
+//!     .role(Role::ADMIN)
+//!     .email_address_query("@example.com")
+//!     .order_by("+email_address")
+//!     .stream();
+//! while let Some(admin) = admins.try_next().await? {
+//!     println!("{:?} since {}", admin.identifier(), admin.created_at);
+//! }
+//!
+//! // Remove; the last admin can be neither removed nor demoted.
+//! match members.delete("user_456").send().await {
+//!     Ok(Removal::Removed(removed)) => println!("removed {}", removed.id),
+//!     Ok(_) => println!("removed (Clerk's answer was lost, the lookup found no membership)"),
+//!     Err(e) if e.is_last_admin() => println!("promote someone else first"),
+//!     Err(e) if e.is_not_found() => println!("not a member"),
+//!     Err(e) => return Err(e),
+//! }
+//! # let _ = membership; Ok(()) }
+//! ```
+//!
+//! Across the instance: `client.organization_memberships().list()`.
+//!
+//! # Roles
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), clerk_orgs::Error> {
+//! use clerk_orgs::{Client, Role};
+//! use futures::TryStreamExt;
+//!
+//! // Check every role a write names against the instance's roles before sending (a cached
+//! // list, trusted for five minutes by default).
+//! let client = Client::builder()
+//!     .secret_key("sk_test_...")
+//!     .check_roles(true)
+//!     .build()?;
+//!
+//! let mut roles = client.organization_roles().list().stream();
+//! while let Some(role) = roles.try_next().await? {
+//!     println!("{} ({} permissions)", role.key, role.permissions.len());
+//! }
+//!
+//! let refused = client
+//!     .organization("org_123")
+//!     .invitations()
+//!     .create("alice@example.com", "org:no_such_role")
+//!     .send()
+//!     .await
+//!     .unwrap_err();
+//! assert!(refused.is_role_not_found()); // nothing was sent; the error names the roles there are
+//! # let _ = Role::MEMBER; Ok(()) }
+//! ```
+//!
 //! # Errors
 //!
 //! ```no_run
@@ -178,7 +258,8 @@
 //! Requests are retried when that can help (429 after `Retry-After`, 5xx, timeouts, dropped
 //! connections), creates are never duplicated when an answer is lost, every client paces itself
 //! under Clerk's rate limits, and [`Invitations::invite_all`] invites any number of people at
-//! Clerk's limit. See [`reliability`] for the rules, the defaults and an example.
+//! Clerk's limit. Each membership write settles a lost answer by looking the membership up. See
+//! [`reliability`] for the rules per operation, the defaults and an example.
 //!
 //! # Running on several machines
 //!
@@ -234,17 +315,21 @@
 #![warn(missing_docs)]
 
 // One folder or file per layer; each imports only from the layers below it, in the order
-// models, operation < error < validate, policy < http < invitations, webhooks < client (see
-// ARCHITECTURE.md).
+// models, operation < error, webhooks < validate, policy < http < lookup < invitations,
+// memberships, roles < client, organization (see ARCHITECTURE.md).
 mod client;
 mod error;
 pub mod fleet;
 mod http;
 mod invitations;
+mod lookup;
+mod memberships;
 mod models;
 mod operation;
+mod organization;
 mod policy;
 pub mod reliability;
+mod roles;
 mod validate;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
@@ -259,23 +344,32 @@ pub use error::{
 pub use invitations::{
     CreateInvitation, CreateInvitationsBulk, GetInvitation, InstanceInvitations, Invitations,
     InviteAll, InviteOutcome, InviteResult, ListInstanceInvitations, ListInvitations,
-    ListPendingInvitations, ListUserInvitations, NewInvitation, OrganizationHandle, Progress,
-    RevokeInvitation, UserHandle, UserInvitations,
+    ListPendingInvitations, ListUserInvitations, NewInvitation, Progress, RevokeInvitation,
+    UserHandle, UserInvitations,
+};
+pub use memberships::{
+    CreateMembership, DeleteMembership, FindMembership, InstanceMemberships,
+    ListInstanceMemberships, ListMemberships, Memberships, Removal, UpdateMembershipMetadata,
+    UpdateMembershipRole,
 };
 pub use models::{
-    Budget, InvitationStatus, KeyKind, OrganizationInvitation, Page, PublicInviterData,
-    PublicOrganizationData, Role,
+    Budget, InvitationStatus, KeyKind, Organization, OrganizationInvitation,
+    OrganizationMembership, OrganizationRole, Page, Permission, PublicInviterData,
+    PublicOrganizationData, PublicUserData, Role,
 };
 pub use operation::Operation;
+pub use organization::OrganizationHandle;
 pub use policy::clock;
 pub use policy::{
-    DEFAULT_HEADROOM, DEFAULT_MAX_WAIT, Jitter, Limit, LimitMode, RateLimits, RetryPolicy,
+    DEFAULT_HEADROOM, DEFAULT_MAX_WAIT, DEFAULT_ROLE_CACHE_TTL, Jitter, Limit, LimitMode,
+    MISS_REFRESH_AFTER, RateLimits, RetryPolicy,
 };
 #[cfg(feature = "redis")]
 pub use policy::{
     DEFAULT_REDIS_TIMEOUT, FleetShare, Pacing, RedisBudgets, RedisFailure, SharedBudgetStats,
     namespace_for_key,
 };
+pub use roles::{CheckRole, ListRoles, OrganizationRoles};
 pub use validate::MAX_BULK_SIZE;
 #[cfg(feature = "webhooks")]
 pub use webhooks::{Event, VerifiedEvent, Webhook, WebhookError, WebhookHeaders};

@@ -1,6 +1,7 @@
 //! The typed models: [`OrganizationInvitation`], [`InvitationStatus`], [`Role`] and the public
-//! user and organization data they carry, a list's [`Page`], and the vocabulary of Clerk's
-//! limits ([`KeyKind`], [`Budget`]).
+//! user and organization data they carry; [`OrganizationMembership`] with its [`Organization`]
+//! and [`PublicUserData`]; the instance's [`OrganizationRole`]s and their [`Permission`]s; a
+//! list's [`Page`], and the vocabulary of Clerk's limits ([`KeyKind`], [`Budget`]).
 //!
 //! They are converted from the raw `clerk-bapi-sys` types rather than re-exported, so the wire
 //! layer can change with the spec while these stay stable. Open string sets (statuses, roles)
@@ -163,6 +164,250 @@ impl PublicOrganizationData {
             slug: raw.slug,
             image_url: raw.image_url,
             has_image: raw.has_image,
+        }
+    }
+}
+
+/// A user's membership in an organization: their role in it and the membership's metadata.
+///
+/// Clerk has no route that fetches one membership by id; list an organization's memberships
+/// (filtered by user id, for example) to read them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(JsonSchema))]
+#[non_exhaustive]
+pub struct OrganizationMembership {
+    /// `orgmem_...`.
+    pub id: String,
+    /// The member's role key, e.g. `org:admin`.
+    pub role: Role,
+    /// The role's display name, e.g. `Admin`, when Clerk sends it.
+    pub role_name: Option<String>,
+    /// The permission keys the role grants, e.g. `org:sys_memberships:manage`.
+    pub permissions: Vec<String>,
+    /// Metadata visible to the frontend.
+    pub public_metadata: Map<String, Value>,
+    /// Metadata visible to the backend only (empty when Clerk leaves it out).
+    pub private_metadata: Map<String, Value>,
+    /// The organization.
+    pub organization: Organization,
+    /// The member's public profile; Clerk always sends it on these routes, the spec marks it
+    /// optional.
+    pub public_user_data: Option<PublicUserData>,
+    /// When the membership was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed (role or metadata).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OrganizationMembership {
+    pub(crate) fn from_raw(raw: types::OrganizationMembership) -> Self {
+        Self {
+            id: raw.id,
+            role: Role::new(raw.role),
+            role_name: raw.role_name,
+            permissions: raw.permissions,
+            public_metadata: raw.public_metadata,
+            private_metadata: raw.private_metadata,
+            organization: Organization::from_raw(raw.organization),
+            public_user_data: raw.public_user_data.map(PublicUserData::from_raw),
+            created_at: from_unix_millis(raw.created_at),
+            updated_at: from_unix_millis(raw.updated_at),
+        }
+    }
+
+    /// The member's user id (from [`public_user_data`](Self::public_user_data)).
+    pub fn user_id(&self) -> Option<&str> {
+        self.public_user_data
+            .as_ref()
+            .map(|user| user.user_id.as_str())
+    }
+
+    /// The member's identifier, usually their primary email address (from
+    /// [`public_user_data`](Self::public_user_data)).
+    pub fn identifier(&self) -> Option<&str> {
+        self.public_user_data
+            .as_ref()
+            .and_then(|user| user.identifier.as_deref())
+    }
+}
+
+/// An organization, as a membership carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(JsonSchema))]
+#[non_exhaustive]
+pub struct Organization {
+    /// `org_...`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// URL slug.
+    pub slug: String,
+    /// Logo URL, if any.
+    pub image_url: Option<String>,
+    /// Whether the organization uploaded a logo.
+    pub has_image: bool,
+    /// How many members it has, when Clerk sends it.
+    pub members_count: Option<u64>,
+    /// How many invitations are pending, when Clerk sends it.
+    pub pending_invitations_count: Option<u64>,
+    /// The membership limit; 0 means unlimited.
+    pub max_allowed_memberships: u64,
+    /// Whether its admins may delete it.
+    pub admin_delete_enabled: bool,
+    /// The user who created it, when Clerk sends it.
+    pub created_by: Option<String>,
+    /// The role set its members' roles come from, when it has one.
+    pub role_set_key: Option<String>,
+    /// Metadata visible to the frontend.
+    pub public_metadata: Map<String, Value>,
+    /// Metadata visible to the backend only (empty when Clerk leaves it out).
+    pub private_metadata: Map<String, Value>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Organization {
+    fn from_raw(raw: types::Organization) -> Self {
+        // Counts are never negative; a negative one from a broken answer reads as absent.
+        let count = |n: Option<i64>| n.and_then(|n| u64::try_from(n).ok());
+        Self {
+            id: raw.id,
+            name: raw.name,
+            slug: raw.slug,
+            image_url: raw.image_url,
+            has_image: raw.has_image,
+            members_count: count(raw.members_count),
+            pending_invitations_count: count(raw.pending_invitations_count),
+            max_allowed_memberships: u64::try_from(raw.max_allowed_memberships).unwrap_or(0),
+            admin_delete_enabled: raw.admin_delete_enabled,
+            created_by: raw.created_by,
+            role_set_key: raw.role_set_key,
+            public_metadata: raw.public_metadata,
+            private_metadata: raw.private_metadata,
+            created_at: from_unix_millis(raw.created_at),
+            updated_at: from_unix_millis(raw.updated_at),
+        }
+    }
+}
+
+/// A member's public profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(JsonSchema))]
+#[non_exhaustive]
+pub struct PublicUserData {
+    /// `user_...`.
+    pub user_id: String,
+    /// First name, if set.
+    pub first_name: Option<String>,
+    /// Last name, if set.
+    pub last_name: Option<String>,
+    /// The user's identifier (usually the primary email address), if Clerk sends one.
+    pub identifier: Option<String>,
+    /// Username, if the instance uses them.
+    pub username: Option<String>,
+    /// Avatar URL (a default image when `has_image` is false).
+    pub image_url: String,
+    /// Whether the user uploaded an image.
+    pub has_image: bool,
+    /// Whether the user is banned, when Clerk says.
+    pub banned: Option<bool>,
+    /// Whether the user's identity provider deprovisioned them, when Clerk says.
+    pub deprovisioned: Option<bool>,
+}
+
+impl PublicUserData {
+    fn from_raw(raw: types::OrganizationMembershipPublicUserData) -> Self {
+        Self {
+            user_id: raw.user_id,
+            first_name: raw.first_name,
+            last_name: raw.last_name,
+            identifier: raw.identifier,
+            username: raw.username,
+            image_url: raw.image_url,
+            has_image: raw.has_image,
+            banned: raw.banned,
+            deprovisioned: raw.deprovisioned,
+        }
+    }
+}
+
+/// One of the instance's organization roles, with the permissions it grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(JsonSchema))]
+#[non_exhaustive]
+pub struct OrganizationRole {
+    /// `role_...`.
+    pub id: String,
+    /// The key invitations and memberships name it by, e.g. `org:billing`.
+    pub key: Role,
+    /// Display name, e.g. `Billing`.
+    pub name: String,
+    /// A description, if it has one.
+    pub description: Option<String>,
+    /// Whether it may be the role of an organization's creator.
+    pub is_creator_eligible: bool,
+    /// The permissions it grants.
+    pub permissions: Vec<Permission>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OrganizationRole {
+    pub(crate) fn from_raw(raw: types::Role) -> Self {
+        Self {
+            id: raw.id,
+            key: Role::new(raw.key),
+            name: raw.name,
+            description: raw.description,
+            is_creator_eligible: raw.is_creator_eligible,
+            permissions: raw
+                .permissions
+                .into_iter()
+                .map(Permission::from_raw)
+                .collect(),
+            created_at: from_unix_millis(raw.created_at),
+            updated_at: from_unix_millis(raw.updated_at),
+        }
+    }
+}
+
+/// A permission an [`OrganizationRole`] grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(JsonSchema))]
+#[non_exhaustive]
+pub struct Permission {
+    /// `perm_...`.
+    pub id: String,
+    /// The key, e.g. `org:sys_memberships:manage` or a custom `org:invoices:read`.
+    pub key: String,
+    /// Display name.
+    pub name: String,
+    /// A description (may be empty).
+    pub description: String,
+    /// Clerk's `type`: `system` for Clerk's own permissions, `user` for custom ones; any other
+    /// value Clerk adds is kept as sent.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Permission {
+    fn from_raw(raw: types::Permission) -> Self {
+        Self {
+            id: raw.id,
+            key: raw.key,
+            name: raw.name,
+            description: raw.description,
+            kind: raw.type_,
+            created_at: from_unix_millis(raw.created_at),
+            updated_at: from_unix_millis(raw.updated_at),
         }
     }
 }

@@ -28,6 +28,20 @@ pub enum Operation {
     ListInstanceInvitations,
     /// `GET /v1/users/{user_id}/organization_invitations`
     ListUserInvitations,
+    /// `GET /v1/organizations/{organization_id}/memberships`
+    ListMemberships,
+    /// `POST /v1/organizations/{organization_id}/memberships`
+    CreateMembership,
+    /// `PATCH /v1/organizations/{organization_id}/memberships/{user_id}` (the role)
+    UpdateMembership,
+    /// `PATCH /v1/organizations/{organization_id}/memberships/{user_id}/metadata`
+    UpdateMembershipMetadata,
+    /// `DELETE /v1/organizations/{organization_id}/memberships/{user_id}`
+    DeleteMembership,
+    /// `GET /v1/organization_memberships`
+    ListInstanceMemberships,
+    /// `GET /v1/organization_roles`
+    ListRoles,
 }
 
 impl Operation {
@@ -43,18 +57,46 @@ impl Operation {
             Operation::RevokeInvitation => "revoke_organization_invitation",
             Operation::ListInstanceInvitations => "list_instance_organization_invitations",
             Operation::ListUserInvitations => "users_get_organization_invitations",
+            Operation::ListMemberships => "list_organization_memberships",
+            Operation::CreateMembership => "create_organization_membership",
+            Operation::UpdateMembership => "update_organization_membership",
+            Operation::UpdateMembershipMetadata => "update_organization_membership_metadata",
+            Operation::DeleteMembership => "delete_organization_membership",
+            Operation::ListInstanceMemberships => "instance_get_organization_memberships",
+            Operation::ListRoles => "list_organization_roles",
         }
     }
 
     /// Whether repeating the request is harmless. Creates are not: Clerk has no idempotency
     /// keys, so a create that may have been processed must not simply be sent again. Revoking
-    /// twice cannot revoke anything else, but the second answer is a 400 `not pending`.
+    /// or deleting twice cannot remove anything else, but the second answer is an error (400
+    /// `not pending`, 404). Setting a membership's role, or merging the same metadata into it,
+    /// twice leaves it as once: those are idempotent.
     pub fn is_idempotent(self) -> bool {
         !matches!(
             self,
             Operation::CreateInvitation
                 | Operation::CreateInvitationsBulk
                 | Operation::RevokeInvitation
+                | Operation::CreateMembership
+                | Operation::DeleteMembership
+        )
+    }
+
+    /// Whether it only reads. Only a read answered with a success status is ever asked again
+    /// (when its body was cut or garbled); a write that Clerk answered with a success status is
+    /// never sent again, idempotent or not.
+    pub fn is_read(self) -> bool {
+        matches!(
+            self,
+            Operation::ListInvitations
+                | Operation::ListPendingInvitations
+                | Operation::GetInvitation
+                | Operation::ListInstanceInvitations
+                | Operation::ListUserInvitations
+                | Operation::ListMemberships
+                | Operation::ListInstanceMemberships
+                | Operation::ListRoles
         )
     }
 

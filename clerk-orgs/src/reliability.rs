@@ -1,9 +1,10 @@
-//! # Retries, rate limits and bulk invitations
+//! # Retries, rate limits, bulk invitations, memberships and roles
 //!
 //! Clerk limits invitation creates to 250 per hour and bulk creates to 50 per hour per instance,
 //! answers 429 with `Retry-After`, and has no idempotency keys. This client retries what is worth
 //! retrying, never invites anyone twice, paces itself under Clerk's limits, and invites any number
-//! of people unattended.
+//! of people unattended. Memberships and roles get the same guarantees, decided per operation
+//! (see [Memberships and roles](#memberships-and-roles-per-operation)).
 //!
 //! ## Retries
 //!
@@ -16,7 +17,7 @@
 //! | 500, 502, 503, 504 | yes | exponential backoff from 250 ms, at most 10 s, full jitter |
 //! | timeout, refused or dropped connection | yes | the same backoff |
 //! | a read (list, get) answered with a cut or garbled success body | yes | the same backoff |
-//! | a create, bulk create or revoke answered with a success status | **never**: Clerk acted; the answer is settled by a lookup |
+//! | a write (create, bulk create, revoke, membership create, role change, metadata merge, delete) answered with a success status | **never**: Clerk acted; the answer is settled by a lookup |
 //! | a body over the size cap (16 MiB for a success, 1 MiB read of an error) | never | |
 //! | any other 4xx | never | |
 //!
@@ -58,6 +59,85 @@
 //! someone else inviting the same email with the same role, inviter and metadata within the same
 //! few seconds.
 //!
+//! ## Memberships and roles, per operation
+//!
+//! The same machinery (one retry loop, one classification, the same budgets) serves
+//! [`Memberships`] and [`OrganizationRoles`]. What differs per operation is whether repeating it
+//! is safe, and how a lost answer is settled. A request answered with a success status is never
+//! sent again, whatever the operation; reads are asked again only if the success body was cut
+//! or garbled.
+//!
+//! | Operation | Retried (429, 5xx, timeouts, dropped connections) | Why that is safe | A lost answer is settled by | Outcomes |
+//! | --- | --- | --- | --- | --- |
+//! | `memberships().list()` / `find()`, `organization_memberships().list()`, `organization_roles().list()` / `check()` | yes, and a garbled success too | reads | asking again | the page (or membership, role); the error |
+//! | `memberships().create(user, role)` (POST) | yes | Clerk refuses a second membership for one user (`already_a_member_in_organization`) | the user's membership, looked up and dated by Clerk's clock (below) | `Ok`: created by this call; `Err` with [`Error::is_already_member`]: they were a member before; [`Error::Unresolved`]: may have been created; [`Delivery::NotSent`]: nothing left the machine |
+//! | `memberships().update_role(user, role)` (PATCH) | yes | setting a role twice leaves it set once | the membership: has it the role asked for? | `Ok`: the membership with the role; `Err`: refused ([`Error::is_last_admin`], [`Error::is_role_not_found`], [`Error::is_not_found`]) or the last answer; [`Error::Unresolved`] |
+//! | `memberships().update_metadata(user)` (PATCH, Clerk's deep merge) | yes | merging the same metadata twice leaves it as once | the membership: does its metadata hold the merge (every key as given, every `null` key gone)? | as for the role |
+//! | `memberships().delete(user)` (DELETE) | yes | a second delete finds nothing to remove (404) | a success whose body was lost is already settled; otherwise the membership is looked up: none left is [`Removal::Gone`] | [`Removal::Removed`] (Clerk's answer), [`Removal::Gone`], `Err` ([`Error::is_last_admin`], [`Error::is_not_found`]), [`Error::Unresolved`] |
+//!
+//! The settling rules, applied after the retries when the call still has no usable answer and an
+//! attempt may have been processed:
+//!
+//! 1. **Create.** A membership of the user created no earlier than the call's first attempt on
+//!    Clerk's clock (the lookup's `Date` less the time passed since the first attempt, less a
+//!    2 s margin), with the role and metadata asked for, is this call's: `Ok`, once. One older
+//!    than the call was there before: the last answer stands, so a retry that met
+//!    `already_a_member_in_organization` says "already a member", which is then true. No
+//!    membership at all: nothing was created, the last answer stands, unless that answer said
+//!    "already a member", which the lookup contradicts ([`Error::Unresolved`],
+//!    [`Unsettled::NotFound`]). One created during the call but with other contents is someone
+//!    else's if it was never changed since (`updated_at` equals `created_at`); if it was
+//!    changed, it may be this call's, changed by someone else: [`Error::Unresolved`],
+//!    [`Unsettled::Changed`].
+//! 2. **Role change, metadata merge.** The membership now as asked: `Ok` with it (a role that
+//!    already was the one asked for counts: Clerk answers the same request with 200). Not as
+//!    asked, or no membership: the last answer stands. A readable refusal (4xx) is the answer
+//!    as it is: no earlier attempt of an update can cause one.
+//! 3. **Delete.** No membership left: [`Removal::Gone`] (this call removed it, or someone else
+//!    did meanwhile: either way the user is not a member). Still a member: the last answer
+//!    stands. A 404 after an earlier attempt that may have landed is settled the same way.
+//! 4. **Cannot tell.** The lookup failed or its answer had no usable `Date`: [`Error::Unresolved`]
+//!    (delivery unknown), except after a success whose body was lost, which keeps its
+//!    [`Delivery::Processed`] error (for a delete, [`Removal::Gone`]).
+//!
+//! What each error says about delivery, for every operation alike:
+//!
+//! | Error | [`Error::delivery`] |
+//! | --- | --- |
+//! | [`Error::InvalidRequest`] (a rule checked locally, the role check) | `NotSent` |
+//! | [`Error::BudgetExhausted`], `SharedBudgetsUnavailable`, a connection that could not be established | `NotSent` |
+//! | a 4xx (`already_a_member_in_organization`, `organization_minimum_permissions_needed`, `resource_not_found`, a 422), a 429 | `Rejected` |
+//! | a 5xx, a timeout or dropped connection after sending, [`Error::Unresolved`] | `Unknown` |
+//! | a success status whose body was cut or garbled (what remains of it after settling) | `Processed` |
+//!
+//! Budgets: every membership and role call draws from the global budget only
+//! ([`Budget::AllRequests`]); Clerk documents no other limit for creating, listing or deleting
+//! memberships or listing roles. Clerk does limit the two PATCH routes to 10 requests per 10 s
+//! *per membership*; the client does not pace that limit (it is one per membership, and a client
+//! updating one membership ten times in ten seconds is rare), so an eleventh update of one
+//! membership meets Clerk's 429, which is retried after its `Retry-After` like any 429 (and,
+//! as for any route without a budget of its own, pauses the global budget for that long).
+//!
+//! ### The role check
+//!
+//! Off by default. With [`ClientBuilder::check_roles`] (or a request's `.check_role(true)`),
+//! every write that names a role (invitation creates, bulk creates and `invite_all`, membership
+//! creates and role changes) first checks that the role is one of the instance's roles; one
+//! that is not fails at once with [`Error::InvalidRequest`] ([`Error::is_role_not_found`]) naming
+//! the roles there are, and nothing is sent. `invite_all` checks each role of the run once and
+//! gives the people with an unknown role [`InviteResult::Rejected`] without a request.
+//!
+//! The roles come from one list per client, fetched from `GET /v1/organization_roles` on first
+//! use and trusted for [`DEFAULT_ROLE_CACHE_TTL`] (five minutes; [`ClientBuilder::role_cache_ttl`]
+//! changes it). A role missing from a list older than [`MISS_REFRESH_AFTER`] (10 s) is looked up
+//! in a list fetched again first, so a role created a moment ago in Clerk's dashboard is found,
+//! and a run naming a role that does not exist costs at most one fetch per 10 s. Concurrent
+//! checks wait for one fetch. If the list cannot be fetched, the write is sent unchecked (a
+//! `warn` event) and Clerk judges the role: the check never turns a call into the failure of a
+//! lookup it did not need. [`OrganizationRoles::check`] runs the same check on its own and
+//! returns the fetch's error instead. The check says a role exists in the instance; an
+//! organization with a role set may still refuse a role outside its set.
+//!
 //! ## Waits and caps
 //!
 //! Nothing waits without bound:
@@ -71,6 +151,8 @@
 //!   below) fails at once with [`Error::BudgetExhausted`] instead of sleeping.
 //! - Retries stop after [`RetryPolicy::max_elapsed`] (60 s) of retrying, and every attempt has the
 //!   client's timeout (30 s by default), so one call, lookups included, is bounded.
+//! - A role check that finds another check fetching the instance's roles waits for that fetch,
+//!   which is one call like any other, bounded by the same retry policy and timeouts.
 //! - Bodies are read with a cap: a success up to 16 MiB, an error up to 1 MiB; past it the
 //!   connection is dropped and the error says the body was cut.
 //!
@@ -228,4 +310,21 @@
 //! [`final`]: crate::InviteResult::is_final
 //! [`InviteResult::AlreadyInvited`]: crate::InviteResult::AlreadyInvited
 //! [`Clock`]: crate::clock::Clock
+//! [`Memberships`]: crate::Memberships
+//! [`OrganizationRoles`]: crate::OrganizationRoles
+//! [`OrganizationRoles::check`]: crate::OrganizationRoles::check
+//! [`Error::is_already_member`]: crate::Error::is_already_member
+//! [`Error::is_last_admin`]: crate::Error::is_last_admin
+//! [`Error::is_role_not_found`]: crate::Error::is_role_not_found
+//! [`Error::is_not_found`]: crate::Error::is_not_found
+//! [`Error::InvalidRequest`]: crate::Error::InvalidRequest
+//! [`Delivery::NotSent`]: crate::Delivery::NotSent
+//! [`Unsettled::NotFound`]: crate::Unsettled::NotFound
+//! [`Unsettled::Changed`]: crate::Unsettled::Changed
+//! [`Removal::Gone`]: crate::Removal::Gone
+//! [`Removal::Removed`]: crate::Removal::Removed
+//! [`ClientBuilder::check_roles`]: crate::ClientBuilder::check_roles
+//! [`ClientBuilder::role_cache_ttl`]: crate::ClientBuilder::role_cache_ttl
+//! [`DEFAULT_ROLE_CACHE_TTL`]: crate::DEFAULT_ROLE_CACHE_TTL
+//! [`MISS_REFRESH_AFTER`]: crate::MISS_REFRESH_AFTER
 //! [`ClientBuilder::clock`]: crate::ClientBuilder::clock

@@ -156,6 +156,49 @@ pub(crate) fn order_by(value: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// How many values one of Clerk's list filters takes (`user_id`, `email_address`, `role`, ...):
+/// "Accepts up to 100", says the spec of each.
+pub(crate) const MAX_FILTER_VALUES: usize = 100;
+
+/// The values of one repeated list filter: at most [`MAX_FILTER_VALUES`], each a
+/// [`key`] (non-empty, no whitespace or control characters).
+pub(crate) fn filter_values(field: &'static str, values: &[String]) -> Result<(), ValidationError> {
+    if values.len() > MAX_FILTER_VALUES {
+        return Err(ValidationError::new(
+            field,
+            "must hold at most 100 values (Clerk's limit per filter)",
+        ));
+    }
+    values.iter().try_for_each(|value| key(field, value))
+}
+
+/// A user id in the `user_id` filter of a membership list: an [`id`] that does not start with
+/// `+` or `-`, which Clerk reads as "include" or "exclude" (the builder adds them itself).
+pub(crate) fn filter_user_id(value: &str) -> Result<(), ValidationError> {
+    id("user_id", value)?;
+    if value.starts_with(['+', '-']) {
+        return Err(ValidationError::new(
+            "user_id",
+            "must not start with `+` or `-` (use `user_id` or `exclude_user_id`)",
+        ));
+    }
+    Ok(())
+}
+
+/// A list's `order_by` and `limit`, when set.
+pub(crate) fn list_options(
+    order_by: Option<&str>,
+    limit: Option<u64>,
+) -> Result<(), ValidationError> {
+    if let Some(order_by) = order_by {
+        self::order_by(order_by)?;
+    }
+    if let Some(limit) = limit {
+        self::limit(limit)?;
+    }
+    Ok(())
+}
+
 /// Free text sent as a query parameter (a search term): no control characters.
 pub(crate) fn text(field: impl Into<Field>, value: &str) -> Result<(), ValidationError> {
     if value.chars().any(char::is_control) {
@@ -277,5 +320,19 @@ mod tests {
         assert!(bulk_size(0).is_err());
         assert!(bulk_size(10).is_ok());
         assert!(bulk_size(11).is_err());
+    }
+
+    #[test]
+    fn filters() {
+        let many = |n: usize| (0..n).map(|i| format!("user_{i}")).collect::<Vec<_>>();
+        assert!(filter_values("role", &many(100)).is_ok());
+        assert!(filter_values("role", &many(101)).is_err());
+        assert!(filter_values("role", &["org:admin".into(), String::new()]).is_err());
+        assert!(filter_values("email_address", &["a b@c.co".into()]).is_err());
+        sorts(
+            filter_user_id,
+            &["user_1", "user+1"],
+            &["", "+user_1", "-user_1", "user 1", ".."],
+        );
     }
 }

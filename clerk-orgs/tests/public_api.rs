@@ -12,20 +12,28 @@ use std::time::Duration;
 
 use clerk_orgs::clock::{Clock, Sleep, TokioClock};
 use clerk_orgs::{
-    ApiError, Budget, BudgetExhausted, Client, ClientBuilder, ConfigError, CreateInvitation,
-    CreateInvitationsBulk, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEADROOM,
-    DEFAULT_MAX_WAIT, DEFAULT_TIMEOUT, DecodeError, Delivery, Error, ErrorCode, ErrorDetail,
-    GetInvitation, InstanceInvitations, InvitationStatus, Invitations, InviteAll, InviteOutcome,
-    InviteResult, Jitter, KeyKind, Limit, LimitMode, ListInstanceInvitations, ListInvitations,
-    ListPendingInvitations, ListUserInvitations, MAX_BULK_SIZE, NewInvitation, Operation,
-    OrganizationHandle, OrganizationInvitation, Page, Phase, Progress, PublicInviterData,
-    PublicOrganizationData, RateLimits, RetryPolicy, RevokeInvitation, Role, TransportError,
-    USER_AGENT, UnresolvedError, Unsettled, UserHandle, UserInvitations, ValidationError,
+    ApiError, Budget, BudgetExhausted, CheckRole, Client, ClientBuilder, ConfigError,
+    CreateInvitation, CreateInvitationsBulk, CreateMembership, DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEADROOM, DEFAULT_MAX_WAIT, DEFAULT_ROLE_CACHE_TTL,
+    DEFAULT_TIMEOUT, DecodeError, DeleteMembership, Delivery, Error, ErrorCode, ErrorDetail,
+    FindMembership, GetInvitation, InstanceInvitations, InstanceMemberships, InvitationStatus,
+    Invitations, InviteAll, InviteOutcome, InviteResult, Jitter, KeyKind, Limit, LimitMode,
+    ListInstanceInvitations, ListInstanceMemberships, ListInvitations, ListMemberships,
+    ListPendingInvitations, ListRoles, ListUserInvitations, MAX_BULK_SIZE, MISS_REFRESH_AFTER,
+    Memberships, NewInvitation, Operation, Organization, OrganizationHandle,
+    OrganizationInvitation, OrganizationMembership, OrganizationRole, OrganizationRoles, Page,
+    Permission, Phase, Progress, PublicInviterData, PublicOrganizationData, PublicUserData,
+    RateLimits, Removal, RetryPolicy, RevokeInvitation, Role, TransportError, USER_AGENT,
+    UnresolvedError, Unsettled, UpdateMembershipMetadata, UpdateMembershipRole, UserHandle,
+    UserInvitations, ValidationError,
 };
 use futures::stream::BoxStream;
 
 type Invitation = Result<OrganizationInvitation, Error>;
 type OnePage = Result<Page<OrganizationInvitation>, Error>;
+
+type Membership = Result<OrganizationMembership, Error>;
+type MembershipPage = Result<Page<OrganizationMembership>, Error>;
 
 /// Every constant, with its type.
 const _CONSTANTS: (&str, Duration, Duration, &str, Duration, Duration, usize) = (
@@ -37,6 +45,7 @@ const _CONSTANTS: (&str, Duration, Duration, &str, Duration, Duration, usize) = 
     DEFAULT_HEADROOM,
     MAX_BULK_SIZE,
 );
+const _ROLE_CACHE: (Duration, Duration) = (DEFAULT_ROLE_CACHE_TTL, MISS_REFRESH_AFTER);
 
 /// The client, its builder and every handle and request builder, with the options each takes.
 async fn requests(client: Client) -> Result<(), Error> {
@@ -47,7 +56,9 @@ async fn requests(client: Client) -> Result<(), Error> {
         .connect_timeout(Duration::from_secs(1))
         .retry(RetryPolicy::default())
         .rate_limits(RateLimits::default())
-        .clock(Arc::new(TokioClock::new()));
+        .clock(Arc::new(TokioClock::new()))
+        .check_roles(true)
+        .role_cache_ttl(Duration::from_secs(60));
     let _: Result<Client, Error> = builder.build();
     let _: Result<Client, Error> = Client::from_env();
     let _: (&str, Duration, KeyKind) = (client.base_url(), client.timeout(), client.key_kind());
@@ -65,7 +76,8 @@ async fn requests(client: Client) -> Result<(), Error> {
         .expires_in_days(7)
         .notify(false)
         .retry(RetryPolicy::none())
-        .rate_limit_mode(LimitMode::FailFast);
+        .rate_limit_mode(LimitMode::FailFast)
+        .check_role(true);
     let _: Result<(), Error> = create.validate();
     let _: Invitation = create.send().await;
 
@@ -81,7 +93,8 @@ async fn requests(client: Client) -> Result<(), Error> {
     let bulk: CreateInvitationsBulk = invitations
         .create_bulk([person.clone()])
         .retry(RetryPolicy::none())
-        .rate_limit_mode(LimitMode::Wait);
+        .rate_limit_mode(LimitMode::Wait)
+        .check_role(false);
     let _: Result<Vec<OrganizationInvitation>, Error> = bulk.send().await;
 
     let list: ListInvitations = invitations
@@ -143,6 +156,8 @@ async fn requests(client: Client) -> Result<(), Error> {
     let _: BoxStream<'static, Invitation> = per_user.clone().stream();
     let _: OnePage = per_user.send().await;
 
+    memberships(&client, &organization).await;
+
     let run: InviteAll = invitations.invite_all([person]);
     let progress: Progress = run.progress();
     let _: (usize, usize) = (progress.done, progress.total);
@@ -164,6 +179,111 @@ async fn requests(client: Client) -> Result<(), Error> {
         }
     });
     Ok(())
+}
+
+/// Memberships (per organization and instance-wide) and roles, with every option.
+async fn memberships(client: &Client, organization: &OrganizationHandle) {
+    let members: Memberships = organization.memberships();
+    let at = chrono::Utc::now();
+    let list: ListMemberships = members
+        .list()
+        .user_id("user_1")
+        .user_ids(["user_2"])
+        .exclude_user_id("user_3")
+        .email_address("a@example.com")
+        .email_addresses(["b@example.com"])
+        .phone_number("+15555550100")
+        .phone_numbers(["+15555550101"])
+        .username("ada")
+        .usernames(["bob"])
+        .web3_wallet("0x1")
+        .web3_wallets(["0x2"])
+        .role(Role::ADMIN)
+        .roles(["org:billing"])
+        .query("ada")
+        .email_address_query("@example.com")
+        .phone_number_query("555")
+        .username_query("ad")
+        .name_query("Ada")
+        .last_active_at_before(at)
+        .last_active_at_after(at)
+        .created_at_before(at)
+        .created_at_after(at)
+        .order_by("-created_at")
+        .limit(10)
+        .offset(0)
+        .retry(RetryPolicy::none())
+        .rate_limit_mode(LimitMode::Wait);
+    let _: BoxStream<'static, Membership> = list.clone().stream();
+    let _: MembershipPage = list.send().await;
+
+    let find: FindMembership = members
+        .find("user_1")
+        .retry(RetryPolicy::none())
+        .rate_limit_mode(LimitMode::Wait);
+    let _: Result<Option<OrganizationMembership>, Error> = find.send().await;
+    let create: CreateMembership = members
+        .create("user_1", Role::MEMBER)
+        .public_metadata(serde_json::json!({}))
+        .private_metadata(serde_json::json!({}))
+        .check_role(true)
+        .retry(RetryPolicy::none())
+        .rate_limit_mode(LimitMode::Wait);
+    let _: Result<(), Error> = create.validate();
+    let _: Membership = create.send().await;
+    let role: UpdateMembershipRole = members
+        .update_role("user_1", "org:billing")
+        .check_role(false)
+        .retry(RetryPolicy::none())
+        .rate_limit_mode(LimitMode::Wait);
+    let _: Membership = role.send().await;
+    let metadata: UpdateMembershipMetadata = members
+        .update_metadata("user_1")
+        .public_metadata(serde_json::json!({"a": null}))
+        .private_metadata(serde_json::json!({}))
+        .retry(RetryPolicy::none())
+        .rate_limit_mode(LimitMode::Wait);
+    let _: Membership = metadata.send().await;
+    let delete: DeleteMembership = members
+        .delete("user_1")
+        .retry(RetryPolicy::none())
+        .rate_limit_mode(LimitMode::Wait);
+    if let Ok(removal) = delete.send().await {
+        let removal: Removal = removal;
+        let _: Option<&OrganizationMembership> = removal.membership();
+        match removal {
+            Removal::Removed(_) | Removal::Gone => {}
+            _ => {}
+        }
+    }
+
+    let everywhere: InstanceMemberships = client.organization_memberships();
+    let instance: ListInstanceMemberships = everywhere
+        .list()
+        .order_by("+email_address")
+        .limit(10)
+        .offset(0)
+        .retry(RetryPolicy::none())
+        .rate_limit_mode(LimitMode::Wait);
+    let _: BoxStream<'static, Membership> = instance.clone().stream();
+    let _: MembershipPage = instance.send().await;
+
+    let roles: OrganizationRoles = client.organization_roles();
+    let list: ListRoles = roles
+        .list()
+        .query("bill")
+        .order_by("+key")
+        .limit(10)
+        .offset(0)
+        .retry(RetryPolicy::none())
+        .rate_limit_mode(LimitMode::Wait);
+    let _: BoxStream<'static, Result<OrganizationRole, Error>> = list.clone().stream();
+    let _: Result<Page<OrganizationRole>, Error> = list.send().await;
+    let check: CheckRole = roles
+        .check(Role::MEMBER)
+        .retry(RetryPolicy::none())
+        .rate_limit_mode(LimitMode::Wait);
+    let _: Result<OrganizationRole, Error> = check.send().await;
 }
 
 /// Retry policy, rate limits and the clock, including the deprecated `get_` aliases.
@@ -225,9 +345,11 @@ fn errors(error: &Error) {
     let _: Vec<&ErrorCode> = error.codes().collect();
     let _: Option<&ValidationError> = error.validation();
     let _: Option<Operation> = error.operation();
-    let _: [bool; 8] = [
+    let _: [bool; 10] = [
         error.is_duplicate_invitation(),
         error.is_already_member(),
+        error.is_last_admin(),
+        error.is_role_not_found(),
         error.is_not_found(),
         error.is_rate_limited(),
         error.is_authentication(),
@@ -262,11 +384,13 @@ fn errors(error: &Error) {
             Unsettled::LookupFailed,
             Unsettled::NotFound,
             Unsettled::NoClockEvidence,
+            Unsettled::Changed,
         ];
     }
     match error {
         Error::InvalidRequest(invalid) => {
-            let _: (&str, &str) = (invalid.field(), invalid.rule());
+            let _: (&str, &str, bool) =
+                (invalid.field(), invalid.rule(), invalid.is_unknown_role());
         }
         Error::Config(config) => {
             let config: &ConfigError = config;
@@ -295,6 +419,80 @@ fn errors(error: &Error) {
     }
 }
 
+/// The membership and role models, with every field.
+fn membership_models(membership: &OrganizationMembership, role: &OrganizationRole) {
+    let _: (&String, &Role, &Option<String>, &Vec<String>) = (
+        &membership.id,
+        &membership.role,
+        &membership.role_name,
+        &membership.permissions,
+    );
+    let _: (
+        &serde_json::Map<String, serde_json::Value>,
+        &serde_json::Map<String, serde_json::Value>,
+    ) = (&membership.public_metadata, &membership.private_metadata);
+    let _: (Option<&str>, Option<&str>) = (membership.user_id(), membership.identifier());
+    let _: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) =
+        (membership.created_at, membership.updated_at);
+    let organization: &Organization = &membership.organization;
+    let _: (&String, &String, &String, &Option<String>, bool) = (
+        &organization.id,
+        &organization.name,
+        &organization.slug,
+        &organization.image_url,
+        organization.has_image,
+    );
+    let _: (Option<u64>, Option<u64>, u64, bool) = (
+        organization.members_count,
+        organization.pending_invitations_count,
+        organization.max_allowed_memberships,
+        organization.admin_delete_enabled,
+    );
+    let _: (&Option<String>, &Option<String>) =
+        (&organization.created_by, &organization.role_set_key);
+    let _ = (
+        &organization.public_metadata,
+        &organization.private_metadata,
+        organization.created_at,
+        organization.updated_at,
+    );
+    if let Some(user) = &membership.public_user_data {
+        let user: &PublicUserData = user;
+        let _: (&String, &Option<String>, &Option<String>, &Option<String>) = (
+            &user.user_id,
+            &user.first_name,
+            &user.last_name,
+            &user.identifier,
+        );
+        let _: (&Option<String>, &String, bool, Option<bool>, Option<bool>) = (
+            &user.username,
+            &user.image_url,
+            user.has_image,
+            user.banned,
+            user.deprovisioned,
+        );
+    }
+    let _: (&String, &Role, &String, &Option<String>, bool) = (
+        &role.id,
+        &role.key,
+        &role.name,
+        &role.description,
+        role.is_creator_eligible,
+    );
+    let _ = (role.created_at, role.updated_at);
+    for permission in &role.permissions {
+        let permission: &Permission = permission;
+        let _: (&String, &String, &String, &String, &String) = (
+            &permission.id,
+            &permission.key,
+            &permission.name,
+            &permission.description,
+            &permission.kind,
+        );
+        let _ = (permission.created_at, permission.updated_at);
+    }
+}
+
 /// Models and the operation and budget vocabularies.
 fn models(invitation: &OrganizationInvitation, page: &Page<OrganizationInvitation>) {
     let _: (&String, &String, &Role, &InvitationStatus) = (
@@ -316,11 +514,28 @@ fn models(invitation: &OrganizationInvitation, page: &Page<OrganizationInvitatio
         ErrorCode::parse("form_param_missing"),
     );
     let operation = Operation::CreateInvitation;
-    let _: (&str, bool, bool) = (
+    let _: (&str, bool, bool, bool) = (
         operation.id(),
         operation.is_idempotent(),
+        operation.is_read(),
         operation.creates_invitations(),
     );
+    let _ = [
+        Operation::ListMemberships,
+        Operation::CreateMembership,
+        Operation::UpdateMembership,
+        Operation::UpdateMembershipMetadata,
+        Operation::DeleteMembership,
+        Operation::ListInstanceMemberships,
+        Operation::ListRoles,
+    ];
+    let _ = [
+        ErrorCode::OrganizationMinimumPermissionsNeeded,
+        ErrorCode::AtLeastOneAdminNeeded,
+        ErrorCode::OrganizationMembershipManagedByScim,
+        ErrorCode::ExclusiveOrganizationMembership,
+        ErrorCode::PersonalAccountsNotAllowed,
+    ];
     let _: &str = Budget::BulkCreateInvitations.as_str();
     let _ = [KeyKind::Test, KeyKind::Live, KeyKind::Other];
 }
@@ -401,6 +616,7 @@ fn every_documented_path_still_exists() {
     let _ = policies;
     let _ = errors;
     let _ = models;
+    let _ = membership_models;
     #[cfg(feature = "webhooks")]
     let _ = webhooks;
     #[cfg(feature = "redis")]

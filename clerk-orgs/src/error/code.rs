@@ -14,7 +14,8 @@ macro_rules! error_codes {
     ($( $(#[$doc:meta])* $variant:ident => $wire:literal, )*) => {
         /// A Clerk error code, e.g. `duplicate_record`.
         ///
-        /// Covers the codes Clerk documents for the organization-invitation endpoints; any other
+        /// Covers the codes Clerk documents for the organization-invitation and membership
+        /// endpoints (see Clerk's error catalog, `data/api_errors.json` in `clerk/clerk-docs`); any other
         /// code is kept verbatim in [`ErrorCode::Unknown`] and round-trips through serde and
         /// [`ErrorCode::as_str`].
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -105,6 +106,21 @@ error_codes! {
     MaintenanceMode => "maintenance_mode",
     /// Rate limited (`too_many_requests`).
     TooManyRequests => "too_many_requests",
+    /// The change would leave the organization without a member holding the minimum required
+    /// permissions, i.e. without an admin (`organization_minimum_permissions_needed`, 400).
+    OrganizationMinimumPermissionsNeeded => "organization_minimum_permissions_needed",
+    /// The same refusal under its older name (`at_least_one_admin_needed`, 400), as Clerk's
+    /// earlier Backend API documented it.
+    AtLeastOneAdminNeeded => "at_least_one_admin_needed",
+    /// The membership is managed by a SCIM directory and cannot be changed by hand
+    /// (`organization_membership_managed_by_scim`, 409).
+    OrganizationMembershipManagedByScim => "organization_membership_managed_by_scim",
+    /// The user may belong to one organization only and already belongs to another
+    /// (`exclusive_organization_membership`, 422).
+    ExclusiveOrganizationMembership => "exclusive_organization_membership",
+    /// Removing it would leave the user without any organization where personal accounts are
+    /// off (`personal_accounts_not_allowed`, 422).
+    PersonalAccountsNotAllowed => "personal_accounts_not_allowed",
 }
 
 impl fmt::Display for ErrorCode {
@@ -232,6 +248,26 @@ mod tests {
             ("internal_clerk_error", ErrorCode::InternalClerkError),
             ("maintenance_mode", ErrorCode::MaintenanceMode),
             ("too_many_requests", ErrorCode::TooManyRequests),
+            (
+                "organization_minimum_permissions_needed",
+                ErrorCode::OrganizationMinimumPermissionsNeeded,
+            ),
+            (
+                "at_least_one_admin_needed",
+                ErrorCode::AtLeastOneAdminNeeded,
+            ),
+            (
+                "organization_membership_managed_by_scim",
+                ErrorCode::OrganizationMembershipManagedByScim,
+            ),
+            (
+                "exclusive_organization_membership",
+                ErrorCode::ExclusiveOrganizationMembership,
+            ),
+            (
+                "personal_accounts_not_allowed",
+                ErrorCode::PersonalAccountsNotAllowed,
+            ),
             (
                 "not_an_admin_in_organization",
                 ErrorCode::Unknown("not_an_admin_in_organization".into()),

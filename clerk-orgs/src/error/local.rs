@@ -16,6 +16,8 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub struct ValidationError {
     field: Cow<'static, str>,
     rule: Cow<'static, str>,
+    /// Refused by the role check: the role is not one of the instance's.
+    unknown_role: bool,
 }
 
 impl ValidationError {
@@ -26,7 +28,25 @@ impl ValidationError {
         Self {
             field: field.into(),
             rule: rule.into(),
+            unknown_role: false,
         }
+    }
+
+    /// The role check's refusal of `field`: the role is not one of the instance's roles.
+    pub(crate) fn unknown_role(
+        field: impl Into<Cow<'static, str>>,
+        rule: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            unknown_role: true,
+            ..Self::new(field, rule)
+        }
+    }
+
+    /// Whether the role check refused the role as not one of the instance's roles (see
+    /// [`Error::is_role_not_found`]).
+    pub fn is_unknown_role(&self) -> bool {
+        self.unknown_role
     }
 
     /// The same error with `prefix` (say `invitations[3].`) before the field name; allocates

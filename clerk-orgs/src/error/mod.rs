@@ -213,7 +213,8 @@ impl Error {
         self.has_code(&[ErrorCode::AlreadyAMemberInOrganization])
     }
 
-    /// The organization, invitation or user does not exist (404 or a not-found code).
+    /// The organization, invitation, membership, role or user does not exist (404 or a
+    /// not-found code).
     pub fn is_not_found(&self) -> bool {
         self.api()
             .is_some_and(|api| api.status == StatusCode::NOT_FOUND)
@@ -239,6 +240,35 @@ impl Error {
             ])
     }
 
+    /// Clerk refused to leave the organization without an admin: the change would remove the
+    /// last member holding the minimum required permissions (demoting or removing the last
+    /// admin). Clerk answers 400 `organization_minimum_permissions_needed`
+    /// (`at_least_one_admin_needed` in its older documentation); both are recognised.
+    pub fn is_last_admin(&self) -> bool {
+        self.has_code(&[
+            ErrorCode::OrganizationMinimumPermissionsNeeded,
+            ErrorCode::AtLeastOneAdminNeeded,
+        ])
+    }
+
+    /// The role named by an invitation or membership does not exist: the opt-in role check
+    /// refused it before sending ([`Error::InvalidRequest`], naming the roles that do), or
+    /// Clerk did, with an error about the `role` parameter (`resource_not_found` or
+    /// `form_param_value_invalid` whose `meta.param_name` is `role`).
+    pub fn is_role_not_found(&self) -> bool {
+        if let Error::InvalidRequest(invalid) = self {
+            return invalid.is_unknown_role();
+        }
+        self.api().is_some_and(|api| {
+            api.errors.iter().any(|detail| {
+                matches!(
+                    detail.code,
+                    ErrorCode::ResourceNotFound | ErrorCode::FormParamValueInvalid
+                ) && detail.meta.get("param_name").and_then(|name| name.as_str()) == Some("role")
+            })
+        })
+    }
+
     /// The organization's membership limit or the plan's seats are used up.
     pub fn is_quota_exceeded(&self) -> bool {
         self.has_code(&[
@@ -257,7 +287,7 @@ impl Error {
     /// | 500, 502, 503, 504 | yes |
     /// | timeout, refused or dropped connection before a success status | yes |
     /// | a read (list, get) answered with a success status whose body was cut or garbled | yes |
-    /// | a create or revoke answered with a success status whose body was cut or garbled | never: Clerk acted |
+    /// | a write (create, revoke, membership update or delete) answered with a success status whose body was cut or garbled | never: Clerk acted |
     /// | a body over the size cap | never: it would be as large again |
     /// | any other 4xx, invalid requests, configuration | never |
     /// | the client's own budget ([`Error::BudgetExhausted`]) | later; the loop does not wait for it in `FailFast` mode |
@@ -276,19 +306,20 @@ impl Error {
             {
                 None
             }
-            // A 2xx means Clerk acted: asking again is harmless for a read, and can only do harm
-            // for a create or a revoke.
+            // A 2xx means Clerk acted: asking again is harmless for a read, and a write answered
+            // with a success status is never sent again (even an idempotent one: its outcome is
+            // settled by a lookup instead).
             Error::Timeout(transport) | Error::Transport(transport)
                 if transport.delivery() == Delivery::Processed =>
             {
                 transport
                     .operation
-                    .is_idempotent()
+                    .is_read()
                     .then_some(RetryReason::MalformedResponse)
             }
             Error::Decode(decode) => decode
                 .operation
-                .is_idempotent()
+                .is_read()
                 .then_some(RetryReason::MalformedResponse),
             Error::Timeout(_) => Some(RetryReason::Timeout),
             Error::Transport(_) => Some(RetryReason::Connection),

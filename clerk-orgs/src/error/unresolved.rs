@@ -12,19 +12,24 @@ pub enum Unsettled {
     /// The lookup itself failed (its error is [`UnresolvedError::lookup_error`]).
     LookupFailed,
     /// Clerk's answers say an invitation exists, but the lookup found none pending: it may have
-    /// been this call's, accepted or revoked since.
+    /// been this call's, accepted or revoked since. For a membership create: Clerk said the
+    /// user is already a member, and the lookup found no membership.
     NotFound,
     /// Clerk's answers carried no usable `Date`, so the invitation found cannot be dated
     /// against this call.
     NoClockEvidence,
+    /// A membership created during the call was found with other contents than asked, and it
+    /// was changed since it was created: it may be this call's, changed by someone else.
+    Changed,
 }
 
 impl Unsettled {
     fn as_str(self) -> &'static str {
         match self {
             Unsettled::LookupFailed => "the lookup failed",
-            Unsettled::NotFound => "no pending invitation was found",
+            Unsettled::NotFound => "Clerk said it exists but the lookup found none",
             Unsettled::NoClockEvidence => "Clerk's answer had no usable Date to date it by",
+            Unsettled::Changed => "the membership found was changed since it was created",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! [`Handle`]: the core every client, handle and request builder shares (the transport, the
-//! retry and rate-limit machinery, the base URL and key kind), and its one execute path.
+//! retry and rate-limit machinery, the base URL and key kind, the role check's cached roles),
+//! and its one execute path.
 //!
 //! Handles and builders hold an `Arc<Handle>`, never the `Client`, so the feature modules depend
 //! on this layer and not on the client that constructs them.
@@ -8,17 +9,18 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use clerk_bapi_sys::ResponseValue;
+use bytes::Bytes;
+use clerk_bapi_sys::{ResponseValue, Route};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use super::transport::{self, SysError, Transport};
+use super::transport::{self, Call, SysError, Transport};
 use crate::error::Error;
 use crate::models::KeyKind;
 use crate::operation::Operation;
 use crate::policy::clock::SharedClock;
-use crate::policy::{CallFailure, RequestOptions, Resilience};
+use crate::policy::{CallFailure, RequestOptions, Resilience, RoleCache};
 
 /// What a client and everything it hands out share; see the module docs. `Debug` shows the base
 /// URL, timeout and key kind, never the transport (it holds the authorization header).
@@ -28,6 +30,7 @@ pub(crate) struct Handle {
     timeout: Duration,
     key_kind: KeyKind,
     resilience: Resilience,
+    roles: RoleCache,
 }
 
 impl Handle {
@@ -38,6 +41,7 @@ impl Handle {
         timeout: Duration,
         key_kind: KeyKind,
         resilience: Resilience,
+        roles: RoleCache,
     ) -> Result<Self, url::ParseError> {
         Ok(Self {
             transport: Transport::new(&base_url, http)?,
@@ -45,7 +49,13 @@ impl Handle {
             timeout,
             key_kind,
             resilience,
+            roles,
         })
+    }
+
+    /// The role check's configuration and cached list of the instance's roles.
+    pub(crate) fn role_cache(&self) -> &RoleCache {
+        &self.roles
     }
 
     /// The base URL, without `/v1`.
@@ -86,6 +96,25 @@ impl Handle {
         self.execute_raw(operation, options, call)
             .await
             .map(ResponseValue::into_inner)
+    }
+
+    /// [`Handle::execute_with`] for a write: `body` (JSON, serialized once and shared by the
+    /// attempts) to `route`, with the path arguments `args`.
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        operation: Operation,
+        options: &RequestOptions,
+        route: &'static Route,
+        args: &[&str],
+        body: Bytes,
+    ) -> Result<T, CallFailure> {
+        self.execute_with(operation, options, |t| {
+            t.send(Call {
+                body: Some(body.clone()),
+                ..Call::new(route, args)
+            })
+        })
+        .await
     }
 
     /// [`Handle::execute_with`] keeping the answer's status and headers (the lookups that

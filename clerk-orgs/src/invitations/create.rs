@@ -2,6 +2,7 @@
 //! [`CreateInvitationsBulk`] (up to ten, all or none). A create whose answer was lost is settled
 //! by `recovery`, never blindly sent again.
 
+use std::borrow::Cow;
 use std::num::NonZeroU64;
 use std::sync::Arc;
 
@@ -13,7 +14,8 @@ use serde_json::Value;
 
 use super::recovery::{self, Asked};
 use crate::error::{Error, ValidationError};
-use crate::http::{Call, Handle, json_body};
+use crate::http::{Handle, json_body};
+use crate::lookup::roles::{self, check_role_setter};
 use crate::models::{OrganizationInvitation, Role};
 use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
@@ -172,12 +174,14 @@ pub struct CreateInvitation {
     pub(super) handle: Arc<Handle>,
     pub(super) organization_id: Arc<str>,
     pub(super) invitation: NewInvitation,
+    pub(super) check_role: Option<bool>,
     pub(super) options: RequestOptions,
 }
 
 impl CreateInvitation {
     invitation_setters!();
     request_option_setters!();
+    check_role_setter!();
 
     fn new_invitation(&mut self) -> &mut NewInvitation {
         &mut self.invitation
@@ -196,17 +200,20 @@ impl CreateInvitation {
     pub async fn send(self) -> Result<OrganizationInvitation, Error> {
         validate::id("organization_id", &self.organization_id)?;
         let body = self.invitation.into_wire("")?;
+        roles::check_role_of_write(&self.handle, self.check_role, &body.role, &self.options)
+            .await?;
         let json = json_body(&body)?;
         let organization_id = self.organization_id;
         let args = [&*organization_id];
         let result = self
             .handle
-            .execute_with(Operation::CreateInvitation, &self.options, |t| {
-                t.send(Call {
-                    body: Some(json.clone()),
-                    ..Call::new(&routes::CREATE_ORGANIZATION_INVITATION, &args)
-                })
-            })
+            .send_json(
+                Operation::CreateInvitation,
+                &self.options,
+                &routes::CREATE_ORGANIZATION_INVITATION,
+                &args,
+                json,
+            )
             .await;
         match result {
             Ok(raw) => Ok(OrganizationInvitation::from_raw(raw)),
@@ -240,11 +247,13 @@ pub struct CreateInvitationsBulk {
     pub(super) handle: Arc<Handle>,
     pub(super) organization_id: Arc<str>,
     pub(super) invitations: Vec<NewInvitation>,
+    pub(super) check_role: Option<bool>,
     pub(super) options: RequestOptions,
 }
 
 impl CreateInvitationsBulk {
     request_option_setters!();
+    check_role_setter!();
 
     /// Validates every item and sends them in one request. Clerk creates all or none.
     pub async fn send(self) -> Result<Vec<OrganizationInvitation>, Error> {
@@ -268,17 +277,32 @@ impl CreateInvitationsBulk {
                 })
             })
             .collect::<Result<Vec<_>, ValidationError>>()?;
+        if roles::wanted(&self.handle, self.check_role) {
+            let asked: Vec<_> = (body.iter().enumerate())
+                .map(|(n, item)| {
+                    let field = Cow::Owned(format!("invitations[{n}].role"));
+                    (field, item.role.as_str())
+                })
+                .collect();
+            Box::pin(roles::check_before_sending(
+                &self.handle,
+                &asked,
+                &self.options,
+            ))
+            .await?;
+        }
         let json = json_body(&body)?;
         let organization_id = self.organization_id;
         let args = [&*organization_id];
         let result: Result<types::OrganizationInvitations, _> = self
             .handle
-            .execute_with(Operation::CreateInvitationsBulk, &self.options, |t| {
-                t.send(Call {
-                    body: Some(json.clone()),
-                    ..Call::new(&routes::CREATE_ORGANIZATION_INVITATION_BULK, &args)
-                })
-            })
+            .send_json(
+                Operation::CreateInvitationsBulk,
+                &self.options,
+                &routes::CREATE_ORGANIZATION_INVITATION_BULK,
+                &args,
+                json,
+            )
             .await;
         match result {
             Ok(raw) => Ok(raw

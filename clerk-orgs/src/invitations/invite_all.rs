@@ -1,7 +1,8 @@
 //! [`Invitations::invite_all`]: invite any number of people, at Clerk's limit, unattended.
 //!
-//! People are validated first (an invalid one is [`InviteResult::Rejected`] without a request),
-//! then sent in bulk calls of up to 10, each waiting for the bulk and global budgets (the
+//! People are validated first (an invalid one is [`InviteResult::Rejected`] without a request;
+//! with the client's role check on, so is one whose role the instance does not have), then
+//! sent in bulk calls of up to 10, each waiting for the bulk and global budgets (the
 //! client-side limiter paces the run; a 429 pauses it until `Retry-After`). A bulk call is all or
 //! nothing, so when Clerk refuses one because of some of its entries, those entries are isolated
 //! and the rest go out again:
@@ -21,6 +22,7 @@
 //! people without a final outcome to a new run; anyone a lost answer had already invited comes
 //! back as [`InviteResult::AlreadyInvited`].
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -33,6 +35,7 @@ use tokio::sync::watch;
 use super::recovery::{Asked, Lookup, emails_named_by, lookup_invitations};
 use super::{Invitations, NewInvitation};
 use crate::error::{Error, ErrorCode};
+use crate::lookup::roles;
 use crate::models::OrganizationInvitation;
 use crate::policy::{LimitMode, RequestOptions};
 use crate::validate::MAX_BULK_SIZE;
@@ -193,6 +196,8 @@ struct Run {
     single: VecDeque<Entry>,
     /// Why the run stopped sending, and what everyone not yet sent gets.
     stopped: Option<Stop>,
+    /// Whether the people's roles were checked (or the client does not check roles).
+    roles_checked: bool,
 }
 
 /// Why a run stops sending before everyone had a turn.
@@ -258,6 +263,7 @@ impl Invitations {
             bulk,
             single: VecDeque::new(),
             stopped: None,
+            roles_checked: false,
         };
         let outcomes = stream::unfold(run, |mut run| async move {
             let outcomes = run.step().await?;
@@ -343,6 +349,13 @@ impl Run {
         if !self.ready.is_empty() {
             return Some(std::mem::take(&mut self.ready));
         }
+        if !self.roles_checked {
+            self.roles_checked = true;
+            let refused = self.check_roles().await;
+            if !refused.is_empty() {
+                return Some(refused);
+            }
+        }
         if let Some(stop) = &self.stopped {
             let everyone = self.single.drain(..).chain(self.bulk.drain(..));
             let outcomes: Vec<_> = everyone.map(|entry| entry.outcome(stop.result())).collect();
@@ -359,11 +372,55 @@ impl Run {
         Some(self.send_bulk(batch).await)
     }
 
+    /// With the client's role check on, checks each role of the run once (from the cached
+    /// list) before anything is sent: people with a role the instance does not have are
+    /// [`InviteResult::Rejected`] without a request, and the requests then skip the check.
+    async fn check_roles(&mut self) -> Vec<InviteOutcome> {
+        let handle = self.invitations.handle().clone();
+        if !roles::wanted(&handle, None) {
+            return Vec::new();
+        }
+        let options = RequestOptions {
+            limit_mode: Some(LimitMode::Wait),
+            ..RequestOptions::default()
+        };
+        let mut unknown: HashMap<String, String> = HashMap::new();
+        let mut known: Vec<String> = Vec::new();
+        for entry in &self.bulk {
+            let role = entry.person.role().as_str();
+            if known.iter().any(|k| k == role) || unknown.contains_key(role) {
+                continue;
+            }
+            let asked = [(Cow::Borrowed("role"), role)];
+            match roles::check_before_sending(&handle, &asked, &options).await {
+                Err(error) => {
+                    unknown.insert(role.to_owned(), error.to_string());
+                }
+                Ok(()) => known.push(role.to_owned()),
+            }
+        }
+        if unknown.is_empty() {
+            return Vec::new();
+        }
+        let (refused, rest): (VecDeque<Entry>, VecDeque<Entry>) = std::mem::take(&mut self.bulk)
+            .into_iter()
+            .partition(|entry| unknown.contains_key(entry.person.role().as_str()));
+        self.bulk = rest;
+        refused
+            .into_iter()
+            .map(|entry| {
+                let reason = unknown[entry.person.role().as_str()].clone();
+                entry.outcome(InviteResult::Rejected { code: None, reason })
+            })
+            .collect()
+    }
+
     async fn send_bulk(&mut self, batch: Vec<Entry>) -> Vec<InviteOutcome> {
         let result = self
             .invitations
             .create_bulk(batch.iter().map(|entry| entry.person.clone()))
             .rate_limit_mode(LimitMode::Wait)
+            .check_role(false)
             .send()
             .await;
         let error = match result {
@@ -453,6 +510,7 @@ impl Run {
             .invitations
             .create_from(entry.person.clone())
             .rate_limit_mode(LimitMode::Wait)
+            .check_role(false)
             .send()
             .await;
         let error = match result {

@@ -3,26 +3,22 @@
 //! whole instance) and [`ListUserInvitations`] (one user).
 //!
 //! Each public builder exposes only the filters its route takes; the core holds them all, checks
-//! them, fetches one page (`send()`) or streams every page lazily (`stream()`), offset-based.
+//! them, fetches one page (`send()`) or streams every page lazily (`stream()`, through the
+//! crate's list core, `lookup::paging`), offset-based.
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 
 use clerk_bapi_sys::{routes, types};
 use futures::stream::BoxStream;
-use futures::{Stream, StreamExt};
 
 use crate::error::{Error, ValidationError};
 use crate::http::{Call, Handle};
+use crate::lookup::paging::{PagedList, paging_setters, stream_all};
 use crate::models::{InvitationStatus, OrganizationInvitation, Page};
 use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
 use crate::validate;
-
-/// Items fetched per request by `stream()` unless the list sets `limit`: large enough to keep
-/// requests (and rate-limit budget) low, small enough to keep memory flat.
-pub(crate) const DEFAULT_STREAM_PAGE: u64 = 100;
 
 /// Whose invitations a list reads, and so which route it calls.
 #[derive(Debug, Clone)]
@@ -132,13 +128,7 @@ impl ListCore {
         if let Some(query) = &self.query {
             validate::text("query", query)?;
         }
-        if let Some(order_by) = &self.order_by {
-            validate::order_by(order_by)?;
-        }
-        if let Some(limit) = self.limit {
-            validate::limit(limit)?;
-        }
-        Ok(())
+        validate::list_options(self.order_by.as_deref(), self.limit)
     }
 
     /// Validates and fetches one page from the scope's route.
@@ -181,18 +171,17 @@ impl ListCore {
             ),
         }
     }
+}
 
-    /// Every matching invitation from `offset` on, fetched lazily page by page.
-    fn stream(self) -> BoxStream<'static, Result<OrganizationInvitation, Error>> {
-        let start = self.offset.unwrap_or(0);
-        let page_size = self.limit.unwrap_or(DEFAULT_STREAM_PAGE);
-        paginate(start, page_size, move |offset, limit| {
-            let mut page = self.clone();
-            page.offset = Some(offset);
-            page.limit = Some(limit);
-            page.send()
-        })
-        .boxed()
+impl PagedList for ListCore {
+    type Item = OrganizationInvitation;
+
+    fn window(&mut self) -> (&mut Option<u64>, &mut Option<u64>) {
+        (&mut self.offset, &mut self.limit)
+    }
+
+    fn fetch_page(self) -> impl Future<Output = Result<Page<Self::Item>, Error>> + Send + 'static {
+        self.send()
     }
 }
 
@@ -219,18 +208,7 @@ macro_rules! list_builder {
             $(list_builder!(@setter $setter);)*
 
             request_option_setters!(core.options);
-
-            /// Page size, 1 to 500 (Clerk's default is 10; `stream()` uses 100 unless set).
-            pub fn limit(mut self, limit: u64) -> Self {
-                self.core.limit = Some(limit);
-                self
-            }
-
-            /// Items to skip.
-            pub fn offset(mut self, offset: u64) -> Self {
-                self.core.offset = Some(offset);
-                self
-            }
+            paging_setters!(core);
 
             /// Fetches one page.
             pub async fn send(self) -> Result<Page<OrganizationInvitation>, Error> {
@@ -241,7 +219,7 @@ macro_rules! list_builder {
             /// validation failure or any request's error is yielded as an item and ends the
             /// stream.
             pub fn stream(self) -> BoxStream<'static, Result<OrganizationInvitation, Error>> {
-                self.core.stream()
+                stream_all(self.core)
             }
         }
     };
@@ -301,61 +279,4 @@ list_builder! {
     /// [`UserInvitations::list`](super::UserInvitations::list). Clerk's route takes `status`,
     /// `limit` and `offset` only.
     ListUserInvitations, User(user_id), [status]
-}
-
-struct State<T, F> {
-    fetch: F,
-    offset: u64,
-    page_size: u64,
-    buffer: VecDeque<T>,
-    done: bool,
-}
-
-/// Every item from `offset` on, fetching `page_size` at a time and only when the previous page
-/// is used up. Stops after an empty page, once `total_count` is reached, or after the first
-/// error (which it yields).
-///
-/// Offsets can skip or repeat items if invitations are created or deleted while streaming; that
-/// is inherent to Clerk's offset pagination.
-pub(crate) fn paginate<T, F, Fut>(
-    offset: u64,
-    page_size: u64,
-    fetch: F,
-) -> impl Stream<Item = Result<T, Error>> + Send + 'static
-where
-    T: Send + 'static,
-    F: FnMut(u64, u64) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
-{
-    let state = State {
-        fetch,
-        offset,
-        page_size,
-        buffer: VecDeque::new(),
-        done: false,
-    };
-    futures::stream::unfold(state, |mut state| async move {
-        loop {
-            if let Some(item) = state.buffer.pop_front() {
-                return Some((Ok(item), state));
-            }
-            if state.done {
-                return None;
-            }
-            match (state.fetch)(state.offset, state.page_size).await {
-                Err(error) => {
-                    state.done = true;
-                    return Some((Err(error), state));
-                }
-                Ok(page) => {
-                    let fetched = page.data.len() as u64;
-                    state.offset = state.offset.saturating_add(fetched);
-                    // Not "a short page ends it": Clerk may serve fewer than asked. An empty
-                    // page does, so a server overstating total_count cannot loop forever.
-                    state.done = fetched == 0 || state.offset >= page.total_count;
-                    state.buffer.extend(page.data);
-                }
-            }
-        }
-    })
 }

@@ -1,13 +1,14 @@
-//! The invitations feature: one organization's invitations ([`OrganizationHandle`],
-//! [`Invitations`]) and their request builders, the instance-wide and per-user lists, the recovery
-//! of lost answers, and `invite_all`.
+//! The invitations feature: one organization's invitations ([`Invitations`]) and their request
+//! builders, the instance-wide and per-user lists, the recovery of lost answers, and
+//! `invite_all`.
 //!
 //! Handles and builders own an `Arc` of the shared core ([`Handle`]), so their futures and
 //! streams are `'static` and can be spawned. Setters only store; every rule is checked in
 //! `send()`, before anything is sent, so a builder chain never panics or fails half-way.
 //!
-//! This layer may import everything below it (`http`, `policy`, `validate`, `error`, `models`,
-//! `operation`) and never `client`: the client constructs these handles, not the other way round.
+//! This layer may import everything below it (`lookup`, `http`, `policy`, `validate`, `error`,
+//! `models`, `operation`) and never another feature folder or `client`: the client constructs
+//! these handles, not the other way round.
 
 use std::sync::Arc;
 
@@ -34,35 +35,6 @@ pub use list::{
 pub use revoke::RevokeInvitation;
 pub use user::{UserHandle, UserInvitations};
 
-/// One organization; see [`Client::organization`](crate::Client::organization).
-#[derive(Debug, Clone)]
-pub struct OrganizationHandle {
-    handle: Arc<Handle>,
-    organization_id: Arc<str>,
-}
-
-impl OrganizationHandle {
-    pub(crate) fn new(handle: Arc<Handle>, organization_id: Arc<str>) -> Self {
-        Self {
-            handle,
-            organization_id,
-        }
-    }
-
-    /// The organization's id.
-    pub fn id(&self) -> &str {
-        &self.organization_id
-    }
-
-    /// Its invitations.
-    pub fn invitations(&self) -> Invitations {
-        Invitations {
-            handle: self.handle.clone(),
-            organization_id: self.organization_id.clone(),
-        }
-    }
-}
-
 /// The invitations of one organization: create, bulk-create, list, get and revoke.
 #[derive(Debug, Clone)]
 pub struct Invitations {
@@ -73,6 +45,13 @@ pub struct Invitations {
 }
 
 impl Invitations {
+    pub(crate) fn new(handle: Arc<Handle>, organization_id: Arc<str>) -> Self {
+        Self {
+            handle,
+            organization_id,
+        }
+    }
+
     /// Invites `email_address` with `role` (`Role::MEMBER`, `Role::ADMIN` or any role key such as
     /// `"org:billing"`). Set options on the builder, then `send()`.
     pub fn create(
@@ -89,6 +68,7 @@ impl Invitations {
             handle: self.handle.clone(),
             organization_id: self.organization_id.clone(),
             invitation,
+            check_role: None,
             options: RequestOptions::default(),
         }
     }
@@ -112,6 +92,7 @@ impl Invitations {
             handle: self.handle.clone(),
             organization_id: self.organization_id.clone(),
             invitations: invitations.into_iter().collect(),
+            check_role: None,
             options: RequestOptions::default(),
         }
     }

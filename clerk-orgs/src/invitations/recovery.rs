@@ -11,8 +11,8 @@
 //! 1. **Ours**: the invitation was created no earlier than the call's first attempt, on Clerk's
 //!    clock, and has the role, inviter and metadata asked for. The call returns it as created.
 //!    Clerk's clock is read from the lookup's `Date` header, minus the time the client's clock
-//!    says passed since the first attempt began, minus [`CLOCK_MARGIN`] for skew between Clerk's
-//!    servers.
+//!    says passed since the first attempt began, minus a margin for skew between Clerk's servers
+//!    (`lookup::evidence`, shared with the other features' lookups).
 //! 2. **Not ours**: a pending invitation that is older, or differs from what was asked, was there
 //!    before (or came from someone else): this call created nothing, and it returns its last
 //!    answer (for `duplicate_record`, "already invited", which is then true).
@@ -30,22 +30,15 @@
 //! What cannot be told apart without idempotency keys: someone else inviting the same email with
 //! the same role, inviter and metadata within the same few seconds as this call.
 
-use std::time::{Duration, SystemTime};
-
-use chrono::{DateTime, Utc};
 use clerk_bapi_sys::{ResponseValue, routes, types};
 use serde_json::{Map, Value};
 
-use crate::error::{Delivery, Error, ErrorCode, UnresolvedError, Unsettled};
+use crate::error::{Delivery, Error, ErrorCode, Unsettled};
 use crate::http::{Call, Handle};
+use crate::lookup::evidence::{ClerkClock, refused_on_its_own, unsettled};
 use crate::models::{InvitationStatus, OrganizationInvitation};
 use crate::operation::Operation;
 use crate::policy::{CallFailure, RequestOptions};
-
-/// Allowance for skew between the Clerk servers that stamped `created_at` and the `Date` of the
-/// lookup's answer. `Date` itself is truncated to the second, which only makes the rule stricter
-/// against old invitations, never looser.
-pub const CLOCK_MARGIN: Duration = Duration::from_secs(2);
 
 /// What one create asked for, as far as Clerk's invitation shows it.
 #[derive(Debug, Clone, Copy)]
@@ -101,10 +94,8 @@ pub(crate) struct Lookup {
     /// Newest first, in every status: the one a lost attempt created may have been accepted or
     /// revoked since.
     invitations: Vec<OrganizationInvitation>,
-    /// Clerk's `Date` on the answer, if it had a valid one.
-    clerk_now: Option<SystemTime>,
-    /// The client's clock when the answer arrived.
-    local_now: Duration,
+    /// Clerk's clock and the client's when the answer arrived.
+    clock: ClerkClock,
 }
 
 impl Lookup {
@@ -148,12 +139,7 @@ pub(crate) async fn lookup_invitations(
             })
         })
         .await?;
-    let local_now = handle.clock().now();
-    let clerk_now = answer
-        .headers()
-        .get(reqwest::header::DATE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| httpdate::parse_http_date(value).ok());
+    let clock = ClerkClock::read(answer.headers(), handle.clock());
     let invitations = answer
         .into_inner()
         .data
@@ -161,11 +147,7 @@ pub(crate) async fn lookup_invitations(
         .map(OrganizationInvitation::from_raw)
         .filter(|invitation| invitation.email_address.eq_ignore_ascii_case(email_address))
         .collect();
-    Ok(Lookup {
-        invitations,
-        clerk_now,
-        local_now,
-    })
+    Ok(Lookup { invitations, clock })
 }
 
 /// The email addresses a `duplicate_record` or `already_a_member_in_organization` error names in
@@ -231,7 +213,7 @@ async fn find(
             Ok(lookup) => lookup,
             Err(error) => return Finding::Unknown(Unsettled::LookupFailed, Some(error)),
         };
-    let Some(clerk_now) = lookup.clerk_now else {
+    let Some(earliest_ours) = lookup.clock.earliest_ours(failure.started) else {
         // Without Clerk's clock nothing found can be dated; only "nothing there" still speaks.
         return if lookup.invitations.is_empty() && !said_pending {
             Finding::NotOurs
@@ -239,10 +221,6 @@ async fn find(
             Finding::Unknown(Unsettled::NoClockEvidence, None)
         };
     };
-    let since_first_attempt = lookup.local_now.saturating_sub(failure.started);
-    let earliest_ours = DateTime::<Utc>::from(clerk_now)
-        - chrono::Duration::from_std(since_first_attempt + CLOCK_MARGIN)
-            .unwrap_or(chrono::Duration::MAX);
     let has_pending = lookup.has_pending();
     // This call's invitation, whatever became of it since (the invitee may already have
     // accepted it, which makes a retry meet `already_a_member_in_organization`).
@@ -270,22 +248,6 @@ const CAUSED_BY_AN_EARLIER_ATTEMPT: &[ErrorCode] = &[
     ErrorCode::InsufficientSeats,
 ];
 
-/// Whether the last answer is Clerk refusing the request on its own merits, for a reason no
-/// earlier attempt of the call could have caused (an invalid role, a non-admin inviter, a missing
-/// organization). A refusal whose codes cannot be read proves nothing.
-fn refused_on_its_own(error: &Error) -> bool {
-    let Some(api) = error.api() else {
-        return false;
-    };
-    let status = api.status();
-    status.is_client_error()
-        && status != reqwest::StatusCode::TOO_MANY_REQUESTS
-        && !api.errors().is_empty()
-        && !error
-            .codes()
-            .any(|code| CAUSED_BY_AN_EARLIER_ATTEMPT.contains(code))
-}
-
 /// Settles a failed create of the `asked` invitations (one, or a bulk batch): the invitations if
 /// this call created them, otherwise the truthful error; see the module's rules. The lookups run
 /// under the call's own `options` (its retry policy and rate-limit mode).
@@ -298,7 +260,7 @@ pub(crate) async fn recover_lost_creates(
     options: &RequestOptions,
 ) -> Result<Vec<OrganizationInvitation>, Error> {
     let error = &failure.error;
-    if !failure.may_have_landed() || refused_on_its_own(error) {
+    if !failure.may_have_landed() || refused_on_its_own(error, CAUSED_BY_AN_EARLIER_ATTEMPT) {
         return Err(failure.error);
     }
     // No shortcut on which emails a `duplicate_record` names: it names pending invitations only,
@@ -319,22 +281,8 @@ pub(crate) async fn recover_lost_creates(
         {
             Finding::Ours(invitation) => found.push(*invitation),
             Finding::NotOurs => return Err(failure.error),
-            // Clerk acted on a success whose body was lost: that certainty is worth keeping.
-            Finding::Unknown(..) if failure.error.delivery() == Delivery::Processed => {
-                return Err(failure.error);
-            }
             Finding::Unknown(why, lookup_error) => {
-                tracing::warn!(
-                    operation = operation.id(),
-                    why = ?why,
-                    "an answer was lost and the lookup could not settle it"
-                );
-                return Err(Error::Unresolved(Box::new(UnresolvedError {
-                    operation,
-                    why,
-                    last_attempt: failure.error,
-                    lookup_error,
-                })));
+                return Err(unsettled(operation, why, failure, lookup_error));
             }
         }
     }

@@ -7,7 +7,7 @@ use clerk_bapi_sys::{routes, types};
 
 use super::recovery;
 use crate::error::Error;
-use crate::http::{Call, Handle, json_body};
+use crate::http::{Handle, json_body};
 use crate::models::OrganizationInvitation;
 use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
@@ -46,12 +46,13 @@ impl RevokeInvitation {
         let args = [&*self.organization_id, self.invitation_id.as_str()];
         let result: Result<types::OrganizationInvitation, _> = self
             .handle
-            .execute_with(Operation::RevokeInvitation, &self.options, |t| {
-                t.send(Call {
-                    body: Some(json.clone()),
-                    ..Call::new(&routes::REVOKE_ORGANIZATION_INVITATION, &args)
-                })
-            })
+            .send_json(
+                Operation::RevokeInvitation,
+                &self.options,
+                &routes::REVOKE_ORGANIZATION_INVITATION,
+                &args,
+                json,
+            )
             .await;
         match result {
             Ok(raw) => Ok(OrganizationInvitation::from_raw(raw)),

@@ -190,6 +190,30 @@ pub fn single_attempt() -> ClientBuilder {
         .rate_limits(RateLimits::none())
 }
 
+/// A single-attempt client pointed at a port nothing listens on: every request is refused at
+/// connect time, so nothing is ever sent.
+pub fn refusing_client() -> Client {
+    // Bind a port, then free it, so nothing listens there.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    single_attempt()
+        .secret_key("sk_test_x")
+        .base_url(format!("http://{addr}"))
+        .build()
+        .unwrap()
+}
+
+/// Requests to `{ORG}`'s memberships with this method and path below `/memberships`
+/// (`""` for the collection, `/user_x` for one member, `/user_x/metadata`).
+pub fn membership_requests(requests: &[LoggedRequest], method: &str, below: &str) -> usize {
+    let full = format!("/v1/organizations/{ORG}/memberships{below}");
+    requests
+        .iter()
+        .filter(|r| r.method == method && r.path_and_query.split('?').next() == Some(&full))
+        .count()
+}
+
 /// A request's body as JSON.
 pub fn json_body(request: &LoggedRequest) -> Value {
     serde_json::from_slice(&request.body).expect("request body is JSON")
