@@ -283,9 +283,10 @@ mod tests {
         );
 
         let mut cut = Vec::new();
-        let mut array = JsonArray::new(&mut cut).unwrap();
-        array.push(&serde_json::json!({"a": 1})).unwrap();
-        drop(array);
+        JsonArray::new(&mut cut)
+            .unwrap()
+            .push(&serde_json::json!({"a": 1}))
+            .unwrap();
         assert!(
             serde_json::from_slice::<Value>(&cut).is_err(),
             "an open array is not JSON"
