@@ -29,9 +29,8 @@ const DEMO_PEOPLE: [&str; 3] = [
 
 #[derive(Debug, Args)]
 #[command(
-    about = "Invite people into a Clerk organization, from arguments or a CSV file.",
-    after_help = concat!(where_it_sends!(), " With no people given, three demo addresses are
-  invited into it.
+    after_help = concat!(where_it_sends!(), "
+  With no people given and no key, it invites three demo addresses into the fake.
 
 CSV FILES (--csv)
   The first line is a header. Columns:

@@ -23,7 +23,6 @@ use crate::output::{self, Exit, JsonArray, Outcome};
 
 #[derive(Debug, Args)]
 #[command(
-    about = "List an organization's members, set a member's role, add or remove a member.",
     after_help = concat!(where_it_sends!(), "
 
 ROLES
