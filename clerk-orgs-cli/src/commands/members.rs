@@ -118,35 +118,51 @@ struct ListArgs {
     target: Target,
 }
 
+/// One change to one member.
+enum Change {
+    SetRole(String),
+    Add(String),
+    Remove { yes: bool },
+}
+
 pub async fn run(args: MembersArgs) -> Exit {
-    let (user_id, target) = match &args.action {
-        Action::List(list) => return list_members(list).await,
+    let (target, user_id, change) = match args.action {
+        Action::List(list) => return list_members(&list).await,
         Action::SetRole {
-            user_id, target, ..
-        }
-        | Action::Add {
-            user_id, target, ..
-        }
-        | Action::Remove {
-            user_id, target, ..
-        } => (user_id.as_str(), target),
+            user_id,
+            role,
+            target,
+        } => (target, user_id, Change::SetRole(input::full_role(&role))),
+        Action::Add {
+            user_id,
+            role,
+            target,
+        } => (target, user_id, Change::Add(input::full_role(&role))),
+        Action::Remove {
+            user_id,
+            yes,
+            target,
+        } => (target, user_id, Change::Remove { yes }),
     };
-    let Some((connection, organization_id)) = connect_to(target, |seed| seed).await else {
+    // Refused before anything starts: a removal nobody can confirm.
+    if matches!(change, Change::Remove { yes: false }) && !io::stdin().is_terminal() {
+        eprintln!(
+            "error: not removing {user_id} without a confirmation, and stdin is not a terminal \
+             to ask on; pass --yes to remove without asking. Nothing was sent"
+        );
+        return Exit::BadInput;
+    }
+    let Some((connection, organization_id)) = connect_to(&target).await else {
         return Exit::BadInput;
     };
     let members = connection
         .client
         .organization(&organization_id)
         .memberships();
-    let (exit, message) = match &args.action {
-        Action::SetRole { role, .. } => {
-            set_role(&members, &organization_id, user_id, &input::full_role(role)).await
-        }
-        Action::Add { role, .. } => {
-            add(&members, &organization_id, user_id, &input::full_role(role)).await
-        }
-        Action::Remove { yes, .. } => remove(&members, &organization_id, user_id, *yes).await,
-        Action::List(_) => unreachable!("listed above"),
+    let (exit, message) = match &change {
+        Change::SetRole(role) => set_role(&members, &organization_id, &user_id, role).await,
+        Change::Add(role) => add(&members, &organization_id, &user_id, role).await,
+        Change::Remove { yes } => remove(&members, &organization_id, &user_id, *yes).await,
     };
     match exit {
         Exit::Done => println!("{message}"),
@@ -156,12 +172,9 @@ pub async fn run(args: MembersArgs) -> Exit {
     exit
 }
 
-/// The organization and a connection for it (the fake seeded with it), roles checked before
-/// any write; `None` after saying why on stderr.
-async fn connect_to(
-    target: &Target,
-    seed: impl FnOnce(Seed) -> Seed,
-) -> Option<(Connection, String)> {
+/// The organization and a connection for it (the embedded fake seeded with it), roles checked
+/// before any write; `None` after saying why on stderr.
+async fn connect_to(target: &Target) -> Option<(Connection, String)> {
     let organization_id = match connect::organization(target.org.as_deref()) {
         Ok(id) => id,
         Err(message) => {
@@ -169,7 +182,7 @@ async fn connect_to(
             return None;
         }
     };
-    let seed = seed(Seed::organization(organization_id.clone()));
+    let seed = Seed::organization(organization_id.clone());
     match Connection::open(&target.client, &seed, |builder| builder.check_roles(true)).await {
         Ok(connection) => Some((connection, organization_id)),
         Err(message) => {
@@ -182,7 +195,7 @@ async fn connect_to(
 /// Every member, page after page as they arrive: JSON elements are written as they come, a
 /// table once all are in (its columns are as wide as the widest cell).
 async fn list_members(args: &ListArgs) -> Exit {
-    let Some((connection, organization_id)) = connect_to(&args.target, |seed| seed).await else {
+    let Some((connection, organization_id)) = connect_to(&args.target).await else {
         return Exit::BadInput;
     };
     let mut list = connection
@@ -424,17 +437,8 @@ async fn remove(
     yes: bool,
 ) -> (Exit, String) {
     if !yes {
-        let stdin = io::stdin();
-        if !stdin.is_terminal() {
-            return (
-                Exit::BadInput,
-                format!(
-                    "error: not removing {user_id} without a confirmation, and stdin is not a \
-                     terminal to ask on; pass --yes to remove without asking. Nothing was sent"
-                ),
-            );
-        }
-        // Show who would go: the confirmation is about a person, not an id.
+        // On a terminal (`run` checked): show who would go, since the confirmation is about a
+        // person, not an id.
         let who = match members.find(user_id).send().await {
             Ok(Some(member)) => format!(
                 "{user_id} ({}, {})",
@@ -452,7 +456,7 @@ async fn remove(
             Err(error) => return failed(&error, &not_a_member(user_id, organization_id)),
         };
         let question = format!("Remove {who} from {organization_id}? [y/N] ");
-        if !confirm(&mut stdin.lock(), &mut io::stderr(), &question) {
+        if !confirm(&mut io::stdin().lock(), &mut io::stderr(), &question) {
             return (
                 Exit::NotDone,
                 format!("not removed: {user_id} stays a member of {organization_id}"),
