@@ -3,21 +3,18 @@
 //! secret key and always expire, and a Redis that stops answering falls back or fails as set,
 //! never losing or doubling a call.
 //!
-//! The in-process tests run on clerk-fake's virtual clock, with the scripts reading it too
-//! (`use_client_clock`), so hours of budgets play out at once. The multi-process tests run four
-//! `invite` example processes against one fake on a real clock with scaled-down limits, and
-//! judge by the arrival times the fake recorded (`support/fleet.rs`).
+//! These tests run in one process, on clerk-fake's virtual clock, with the scripts reading it
+//! too (`use_client_clock`), so hours of budgets play out at once. The multi-process tests (four
+//! `clerk-orgs invite` processes against one fake on a real clock) are in the CLI's package,
+//! which owns the binary they run: `clerk-orgs-cli/tests/fleet.rs`.
 
 #![cfg(feature = "redis")]
 
-#[path = "support/fleet.rs"]
-mod fleet;
 #[path = "support/redis_server.rs"]
 mod redis_server;
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::Output;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -26,7 +23,6 @@ use clerk_orgs::{
     Budget, Client, Delivery, Error, Limit, LimitMode, NewInvitation, Pacing, RateLimits,
     RedisBudgets, RedisFailure, RetryPolicy, Role, namespace_for_key,
 };
-use fleet::{Fleet, Invited};
 use futures::StreamExt;
 use redis_server::RedisServer;
 use support::{ORG, World, email, events};
@@ -662,108 +658,4 @@ async fn fail_call_mode_fails_before_sending_with_a_clear_error() {
     assert!(matches!(again, Error::SharedBudgetsUnavailable(_)));
     assert!(world.requests().is_empty(), "nothing was sent");
     assert_eq!(shared.stats().failed_calls, 2);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Four `invite` processes, one real-clock fake, one Redis; arrival times are the fake's.
-
-/// The fleet of the multi-process tests: 10 bulk calls per 2 s on the fake and in every client,
-/// sharing through `redis`, with a headroom of 250 ms. The headroom must cover how much the
-/// delay from admission to arrival varies, and here that is the scheduling of debug builds of
-/// eight processes and a test harness on a shared 2-core machine: the first calls of a run open
-/// their connections, and a process can wait tens of milliseconds for a core (26 ms was seen
-/// with no headroom at all). The default (50 ms) is measured by the fleet bench in release.
-fn fleet_of(redis: &RedisServer, per_process: usize) -> Fleet {
-    Fleet {
-        processes: 4,
-        per_process,
-        requests: 10,
-        window: Duration::from_secs(2),
-        extra: vec![
-            "--redis".to_owned(),
-            redis.url(),
-            "--headroom".to_owned(),
-            "250ms".to_owned(),
-        ],
-    }
-}
-
-/// Every process exited 0 (everyone invited), and the fake holds exactly one invitation per
-/// person: nobody lost, nobody invited twice.
-fn assert_everyone_invited_once(fake: &FakeClerk, fleet: &Fleet, outputs: &[Output]) {
-    for output in outputs {
-        assert!(output.status.success(), "{}", fleet::describe(output));
-    }
-    let invited = Invited::of(fake, fleet);
-    assert_eq!(invited.duplicates(), 0, "invited twice");
-    assert!(invited.missing.is_empty(), "lost: {:?}", invited.missing);
-    assert_eq!(invited.distinct, fleet.people());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_processes_never_exceed_the_limit_in_any_sliding_window() {
-    let Some(redis) = RedisServer::start("four_processes_never_exceed_the_limit") else {
-        return;
-    };
-    // 48 bulk calls: a saturated fleet for more than four windows.
-    let fleet = fleet_of(&redis, 120);
-    let fake = fleet::start_fake(&fleet).await;
-    let outputs = fleet.start(&fake).finish().await;
-    assert_everyone_invited_once(&fake, &fleet, &outputs);
-
-    let arrivals = fleet::bulk_arrivals(&fake);
-    let window = fleet.window_ms();
-    assert!(
-        arrivals.last().unwrap() - arrivals[0] >= 4 * window,
-        "the run covers at least four windows: {arrivals:?}"
-    );
-    // As Clerk might count: every window of the limit's length, wherever it starts.
-    let (most, from) = fleet::max_in_sliding_window(&arrivals, window, i64::MIN);
-    assert!(
-        most <= 10,
-        "{most} bulk calls reached the fake within {window} ms from {from}: {arrivals:?}"
-    );
-    // As the fake counts (fixed windows): so it never answered 429.
-    let per_window = fleet::per_fixed_window(&arrivals, window);
-    assert_eq!(fleet::rejected(&per_window, 10), 0, "{per_window:?}");
-    assert_eq!(
-        arrivals.len(),
-        fleet.people() / 10,
-        "one call per ten people"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_processes_keep_to_their_share_when_redis_is_killed_mid_run() {
-    let Some(mut redis) = RedisServer::start("four_processes_keep_to_their_share") else {
-        return;
-    };
-    let fleet = fleet_of(&redis, 150);
-    let fake = fleet::start_fake(&fleet).await;
-    let running = fleet.start(&fake);
-    // Two windows in: the shared log is full and every process has used it.
-    fleet::until_bulk_calls(&fake, 20).await;
-    redis.stop();
-    let killed_at = fake.clock().now_ms();
-    let outputs = running.finish().await;
-    assert_everyone_invited_once(&fake, &fleet, &outputs);
-    assert!(
-        fleet::sum_of(&outputs, "fallbacks") > 0,
-        "the processes went on without Redis"
-    );
-
-    let arrivals = fleet::bulk_arrivals(&fake);
-    let window = fleet.window_ms();
-    assert!(
-        arrivals.last().unwrap() - killed_at >= 2 * window,
-        "the run goes on for windows after the kill: {arrivals:?}"
-    );
-    // Every window that reaches past the kill, those that straddle it included: each process
-    // paces at its share of the limit, starting from what it had spent.
-    let (most, from) = fleet::max_in_sliding_window(&arrivals, window, killed_at);
-    assert!(
-        most <= 11,
-        "{most} bulk calls reached the fake within {window} ms from {from} (Redis killed at \
-         {killed_at}): {arrivals:?}"
-    );
 }

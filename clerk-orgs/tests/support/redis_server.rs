@@ -1,4 +1,5 @@
-//! A real `redis-server` for the tests, on a free loopback port, stopped when dropped.
+//! A real `redis-server` for the tests, on a free loopback port, stopped when dropped. Included
+//! by path by `tests/shared_budgets.rs`, and by clerk-orgs-cli's fleet tests and bench.
 //!
 //! Where `redis-server` is not installed the tests that need it print a loud message and skip;
 //! under CI (`CI=true`) they fail instead, so CI never passes without having run them.

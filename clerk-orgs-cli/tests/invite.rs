@@ -1,98 +1,23 @@
-//! The `invite` example, run as a user runs it: the compiled binary, its exit code and output.
+//! `clerk-orgs invite`, run as a user runs it: the compiled binary, its exit code and output
+//! (moved here with the command from `clerk-orgs/examples/invite.rs`, assertions unchanged).
 //!
-//! Fake mode (no `CLERK_SECRET_KEY`) runs against the example's own embedded clerk-fake. The
-//! tests that need to see what reached the server start a clerk-fake here and point the example
-//! at it with `CLERK_SECRET_KEY` and `CLERK_API_URL`, as for a real Clerk instance; its request
-//! log then shows exactly what was sent.
-//!
-//! The binary is built once per test run with `cargo build --example invite` (a no-op when it is
-//! up to date) and located through cargo's JSON messages, so these tests never run a stale one.
+//! Fake mode (no `CLERK_SECRET_KEY`) runs against the binary's own embedded clerk-fake; the
+//! tests that need to see what reached the server point it at a fake of their own
+//! (`support::instance`).
 
-#[path = "support/example_binary.rs"]
-mod example_binary;
+mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::path::PathBuf;
 
-use clerk_fake::{ADMIN_ROLE, FakeClerk, Organization, User};
-
-const ORG: &str = "org_example";
-const ADMIN: &str = "user_admin";
-
-/// The example binary, built on first use.
-fn example() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| example_binary::build("invite", &[]))
-}
-
-/// Runs the example with `args`, without any Clerk settings from the environment.
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(example());
-    command
-        .args(args)
-        .env_remove("CLERK_SECRET_KEY")
-        .env_remove("CLERK_API_URL")
-        .env_remove("REDIS_URL");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.output().expect("the example runs")
-}
-
-/// Runs the example off the async runtime, so the in-process fake keeps serving meanwhile.
-async fn run_async(args: Vec<String>, env: Vec<(String, String)>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        run(&args, &env)
-    })
-    .await
-    .expect("the example's runner does not panic")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// The table's data rows whose OUTCOME column is `outcome`.
-fn rows_with<'a>(stdout: &'a str, outcome: &str) -> Vec<&'a str> {
-    stdout
-        .lines()
-        .skip(1)
-        .filter(|line| line.contains(&format!("  {outcome}")))
-        .collect()
-}
+use support::{ADMIN, ORG, instance, key_env, rows_with, run, run_async, strings, text};
 
 fn write_csv(name: &str, content: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("example_invite_{name}.csv"));
-    std::fs::write(&path, content).expect("the CSV is written");
-    path
-}
-
-/// A fake Clerk in this process, as a real instance for the example.
-async fn instance() -> FakeClerk {
-    let fake = FakeClerk::start().await;
-    fake.add_organization(Organization::new(ORG, "Example Inc"));
-    fake.add_user(User::new(ADMIN, "admin@example.test"));
-    fake.add_membership(ORG, ADMIN, ADMIN_ROLE).unwrap();
-    fake
-}
-
-fn key_env(fake: &FakeClerk) -> Vec<(String, String)> {
-    vec![
-        ("CLERK_SECRET_KEY".into(), fake.secret_key().to_owned()),
-        ("CLERK_API_URL".into(), fake.base_url()),
-    ]
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|arg| (*arg).to_owned()).collect()
+    support::scratch_file(&format!("invite_{name}.csv"), content)
 }
 
 #[test]
 fn without_a_key_or_arguments_it_invites_demo_people_into_an_embedded_fake() {
-    let output = run(&[], &[]);
+    let output = run(&["invite"], &[]);
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
     assert!(output.status.success(), "{stdout}\n{stderr}");
     assert!(stderr.contains("LOCAL FAKE Clerk"), "{stderr}");
@@ -122,7 +47,7 @@ fn a_csv_with_bad_rows_names_their_lines_and_sends_nothing() {
          dave@example.com,,\n\
          ALICE@example.com,,\n",
     );
-    let output = run(&["--csv", csv.to_str().unwrap()], &[]);
+    let output = run(&["invite", "--csv", csv.to_str().unwrap()], &[]);
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
     assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(
@@ -151,7 +76,7 @@ fn a_csv_with_bad_rows_names_their_lines_and_sends_nothing() {
 #[test]
 fn an_unknown_csv_column_is_an_error_not_ignored() {
     let csv = write_csv("unknown_column", "email,team\nalice@example.com,core\n");
-    let output = run(&["--csv", csv.to_str().unwrap()], &[]);
+    let output = run(&["invite", "--csv", csv.to_str().unwrap()], &[]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("line 1: unknown column `team`"), "{stderr}");
@@ -167,6 +92,7 @@ async fn dry_run_checks_everyone_and_sends_nothing() {
          bob@example.com,,,\n",
     );
     let args = strings(&[
+        "invite",
         "--org",
         ORG,
         "--inviter",
@@ -186,6 +112,7 @@ async fn dry_run_checks_everyone_and_sends_nothing() {
 
     // The same dry run with an invalid row fails, still without a request.
     let args = strings(&[
+        "invite",
         "--org",
         ORG,
         "--dry-run",
@@ -208,6 +135,7 @@ async fn with_a_key_it_invites_through_the_api_url_with_every_option() {
          bob@example.com,,,\n",
     );
     let args = strings(&[
+        "invite",
         "--org",
         ORG,
         "--inviter",
@@ -267,6 +195,7 @@ async fn anyone_not_invited_makes_the_exit_code_non_zero() {
     let fake = instance().await;
     // No such organization: Clerk answers 404 and nobody can be invited.
     let args = strings(&[
+        "invite",
         "--org",
         "org_missing",
         "alice@example.com",
@@ -281,7 +210,7 @@ async fn anyone_not_invited_makes_the_exit_code_non_zero() {
 
 #[test]
 fn an_empty_org_is_invalid_input_and_sends_nothing() {
-    let output = run(&["--org", "", "alice@example.com"], &[]);
+    let output = run(&["invite", "--org", "", "alice@example.com"], &[]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--org must not be empty"), "{stderr}");
@@ -291,7 +220,7 @@ fn an_empty_org_is_invalid_input_and_sends_nothing() {
 #[test]
 fn a_csv_with_a_header_and_no_people_is_invalid_input() {
     let csv = write_csv("header_only", "email,role\n");
-    let output = run(&["--csv", csv.to_str().unwrap()], &[]);
+    let output = run(&["invite", "--csv", csv.to_str().unwrap()], &[]);
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
     assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(stderr.contains("nobody to invite"), "{stderr}");

@@ -1,24 +1,20 @@
-//! A fleet of `invite` processes against one `clerk-fake` on the real clock, and what the fake
-//! saw: the one harness of the multi-process test (`tests/shared_budgets.rs`) and the fleet
-//! benchmark (`benches/fleet.rs`), included by path like `redis_server.rs`.
+//! A fleet of `clerk-orgs invite` processes against one `clerk-fake` on the real clock, and what
+//! the fake saw: the one harness of the multi-process tests (`tests/fleet.rs`) and the fleet
+//! benchmark (`benches/fleet.rs`), included by path like clerk-orgs' `redis_server.rs`.
 //!
-//! Every process is the `invite` example ([`invite_command`] is the one place that knows how to
-//! start one: repoint it when the CLI moves). Arrival times are the fake's own (its request log
-//! stamps each request with its real clock when the request reaches its handler), so the
-//! figures are what the server saw, not what the clients believe they sent.
+//! Every process is this package's binary ([`invite_command`] is the one place that knows how to
+//! start one). Arrival times are the fake's own (its request log stamps each request with its
+//! real clock when the request reaches its handler), so the figures are what the server saw,
+//! not what the clients believe they sent.
 
 #![allow(dead_code)] // The test and the bench use different parts.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use clerk_fake::{ADMIN_ROLE, FakeClerk, Organization, RateLimits as FakeLimits, User};
-
-#[path = "example_binary.rs"]
-mod example_binary;
 
 pub const ORG: &str = "org_fleet";
 pub const ADMIN: &str = "user_admin";
@@ -28,10 +24,10 @@ pub fn email(n: usize) -> String {
     format!("person{n}@fleet.test")
 }
 
-/// The `invite` example with the `redis` feature, built on first use.
+/// The `clerk-orgs` binary, built by cargo for the test or bench with its features (`redis`
+/// among them: the users of this harness require it).
 pub fn invite_binary() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| example_binary::build("invite", &["redis"]))
+    Path::new(env!("CARGO_BIN_EXE_clerk-orgs"))
 }
 
 /// One `invite` process of the fleet, for `fake`, with the bulk budget `requests`/`window` and
@@ -45,7 +41,7 @@ pub fn invite_command(
 ) -> Command {
     let mut command = Command::new(invite_binary());
     command
-        .args(["--org", ORG, "--inviter", ADMIN])
+        .args(["invite", "--org", ORG, "--inviter", ADMIN])
         .args([
             "--bulk-limit",
             &format!("{requests}/{}ms", window.as_millis()),
@@ -54,7 +50,7 @@ pub fn invite_command(
         .args(people)
         .env("CLERK_SECRET_KEY", fake.secret_key())
         .env("CLERK_API_URL", fake.base_url())
-        // The example reads REDIS_URL too: only `extra` decides whether a process shares.
+        // The binary reads REDIS_URL too: only `extra` decides whether a process shares.
         .env_remove("REDIS_URL");
     command
 }

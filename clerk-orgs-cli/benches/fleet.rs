@@ -1,20 +1,23 @@
-//! Four `invite` processes against one `clerk-fake` on a real clock: budgets shared through
+//! Four `clerk-orgs invite` processes against one `clerk-fake` on a real clock: budgets shared through
 //! Redis (with the default headroom, and with none: the rule before issue 21) versus
 //! per-process budgets, Redis killed mid-run, and what the fake saw; the lag from a shared
 //! admission to the call's arrival; the cost of one acquire.
 //!
-//! Run: `cargo bench -p clerk-orgs --features redis --bench fleet` (a plain binary; it needs
-//! `redis-server` on the PATH). `FLEET_RUNS=5` repeats the shared (both headrooms) and
+//! Run: `cargo bench -p clerk-orgs-cli --bench fleet` (a plain binary; it needs `redis-server`
+//! on the PATH). `FLEET_RUNS=5` repeats the shared (both headrooms) and
 //! Redis-killed scenarios.
 //! Figures are in BENCHMARKS.md.
 //!
 //! The fake's bulk limit is scaled down (10 per 5 s, so a run takes seconds, not hours), every
 //! client has the same budget, and each scenario gets a fresh `redis-server`. The processes are
-//! the `invite` example (`tests/support/fleet.rs` starts them and reads the fake's log).
+//! this package's binary (`tests/support/fleet.rs` starts them and reads the fake's log); it
+//! lives here, beside the binary it runs, because only its own package's benches and tests can
+//! name a binary (`CARGO_BIN_EXE_clerk-orgs`).
 
 #[path = "../tests/support/fleet.rs"]
 mod fleet;
-#[path = "../tests/support/redis_server.rs"]
+// clerk-orgs' own Redis harness (its shared-budget tests use it too).
+#[path = "../../clerk-orgs/tests/support/redis_server.rs"]
 mod redis_server;
 
 use std::time::{Duration, Instant};
@@ -45,8 +48,6 @@ fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
-    // Built before any clock starts.
-    fleet::invite_binary();
     println!(
         "fleet: {PROCESSES} invite processes x {PER_PROCESS} people, bulk limit {BULK} per {} s \
          (fake and clients), real clock; {runs} run(s) of the shared scenarios",
@@ -411,7 +412,9 @@ async fn acquire_cost() {
         .get_multiplexed_async_connection()
         .await
         .expect("Redis answers");
-    let script = redis::Script::new(include_str!("../src/policy/shared_budgets/acquire.lua"));
+    let script = redis::Script::new(include_str!(
+        "../../clerk-orgs/src/policy/shared_budgets/acquire.lua"
+    ));
     let keys = [
         "clerk-orgs:{cost}:bulk_create_invitations:log",
         "clerk-orgs:{cost}:bulk_create_invitations:paused",
