@@ -148,8 +148,8 @@ pub use faults::{Fault, Faults, RetryAfter, Route, RouteFaults};
 pub use rate_limit::{KeyKind, Limit, ParseLimitError, RateLimits};
 pub use request_log::{DEFAULT_LOG_CAP, LoggedRequest, RequestLog};
 pub use state::{
-    ADMIN_ROLE, Invitation, InvitationStatus, MEMBER_ROLE, Membership, Organization, Permission,
-    Role, SeedError, StoredRole, User,
+    ADMIN_ROLE, Invitation, InvitationStatus, MEMBER_ROLE, Membership, MembershipChange,
+    MembershipChangeKind, Organization, Permission, Role, SeedError, StoredRole, User,
 };
 pub use webhooks::{
     DeliveryOutcome, WEBHOOK_ATTEMPT_TIMEOUT, WEBHOOK_RETRY_SCHEDULE, WebhookDelivery,
@@ -502,6 +502,14 @@ impl FakeClerk {
     /// Every membership of the instance, oldest first.
     pub fn all_memberships(&self) -> Vec<Membership> {
         self.app.store().all_memberships()
+    }
+
+    /// Every change to a membership so far, oldest first: creates (over the API, by accepted
+    /// invitations, seeded), role and metadata changes, deletes, each with the membership as it
+    /// left it and a sequence number. The most recent 10,000 are kept. For tests that judge a
+    /// client against what really happened (`clerk-sim` checks its invariants on it).
+    pub fn membership_history(&self) -> Vec<MembershipChange> {
+        self.app.store().membership_history()
     }
 
     /// Accepts a pending invitation as its invitee would: the user with that email (created if

@@ -6,7 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use clerk_fake::{ADMIN_ROLE, MEMBER_ROLE, Organization, Role, SeedError, User};
+use clerk_fake::{
+    ADMIN_ROLE, MEMBER_ROLE, MembershipChangeKind, Organization, Role, SeedError, User,
+};
 use common::{ADMIN, Api, MEMBER, ORG};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -436,6 +438,86 @@ async fn delete_removes_the_member_and_answers_the_membership_as_it_was() {
         .await;
     assert_eq!(back.status, StatusCode::OK);
     assert_ne!(back.body["id"], before.id.as_str());
+}
+
+#[tokio::test]
+async fn the_history_keeps_every_change_in_order_with_the_membership_it_left() {
+    let api = api_with_user("user_new", "nia@acme.test").await;
+    let seeded = api.fake.membership_history();
+    let last_seeded = seeded
+        .last()
+        .expect("the seeded members are in the history")
+        .seq;
+    assert!(
+        seeded
+            .iter()
+            .all(|c| c.kind == MembershipChangeKind::Created)
+    );
+    let member = format!("{MEMBERSHIPS}/user_new");
+
+    api.fake.clock().advance(Duration::from_secs(1));
+    let created = api
+        .post(
+            MEMBERSHIPS,
+            json!({"user_id": "user_new", "role": MEMBER_ROLE, "public_metadata": {"a": 1}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK);
+    api.fake.clock().advance(Duration::from_secs(1));
+    api.patch(&member, json!({"role": ADMIN_ROLE})).await;
+    api.fake.clock().advance(Duration::from_secs(1));
+    api.patch(
+        &format!("{member}/metadata"),
+        json!({"public_metadata": {"a": null}}),
+    )
+    .await;
+    // Refused (not a member), so no change.
+    api.patch(
+        &format!("{MEMBERSHIPS}/user_stranger"),
+        json!({"role": ADMIN_ROLE}),
+    )
+    .await;
+    api.fake.clock().advance(Duration::from_secs(1));
+    let deleted = api.delete(&member).await;
+    assert_eq!(deleted.status, StatusCode::OK);
+
+    let changes: Vec<_> = api
+        .fake
+        .membership_history()
+        .into_iter()
+        .filter(|c| c.seq > last_seeded)
+        .collect();
+    let id = created.body["id"].as_str().unwrap();
+    let start = api.fake.clock().now_ms() - 4_000;
+    let seen: Vec<_> = changes
+        .iter()
+        .map(|c| {
+            (
+                c.kind,
+                c.at_ms - start,
+                c.membership.id.as_str(),
+                c.membership.role.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (MembershipChangeKind::Created, 1_000, id, MEMBER_ROLE),
+            (MembershipChangeKind::Updated, 2_000, id, ADMIN_ROLE),
+            (MembershipChangeKind::Updated, 3_000, id, ADMIN_ROLE),
+            (MembershipChangeKind::Deleted, 4_000, id, ADMIN_ROLE),
+        ]
+    );
+    assert_eq!(
+        changes[0].membership.public_metadata,
+        object(json!({"a": 1}))
+    );
+    assert!(
+        changes[2].membership.public_metadata.is_empty(),
+        "merged away"
+    );
+    assert!(changes.windows(2).all(|w| w[0].seq + 1 == w[1].seq));
 }
 
 #[tokio::test]

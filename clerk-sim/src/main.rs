@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use clerk_sim::{Config, format_schedule, parse_schedule, shrink, simulate};
+use clerk_sim::{Config, Workload, format_schedule, parse_schedule, shrink, simulate};
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +29,10 @@ enum Command {
         /// Shrink and print at most this many failing seeds in full.
         #[arg(long, default_value_t = 3)]
         show: usize,
+        /// The families of operations: `all`, or `invitations` (the workload before
+        /// memberships, for seeds found then).
+        #[arg(long, default_value = "all")]
+        workload: Workload,
     },
     /// Run one seed and print its trace; `--faults` replaces its schedule.
     Replay {
@@ -39,17 +43,33 @@ enum Command {
         /// Shrink the schedule to the smallest one that still breaks the first invariant.
         #[arg(long)]
         shrink: bool,
+        /// The families of operations: `all`, or `invitations`.
+        #[arg(long, default_value = "all")]
+        workload: Workload,
     },
 }
 
-fn replay_command(seed: u64, faults: &str) -> String {
-    format!("cargo run -p clerk-sim --release -- replay {seed} --faults '{faults}'")
+fn replay_command(seed: u64, faults: &str, workload: Workload) -> String {
+    let workload = if workload == Workload::default() {
+        String::new()
+    } else {
+        format!(" --workload {}", workload.name())
+    };
+    format!("cargo run -p clerk-sim --release -- replay {seed} --faults '{faults}'{workload}")
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run { seeds, from, show } => {
-            let config = Config::default();
+        Command::Run {
+            seeds,
+            from,
+            show,
+            workload,
+        } => {
+            let config = Config {
+                workload,
+                ..Config::default()
+            };
             let started = Instant::now();
             let mut failing: Vec<clerk_sim::Report> = Vec::new();
             let mut by_invariant: BTreeMap<(u8, &'static str), Vec<u64>> = BTreeMap::new();
@@ -72,7 +92,7 @@ fn main() -> ExitCode {
                     println!(
                         "seed {seed}: FAIL {} ({})",
                         report.violations[0],
-                        replay_command(seed, &format_schedule(&report.faults))
+                        replay_command(seed, &format_schedule(&report.faults), workload)
                     );
                     failing.push(report);
                 }
@@ -112,7 +132,7 @@ fn main() -> ExitCode {
                 );
                 println!(
                     "replay: {}",
-                    replay_command(report.seed, &format_schedule(&shrunk.faults))
+                    replay_command(report.seed, &format_schedule(&shrunk.faults), workload)
                 );
                 print!("{}", shrunk.render());
             }
@@ -126,8 +146,12 @@ fn main() -> ExitCode {
             seed,
             faults,
             shrink: want_shrink,
+            workload,
         } => {
-            let mut config = Config::default();
+            let mut config = Config {
+                workload,
+                ..Config::default()
+            };
             if let Some(text) = faults {
                 match parse_schedule(&text) {
                     Ok(faults) => config.faults = Some(faults),
@@ -143,7 +167,7 @@ fn main() -> ExitCode {
                 report = shrink(seed, &config, &report, rule);
                 println!(
                     "replay: {}",
-                    replay_command(seed, &format_schedule(&report.faults))
+                    replay_command(seed, &format_schedule(&report.faults), workload)
                 );
             }
             print!("{}", report.render());

@@ -1,12 +1,14 @@
 //! Fault schedules: which request of which route gets which of the fake's faults, drawn from the
-//! seed, and written as text (`create#2=drop,list#1=503e`) so a failing schedule can be replayed
-//! and shrunk by hand.
+//! seed, and written as text (`create#2=drop,list#1=503e,membership_create#3=lost`) so a failing
+//! schedule can be replayed and shrunk by hand.
 
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
 use clerk_fake::{Fault, RetryAfter, Route};
+
+use crate::Workload;
 
 /// How long a delay fault holds the answer back, in real time; well past the client's timeout.
 pub const DELAY: Duration = Duration::from_millis(400);
@@ -23,8 +25,8 @@ pub struct ScheduledFault {
     pub fault: Fault,
 }
 
-/// The routes the workload uses, with their short names.
-pub(crate) const ROUTES: [(Route, &str); 8] = [
+/// The fake's routes, with their short names in schedules.
+pub(crate) const ROUTES: [(Route, &str); 18] = [
     (Route::CreateInvitation, "create"),
     (Route::BulkCreateInvitations, "bulk"),
     (Route::ListInvitations, "list"),
@@ -33,6 +35,16 @@ pub(crate) const ROUTES: [(Route, &str); 8] = [
     (Route::RevokeInvitation, "revoke"),
     (Route::ListInstanceInvitations, "instance"),
     (Route::ListUserInvitations, "user"),
+    (Route::CreateMembership, "membership_create"),
+    (Route::ListMemberships, "membership_list"),
+    (Route::UpdateMembership, "membership_role"),
+    (Route::UpdateMembershipMetadata, "membership_metadata"),
+    (Route::DeleteMembership, "membership_delete"),
+    (Route::ListInstanceMemberships, "membership_instance"),
+    (Route::ListUserMemberships, "membership_user"),
+    (Route::ListRoles, "roles"),
+    (Route::CreateRole, "role_create"),
+    (Route::GetRole, "role_get"),
 ];
 
 pub(crate) fn route_name(route: Route) -> &'static str {
@@ -152,25 +164,53 @@ pub fn format_schedule(faults: &[ScheduledFault]) -> String {
         .join(",")
 }
 
+/// Where faults of the invitation workload fall: weighted towards the routes it uses most;
+/// lookups are `list`. Each entry is (route, weight in percent, how many of its first requests
+/// may get the fault).
+const INVITATION_FAULTS: [(Route, u32, u64); 5] = [
+    (Route::CreateInvitation, 30, 12),
+    (Route::BulkCreateInvitations, 20, 8),
+    (Route::ListInvitations, 30, 16),
+    (Route::GetInvitation, 10, 4),
+    (Route::RevokeInvitation, 10, 4),
+];
+
+/// Where faults fall when memberships run too: the membership writes, their lookups (lists
+/// filtered by user) and the role check's fetch get a share of the faults, on their first few
+/// requests (a seed makes about one of each write).
+const ALL_FAULTS: [(Route, u32, u64); 11] = [
+    (Route::CreateInvitation, 20, 12),
+    (Route::BulkCreateInvitations, 12, 8),
+    (Route::ListInvitations, 16, 16),
+    (Route::GetInvitation, 5, 4),
+    (Route::RevokeInvitation, 5, 4),
+    (Route::CreateMembership, 10, 3),
+    (Route::ListMemberships, 14, 6),
+    (Route::UpdateMembership, 6, 2),
+    (Route::UpdateMembershipMetadata, 5, 2),
+    (Route::DeleteMembership, 5, 2),
+    (Route::ListRoles, 2, 2),
+];
+
 /// Draws a schedule: up to `max_faults` faults over every route the workload reaches, lookups
 /// included, from the whole catalogue. Delays cost real time (they must outlast the client's
-/// real timeout), so they are drawn with probability `delay_chance` per fault.
+/// real timeout), so they are drawn with probability `delay_chance` per fault. The invitation
+/// workload alone draws exactly as it did before memberships existed.
 pub(crate) fn draw(
     rng: &mut fastrand::Rng,
     max_faults: usize,
     delay_chance: f64,
+    workload: Workload,
 ) -> Vec<ScheduledFault> {
+    let table: &[(Route, u32, u64)] = if workload.memberships {
+        &ALL_FAULTS
+    } else {
+        &INVITATION_FAULTS
+    };
     let count = rng.usize(..=max_faults);
     let mut faults: Vec<ScheduledFault> = Vec::with_capacity(count);
     for _ in 0..count {
-        // Weighted towards the routes the workload uses most; lookups are `list`.
-        let (route, span) = match rng.u32(..100) {
-            0..=29 => (Route::CreateInvitation, 12),
-            30..=49 => (Route::BulkCreateInvitations, 8),
-            50..=79 => (Route::ListInvitations, 16),
-            80..=89 => (Route::GetInvitation, 4),
-            _ => (Route::RevokeInvitation, 4),
-        };
+        let (route, span) = weighted(table, rng.u32(..100));
         let nth = rng.u64(1..=span);
         let fault = if rng.f64() < delay_chance {
             Fault::Delay(DELAY)
@@ -182,6 +222,19 @@ pub(crate) fn draw(
         faults.push(ScheduledFault { route, nth, fault });
     }
     faults
+}
+
+/// The entry of `table` that `roll` (0..100) falls in.
+fn weighted(table: &[(Route, u32, u64)], roll: u32) -> (Route, u64) {
+    let mut below = 0;
+    for (route, weight, span) in table {
+        below += weight;
+        if roll < below {
+            return (*route, *span);
+        }
+    }
+    let (route, _, span) = table[table.len() - 1];
+    (route, span)
 }
 
 fn draw_fault(rng: &mut fastrand::Rng) -> Fault {
@@ -216,10 +269,36 @@ mod tests {
     #[test]
     fn schedules_round_trip_through_text() {
         let mut rng = fastrand::Rng::with_seed(7);
-        for _ in 0..200 {
-            let faults = draw(&mut rng, 10, 0.1);
-            let text = format_schedule(&faults);
-            assert_eq!(parse_schedule(&text).unwrap(), faults, "{text}");
+        for workload in [Workload::INVITATIONS, Workload::ALL] {
+            for _ in 0..200 {
+                let faults = draw(&mut rng, 10, 0.1, workload);
+                let text = format_schedule(&faults);
+                assert_eq!(parse_schedule(&text).unwrap(), faults, "{text}");
+            }
+        }
+        for (route, name) in ROUTES {
+            let text = format!("{name}#3=lost");
+            let parsed = parse_schedule(&text).unwrap();
+            assert_eq!(parsed[0].route, route, "{text}");
+            assert_eq!(format_schedule(&parsed), text);
+        }
+    }
+
+    #[test]
+    fn the_tables_cover_every_roll_and_sum_to_one_hundred() {
+        for table in [&INVITATION_FAULTS[..], &ALL_FAULTS[..]] {
+            assert_eq!(table.iter().map(|(_, w, _)| w).sum::<u32>(), 100);
+        }
+        // The old bands, roll by roll: the invitation workload draws as before.
+        for roll in 0..100 {
+            let old = match roll {
+                0..=29 => (Route::CreateInvitation, 12),
+                30..=49 => (Route::BulkCreateInvitations, 8),
+                50..=79 => (Route::ListInvitations, 16),
+                80..=89 => (Route::GetInvitation, 4),
+                _ => (Route::RevokeInvitation, 4),
+            };
+            assert_eq!(weighted(&INVITATION_FAULTS, roll), old, "roll {roll}");
         }
     }
 }

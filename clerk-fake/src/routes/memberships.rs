@@ -103,7 +103,7 @@ async fn delete_membership(
 ) -> Response {
     app.handle(Route::DeleteMembership, request, |store, call| {
         store.organization(&organization_id)?;
-        let membership = store.delete_membership(&organization_id, &user_id)?;
+        let membership = store.delete_membership(&organization_id, &user_id, call.now_ms)?;
         Ok(wire::membership(store, &membership, call.now_ms))
     })
     .await

@@ -35,6 +35,40 @@ pub struct Membership {
     pub updated_at: i64,
 }
 
+/// What a [`MembershipChange`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MembershipChangeKind {
+    /// The membership was created (over the API, by an accepted invitation, or seeded).
+    Created,
+    /// Its role or metadata changed (over the API, by an accepted invitation, or seeded).
+    Updated,
+    /// It was removed.
+    Deleted,
+}
+
+/// One change to a membership, as [`FakeClerk::membership_history`] keeps it: what the
+/// instance's memberships went through, for tests that judge a client against ground truth
+/// (two memberships for one user at once, a removal that did not happen).
+///
+/// [`FakeClerk::membership_history`]: crate::FakeClerk::membership_history
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct MembershipChange {
+    /// Its place in the history, from 1: each change has a larger one than every change before.
+    pub seq: u64,
+    /// The fake's clock when it happened, Unix milliseconds.
+    pub at_ms: i64,
+    /// What happened.
+    pub kind: MembershipChangeKind,
+    /// The membership as the change left it (for a delete: as it was when removed).
+    pub membership: Membership,
+}
+
+/// Changes kept in the membership history, oldest dropped first (as the request log keeps
+/// requests).
+pub(crate) const MEMBERSHIP_HISTORY_CAP: usize = 10_000;
+
 /// A validated request to create one membership.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct NewMembership {
@@ -222,6 +256,25 @@ pub(crate) enum MemberScope<'a> {
 impl Store {
     // --- Lookups ---------------------------------------------------------------------------
 
+    /// The membership history, oldest first (at most [`MEMBERSHIP_HISTORY_CAP`] changes).
+    pub(crate) fn membership_history(&self) -> Vec<MembershipChange> {
+        self.membership_history.iter().cloned().collect()
+    }
+
+    /// Notes a change in the membership history.
+    fn record(&mut self, kind: MembershipChangeKind, membership: &Membership, at_ms: i64) {
+        self.membership_change_seq += 1;
+        if self.membership_history.len() == MEMBERSHIP_HISTORY_CAP {
+            self.membership_history.pop_front();
+        }
+        self.membership_history.push_back(MembershipChange {
+            seq: self.membership_change_seq,
+            at_ms,
+            kind,
+            membership: membership.clone(),
+        });
+    }
+
     pub(crate) fn is_member(&self, organization_id: &str, user_id: &str) -> bool {
         self.membership(organization_id, user_id).is_some()
     }
@@ -329,6 +382,8 @@ impl Store {
         membership.public_metadata = public_metadata;
         membership.private_metadata = private_metadata;
         membership.updated_at = now_ms;
+        let updated = membership.clone();
+        self.record(MembershipChangeKind::Updated, &updated, now_ms);
         Ok(())
     }
 
@@ -346,6 +401,8 @@ impl Store {
         if let Some((_, membership)) = self.memberships.get_mut(&key) {
             membership.role = role.to_owned();
             membership.updated_at = now_ms;
+            let updated = membership.clone();
+            self.record(MembershipChangeKind::Updated, &updated, now_ms);
             if announce {
                 self.note(Change::MembershipUpdated {
                     organization_id: key.0,
@@ -374,6 +431,11 @@ impl Store {
     }
 
     fn insert_membership(&mut self, membership: Membership) {
+        self.record(
+            MembershipChangeKind::Created,
+            &membership,
+            membership.created_at,
+        );
         self.membership_seq += 1;
         let seq = self.membership_seq;
         let key = (
@@ -484,6 +546,7 @@ impl Store {
         }
         membership.updated_at = now_ms;
         let updated = membership.clone();
+        self.record(MembershipChangeKind::Updated, &updated, now_ms);
         self.note(Change::MembershipUpdated {
             organization_id: organization_id.to_owned(),
             user_id: user_id.to_owned(),
@@ -497,6 +560,7 @@ impl Store {
         &mut self,
         organization_id: &str,
         user_id: &str,
+        now_ms: i64,
     ) -> Result<Membership, ApiError> {
         if !self.is_member(organization_id, user_id) {
             return Err(ApiError::membership_not_found());
@@ -512,6 +576,7 @@ impl Store {
         self.members_in_order.remove(&seq);
         remove_indexed(&mut self.members_by_organization, organization_id, seq);
         remove_indexed(&mut self.members_by_user, user_id, seq);
+        self.record(MembershipChangeKind::Deleted, &membership, now_ms);
         self.note(Change::MembershipDeleted(membership.clone()));
         Ok(membership)
     }

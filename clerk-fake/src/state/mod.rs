@@ -14,17 +14,17 @@ mod invitations;
 mod memberships;
 mod roles;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::errors::ApiError;
 use crate::ids::IdGenerator;
 
 pub use invitations::{Invitation, InvitationStatus};
 pub(crate) use invitations::{ListQuery, NewInvitation, Order, Scope};
-pub use memberships::Membership;
 pub(crate) use memberships::{
     MemberScope, MembershipQuery, MembershipSort, MetadataPatch, NewMembership, SortField,
 };
+pub use memberships::{Membership, MembershipChange, MembershipChangeKind};
 pub(crate) use roles::{NewRole, RoleQuery, RoleSort, StoredPermission, is_valid_role_key};
 pub use roles::{Permission, Role, StoredRole};
 
@@ -231,6 +231,10 @@ pub(crate) struct Store {
     members_by_organization: HashMap<String, BTreeMap<u64, String>>,
     members_by_user: HashMap<String, BTreeMap<u64, String>>,
     membership_seq: u64,
+    /// Every change to a membership, oldest first, capped (`memberships::MEMBERSHIP_HISTORY_CAP`).
+    membership_history: VecDeque<MembershipChange>,
+    /// The `seq` of the last change noted in `membership_history`.
+    membership_change_seq: u64,
     /// Role key -> role.
     roles: HashMap<String, StoredRole>,
     /// Role keys in creation order.
@@ -264,6 +268,8 @@ impl Store {
             members_by_organization: HashMap::new(),
             members_by_user: HashMap::new(),
             membership_seq: 0,
+            membership_history: VecDeque::new(),
+            membership_change_seq: 0,
             roles: HashMap::new(),
             role_order: Vec::new(),
             permissions: HashMap::new(),

@@ -1,44 +1,16 @@
-//! The invariants, checked after a run against the fake's invitations and request log (ground
-//! truth), never against what the client said about itself. `TESTING.md` explains each one.
+//! The invitation family's invariants: 1 to 6 and 8, and 11 for its "not sent" outcomes.
 
 use std::collections::HashMap;
-use std::fmt;
-use std::time::Duration;
 
-use clerk_fake::{Fault, Invitation, InvitationStatus, Route};
+use clerk_fake::{Invitation, InvitationStatus, Route};
 use serde_json::Value;
 
-use crate::schedule::{before_processing, fault_name, loses_answer};
-use crate::{
-    BULK_LIMIT, CREATE_LIMIT, CallRecord, ClaimKind, Evidence, GLOBAL_LIMIT, MAX_WAIT, Req,
-    RevokeClaim,
-};
+use super::{Timelines, Violations, answered, faults_of};
+use crate::schedule::loses_answer;
+use crate::{ClaimKind, Evidence, Req, RevokeClaim};
 
 /// The margin `clerk-orgs` allows for Clerk's clock skew when it dates what a call did.
 const REVOKE_CLOCK_MARGIN_MS: i64 = 2_000;
-
-/// One broken invariant.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// Its number, 1 to 8 (see `TESTING.md`).
-    pub invariant: u8,
-    /// Which rule of the invariant, e.g. `window` or `bound` for 7; stable, for grouping.
-    pub rule: &'static str,
-    /// The call that broke it, if one did.
-    pub call: Option<u32>,
-    /// What happened, against what should have.
-    pub message: String,
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invariant {} [{}]", self.invariant, self.rule)?;
-        if let Some(call) = self.call {
-            write!(f, " (call #{call})")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
 
 fn call_of(invitation: &Invitation) -> Option<u64> {
     invitation
@@ -79,66 +51,42 @@ fn emails_in(body: &[u8]) -> Vec<String> {
     out
 }
 
-/// Whether the client received a success status for the request (the fake processed it and
-/// answered, perhaps with a spoiled body).
-fn answered(req: &Req) -> bool {
-    match &req.fault {
-        None => true,
-        Some(fault) => matches!(
-            fault,
-            Fault::TruncatedJson
-                | Fault::MalformedJson
-                | Fault::UnknownFields
-                | Fault::UnknownStatus
-        ),
-    }
-}
-
-fn faults_of<'a>(requests: impl Iterator<Item = &'a Req>) -> Vec<String> {
-    requests
-        .filter_map(|r| {
-            r.fault.as_ref().map(|f| {
-                format!(
-                    "{}#{}={}",
-                    r.route.map_or("?", crate::schedule::route_name),
-                    r.nth,
-                    fault_name(f)
-                )
-            })
+/// Whether a create or bulk create succeeded, read from ground truth: every address in its body
+/// got this call's invitation at the request's arrival (a bulk create is all or nothing).
+fn created_all(req: &Req, ours: &[&Invitation]) -> bool {
+    let emails = emails_in(&req.body);
+    !emails.is_empty()
+        && emails.iter().all(|email| {
+            ours.iter()
+                .any(|i| i.email_address.eq_ignore_ascii_case(email) && i.created_at == req.at_ms)
         })
-        .collect()
 }
 
-/// How many chains of attempts (the call itself, its lookups) a call may run.
-fn chains(call: &CallRecord, evidence: &Evidence) -> u64 {
-    let people = call.people.len() as u64;
-    match call.what {
-        "create" | "revoke" => 2,
-        "bulk" => 1 + people,
-        // Each person: up to 20 rate-limited tries, a single create, its lookups.
-        "invite_all" => 1 + people * 25,
-        "stream" => {
-            let in_org = evidence
-                .invitations
+/// Whether a user with this (lowercased) email was a member of `org` at some point while the
+/// call ran (between the membership-history points `start` and `end`).
+fn member_during(
+    evidence: &Evidence,
+    timelines: &Timelines<'_>,
+    org: &str,
+    email: &str,
+    (start, end): (u64, u64),
+) -> bool {
+    evidence
+        .users
+        .iter()
+        .filter(|(_, e)| e.as_str() == email)
+        .any(|(user, _)| {
+            timelines
+                .during(org, user, start, end)
                 .iter()
-                .filter(|i| i.organization_id == call.org)
-                .count() as u64;
-            in_org / 3 + 2
-        }
-        _ => 1,
-    }
+                .any(Option::is_some)
+        })
 }
 
-/// Checks every invariant; an empty list means the run is clean.
-pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
-    let mut out = Vec::new();
+/// Checks the invitation family's invariants.
+pub(super) fn check(evidence: &Evidence, timelines: &Timelines<'_>, out: &mut Violations) {
     let mut violation = |invariant: u8, rule: &'static str, call: Option<u32>, message: String| {
-        out.push(Violation {
-            invariant,
-            rule,
-            call,
-            message,
-        });
+        out.add(invariant, rule, call, message);
     };
     let invitations = &evidence.invitations;
     let by_id: HashMap<&str, &Invitation> =
@@ -175,22 +123,6 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
     let mut claimed_by: HashMap<&str, u32> = HashMap::new();
     for call in &evidence.calls {
         let c = Some(call.id);
-        if let Some(message) = &call.panicked {
-            violation(7, "panic", c, format!("the call panicked: {message}"));
-        }
-        // 7. Bounded on the virtual clock.
-        let (attempts, max_elapsed) = call.policy;
-        let per_chain = max_elapsed + MAX_WAIT * 2 * attempts;
-        let bound = per_chain * u32::try_from(chains(call, evidence)).unwrap_or(u32::MAX);
-        let took = Duration::from_millis(u64::try_from(call.end_ms - call.start_ms).unwrap_or(0));
-        if took > bound {
-            violation(
-                7,
-                "bound",
-                c,
-                format!("took {took:?} of virtual time, past its bound {bound:?}"),
-            );
-        }
         // 8. One outcome per person in an invite_all run.
         if call.what == "invite_all" && call.panicked.is_none() {
             let mut indexes: Vec<usize> = call.claims.iter().map(|c| c.index).collect();
@@ -319,20 +251,19 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                         );
                     }
                 }
+                // "Already a member" names someone who was a member at some point during the
+                // call (members are added, removed and join by invitation while calls run).
                 ClaimKind::AlreadyMember => {
-                    let member = evidence
-                        .members
-                        .iter()
-                        .any(|(org, m)| *org == call.org && *m == email)
-                        || evidence.acceptances.iter().any(|a| {
-                            a.org == call.org && a.email == email && a.at_ms <= call.end_ms
-                        });
-                    if !member {
+                    let window = (call.start_seq, call.end_seq);
+                    if !member_during(evidence, timelines, &call.org, &email, window) {
                         violation(
                             3,
                             "already-member",
                             c,
-                            format!("{email}: says already a member, but is not"),
+                            format!(
+                                "{email}: says already a member, but was not a member during \
+                                 the call"
+                            ),
                         );
                     }
                 }
@@ -387,6 +318,45 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
                         );
                     }
                 }
+            }
+        }
+        // 11. "Not sent" left no trace: no create or bulk request of the call carried the
+        // person, or (inside `invite_all`, where a batch Clerk refused whole may have named
+        // them) none that created anything.
+        for claim in call.claims.iter().filter(|claim| claim.not_sent) {
+            let email = claim.email.to_lowercase();
+            let repeated = call
+                .claims
+                .iter()
+                .filter(|other| other.email.eq_ignore_ascii_case(&email))
+                .count()
+                > 1;
+            if repeated {
+                continue;
+            }
+            let traces: Vec<String> = call
+                .requests
+                .iter()
+                .filter(|r| {
+                    matches!(
+                        r.route,
+                        Some(Route::CreateInvitation | Route::BulkCreateInvitations)
+                    ) && emails_in(&r.body).contains(&email)
+                })
+                .filter(|r| call.what != "invite_all" || created_all(r, &ours))
+                .map(|r| format!("{} {} (#{})", r.method, r.path, r.nth))
+                .collect();
+            if !traces.is_empty() {
+                violation(
+                    11,
+                    "not-sent",
+                    c,
+                    format!(
+                        "{email}: says {} (nothing sent) but the call sent {}",
+                        claim.note,
+                        traces.join(", ")
+                    ),
+                );
             }
         }
         // 2. Everything the call created, it reported as created (or as unknown).
@@ -474,14 +444,7 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
             }
             let succeeded = match req.route {
                 Some(Route::CreateInvitation | Route::BulkCreateInvitations) => {
-                    let emails = emails_in(&req.body);
-                    !emails.is_empty()
-                        && emails.iter().all(|email| {
-                            ours.iter().any(|i| {
-                                i.email_address.eq_ignore_ascii_case(email)
-                                    && i.created_at == req.at_ms
-                            })
-                        })
+                    created_all(req, &ours)
                 }
                 Some(Route::RevokeInvitation) => invitations.iter().any(|i| {
                     req.path.contains(&format!("/{}/revoke", i.id))
@@ -509,65 +472,4 @@ pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
             }
         }
     }
-    for req in &evidence.stray {
-        if !before_processing(req.fault.as_ref().unwrap_or(&Fault::UnknownFields)) {
-            violation(
-                7,
-                "stray",
-                None,
-                format!(
-                    "a request no call was running sent: {} {}",
-                    req.method, req.path
-                ),
-            );
-        }
-    }
-    if let Some(stuck) = &evidence.stuck {
-        violation(7, "stuck", None, format!("the run did not finish: {stuck}"));
-    }
-
-    // 7. No client sends past Clerk's limits, counted in the fake's fixed windows.
-    let clients = evidence
-        .calls
-        .iter()
-        .map(|c| c.client)
-        .max()
-        .map_or(0, |m| m + 1);
-    for client in 0..clients {
-        let sent: Vec<&Req> = evidence
-            .calls
-            .iter()
-            .filter(|c| c.client == client)
-            .flat_map(|c| c.requests.iter())
-            .collect();
-        for (name, route, (limit, window)) in [
-            ("create", Some(Route::CreateInvitation), CREATE_LIMIT),
-            ("bulk", Some(Route::BulkCreateInvitations), BULK_LIMIT),
-            ("all", None, GLOBAL_LIMIT),
-        ] {
-            let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-            let mut per_window: HashMap<i64, u32> = HashMap::new();
-            for req in sent.iter().filter(|r| route.is_none() || r.route == route) {
-                *per_window
-                    .entry(req.at_ms.div_euclid(window_ms))
-                    .or_default() += 1;
-            }
-            let mut over: Vec<(i64, u32)> =
-                per_window.into_iter().filter(|(_, n)| *n > limit).collect();
-            over.sort_unstable();
-            if let Some((window_index, n)) = over.first() {
-                violation(
-                    7,
-                    "window",
-                    None,
-                    format!(
-                        "client {client} sent {n} {name} requests in the fake's window starting \
-                         at +{} ms (limit {limit} per {window:?})",
-                        window_index * window_ms - evidence.start_ms
-                    ),
-                );
-            }
-        }
-    }
-    out
 }

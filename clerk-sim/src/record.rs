@@ -1,0 +1,147 @@
+//! The recorder: moves each request the fake logs, and each change to a membership it makes, to
+//! the call that caused it, and writes the trace.
+//!
+//! Only the running actor can have sent a request or caused a change since the last look (see
+//! `sched`), so everything new belongs to that actor's current call; changes made while no call
+//! runs (acceptances, the world acting) belong to none.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use clerk_fake::{FakeClerk, Fault, LoggedRequest, MembershipChange, MembershipChangeKind, Route};
+
+use crate::{Acceptance, CallRecord, Req, schedule};
+
+pub(crate) struct Recorder {
+    pub(crate) start_ms: i64,
+    pub(crate) counts: HashMap<Route, u64>,
+    pub(crate) faults: HashMap<(Route, u64), Fault>,
+    /// Each actor's current call (an index into `calls`).
+    pub(crate) current: Vec<Option<usize>>,
+    pub(crate) calls: Vec<CallRecord>,
+    pub(crate) stray: Vec<Req>,
+    pub(crate) trace: Vec<String>,
+    pub(crate) acceptances: Vec<Acceptance>,
+    /// The `seq` of the last membership change seen.
+    pub(crate) last_change: u64,
+    /// User id -> lowercased email.
+    pub(crate) users: HashMap<String, String>,
+}
+
+/// The fake's route a logged request went to.
+pub(crate) fn route_of(request: &LoggedRequest) -> Option<Route> {
+    let path = request.path_and_query.split('?').next().unwrap_or("");
+    let parts: Vec<&str> = path.trim_start_matches("/v1/").split('/').collect();
+    let method = request.method.as_str();
+    let post = method == "POST";
+    Some(match parts.as_slice() {
+        ["organizations", _, "invitations"] if post => Route::CreateInvitation,
+        ["organizations", _, "invitations"] => Route::ListInvitations,
+        ["organizations", _, "invitations", "bulk"] if post => Route::BulkCreateInvitations,
+        ["organizations", _, "invitations", "pending"] => Route::ListPendingInvitations,
+        ["organizations", _, "invitations", _, "revoke"] if post => Route::RevokeInvitation,
+        ["organizations", _, "invitations", _] => Route::GetInvitation,
+        ["organization_invitations"] => Route::ListInstanceInvitations,
+        ["users", _, "organization_invitations"] => Route::ListUserInvitations,
+        ["organizations", _, "memberships"] if post => Route::CreateMembership,
+        ["organizations", _, "memberships"] => Route::ListMemberships,
+        ["organizations", _, "memberships", _] if method == "PATCH" => Route::UpdateMembership,
+        ["organizations", _, "memberships", _] if method == "DELETE" => Route::DeleteMembership,
+        ["organizations", _, "memberships", _, "metadata"] => Route::UpdateMembershipMetadata,
+        ["organization_memberships"] => Route::ListInstanceMemberships,
+        ["users", _, "organization_memberships"] => Route::ListUserMemberships,
+        ["organization_roles"] if post => Route::CreateRole,
+        ["organization_roles"] => Route::ListRoles,
+        ["organization_roles", _] => Route::GetRole,
+        _ => return None,
+    })
+}
+
+fn change_kind(kind: MembershipChangeKind) -> &'static str {
+    match kind {
+        MembershipChangeKind::Created => "created",
+        MembershipChangeKind::Updated => "updated",
+        MembershipChangeKind::Deleted => "deleted",
+        _ => "changed",
+    }
+}
+
+impl Recorder {
+    pub(crate) fn rel(&self, ms: i64) -> String {
+        format!("+{:>9.3}s", (ms - self.start_ms) as f64 / 1000.0)
+    }
+
+    /// The membership changes since the last look, without attributing them.
+    pub(crate) fn new_changes(&mut self, fake: &FakeClerk) -> Vec<MembershipChange> {
+        let changes: Vec<MembershipChange> = fake
+            .membership_history()
+            .into_iter()
+            .filter(|c| c.seq > self.last_change)
+            .collect();
+        if let Some(last) = changes.last() {
+            self.last_change = last.seq;
+        }
+        changes
+    }
+
+    /// Moves the fake's new log entries and membership changes to the call `actor` is in.
+    pub(crate) fn drain(&mut self, fake: &FakeClerk, actor: Option<usize>) {
+        let call = actor.and_then(|actor| self.current.get(actor).copied().flatten());
+        let log = fake.request_log();
+        let requests = log.requests();
+        if !requests.is_empty() {
+            log.clear();
+        }
+        for request in requests {
+            let route = route_of(&request);
+            let nth = route.map_or(0, |route| {
+                let count = self.counts.entry(route).or_insert(0);
+                *count += 1;
+                *count
+            });
+            let fault = route.and_then(|route| self.faults.get(&(route, nth)).cloned());
+            let req = Req {
+                route,
+                nth,
+                method: request.method,
+                path: request.path_and_query,
+                body: request.body,
+                at_ms: request.received_at_ms,
+                fault,
+            };
+            let mut line = format!(
+                "{}     {} {} ({}#{})",
+                self.rel(req.at_ms),
+                req.method,
+                req.path,
+                route.map_or("?", schedule::route_name),
+                nth
+            );
+            if let Some(fault) = &req.fault {
+                let _ = write!(line, " FAULT {}", schedule::fault_name(fault));
+            }
+            self.trace.push(line);
+            match call {
+                Some(index) => self.calls[index].requests.push(req),
+                None => self.stray.push(req),
+            }
+        }
+        let changes = self.new_changes(fake);
+        if let Some(index) = call {
+            for change in changes {
+                let m = &change.membership;
+                let line = format!(
+                    "{}       ~ {} {} ({} in {}, {})",
+                    self.rel(change.at_ms),
+                    change_kind(change.kind),
+                    m.id,
+                    m.user_id,
+                    m.organization_id,
+                    m.role
+                );
+                self.trace.push(line);
+                self.calls[index].changes.push(change.seq);
+            }
+        }
+    }
+}
