@@ -330,6 +330,7 @@ mod organization;
 mod policy;
 pub mod reliability;
 mod roles;
+pub mod roster;
 mod validate;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
@@ -370,6 +371,7 @@ pub use policy::{
     namespace_for_key,
 };
 pub use roles::{CheckRole, ListRoles, OrganizationRoles};
+pub use roster::{Plan, Rail, Roster, RosterRow};
 pub use validate::MAX_BULK_SIZE;
 #[cfg(feature = "webhooks")]
 pub use webhooks::{Event, VerifiedEvent, Webhook, WebhookError, WebhookHeaders};

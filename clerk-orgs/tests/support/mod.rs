@@ -223,3 +223,5 @@ pub fn json_body(request: &LoggedRequest) -> Value {
 pub fn email(n: usize) -> String {
     format!("person{n}@example.test")
 }
+
+pub mod roster;
