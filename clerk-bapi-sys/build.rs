@@ -31,6 +31,9 @@ fn main() {
     std::fs::write(out_dir.join("codegen.rs"), bindings.code).expect("writing the bindings");
     std::fs::write(out_dir.join("api_version.txt"), bindings.api_version)
         .expect("writing the API version");
+    // Read by tests/conformance.rs only; a few kilobytes of text.
+    std::fs::write(out_dir.join("operations.rs"), bindings.operations)
+        .expect("writing the operations table");
 
     // Only when asked for: users of the BAPI alone pay nothing for the events.
     #[cfg(feature = "webhook-events")]

@@ -72,30 +72,50 @@ pub fn has_operations(item: &Value) -> bool {
 /// in `enum: [...]` or `default: {...}` everything is data. The walk knows which keys hold maps of
 /// names and which hold data, so `visit` only ever sees real OpenAPI/JSON-Schema objects.
 pub fn for_each_node(value: &mut Value, visit: &mut dyn FnMut(&mut Map<String, Value>)) {
+    for_each_node_at(value, "", &mut |node, _| visit(node));
+}
+
+/// [`for_each_node`], also telling `visit` where the node is, as a JSON pointer from `value`
+/// (`pointer` is `value`'s own).
+pub fn for_each_node_at(
+    value: &mut Value,
+    pointer: &str,
+    visit: &mut dyn FnMut(&mut Map<String, Value>, &str),
+) {
     match value {
         Value::Object(node) => {
-            visit(node);
+            visit(node, pointer);
             for (key, child) in node.iter_mut() {
                 if DATA.contains(&key.as_str()) {
                     continue;
                 }
+                let at = format!("{pointer}/{}", escape_pointer(key));
                 match child {
                     Value::Object(named) if NAME_MAPS.contains(&key.as_str()) => {
-                        for grandchild in named.values_mut() {
-                            for_each_node(grandchild, visit);
+                        for (name, grandchild) in named.iter_mut() {
+                            for_each_node_at(
+                                grandchild,
+                                &format!("{at}/{}", escape_pointer(name)),
+                                visit,
+                            );
                         }
                     }
-                    _ => for_each_node(child, visit),
+                    _ => for_each_node_at(child, &at, visit),
                 }
             }
         }
         Value::Array(items) => {
-            for item in items {
-                for_each_node(item, visit);
+            for (index, item) in items.iter_mut().enumerate() {
+                for_each_node_at(item, &format!("{pointer}/{index}"), visit);
             }
         }
         _ => {}
     }
+}
+
+/// A name as one JSON Pointer token (RFC 6901): `~` first, so the `~` of `~1` is not escaped again.
+pub fn escape_pointer(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
 }
 
 /// Calls `found` with every `$ref` in `value`, at any depth; the references are not followed.
@@ -219,11 +239,7 @@ pub fn resolve<'a>(spec: &'a Value, value: &'a Value) -> Option<&'a Value> {
 
 /// The `$ref` naming the component `name` of `kind` (`schemas`, `responses`, ...).
 pub fn component_ref(kind: &str, name: &str) -> String {
-    // JSON Pointer escaping (RFC 6901), `~` first so the `~` of `~1` is not escaped again.
-    format!(
-        "#/components/{kind}/{}",
-        name.replace('~', "~0").replace('/', "~1")
-    )
+    format!("#/components/{kind}/{}", escape_pointer(name))
 }
 
 /// The name of the component of `kind` a `$ref` points at, if it points at one of that kind.

@@ -15,6 +15,20 @@
 //! `spec/clerk-webhooks.json` (imported with the same `cargo xtask spec import`). It is not named
 //! `webhooks` because that is the BAPI tag "Webhooks" (managing Svix endpoints).
 //!
+//! # What the bindings guarantee
+//! - **Every operation is callable.** Every operation of the vendored spec has a method on
+//!   [`Client`] under its tag's feature (246 generated, and the three `multipart/form-data` ones
+//!   written by hand, see below) and a [`Route`] in [`routes`].
+//! - **Every field the spec declares is kept, both ways.** An answer decoded into its type and
+//!   serialized again gives back every property it had, and a request body sends every property
+//!   that is set, an empty array or map included. `tests/conformance.rs` checks this for every
+//!   operation with samples built from the spec (every property set; every nullable value
+//!   `null`; every optional collection empty; each branch of each union), and its result table
+//!   is a reviewed snapshot. A `null` may come back as an absent field (both are `None`).
+//! - **A valid answer is never refused.** Nothing the spec leaves optional is required, a
+//!   "required one of" (`domain` or `domains`) is left to Clerk, and new fields and enum values
+//!   are accepted (see below).
+//!
 //! # How the bindings behave
 //! - The [`Client`] sends `Clerk-API-Version: `[`CLERK_API_VERSION`] (the spec's version) and not
 //!   progenitor's `api-version` header.
@@ -37,11 +51,39 @@
 //! same spec. For callers that build their requests themselves (`clerk-orgs` does, on its hot
 //! path) without restating the spec by hand; [`Route::write_path`] fills in the path.
 //!
-//! # Not generated
-//! These operations take `multipart/form-data` bodies, which progenitor cannot generate:
-//! `SetUserProfileImage`, `UploadOrganizationLogo`, `UploadOAuthApplicationLogo`.
-//! `ListAllOrganizationDomains` takes `enrollment_mode` as one comma-separated string, and
-//! `GetPublicInterstitial` has no deprecated `frontendApi` parameter (use `frontend_api`).
+//! # Written by hand
+//! The three operations whose body is `multipart/form-data`, which progenitor cannot generate,
+//! are in the module `multipart`, in the style of the generated ones (the same [`Client`], hooks,
+//! error type and body cap): `SetUserProfileImage` (feature `users`), `UploadOrganizationLogo`
+//! (`organizations`) and `UploadOAuthApplicationLogo` (`oauth-applications`).
+//!
+//! # What you still need to know
+//! - **Bring TLS and retries.** reqwest is built here without a TLS backend: give
+//!   [`Client::new_with_client`] a `reqwest::Client` from a reqwest with one (`clerk-orgs` uses
+//!   rustls with `ring`), or `https://` fails. The bindings send each request once: no retry, no
+//!   pacing under Clerk's rate limits (`clerk-orgs` does both for what it wraps).
+//! - **Optional arrays and maps in request bodies are `Option`s**: `None` is left out, `Some`
+//!   goes out even when empty (`public_metadata: Some(Map::new())` is how Clerk clears
+//!   metadata). In answers they stay plain `Vec`s and maps, empty when absent.
+//! - **An optional nullable body field cannot be sent as `null`.** It is one `Option`: `None` is
+//!   left out, and nothing sends an explicit `null` (236 such fields in the bodies of 56
+//!   operations of the 2026-05-12 spec, counted by `tests/conformance.rs` under its table). Where
+//!   `null` means something to Clerk that leaving the field out does not, build that request
+//!   yourself with [`routes`].
+//! - **Some unions are one struct.** Where a `oneOf` would decode one branch's body as another
+//!   and drop fields (the `verification` of email addresses, phone numbers, Web3 wallets,
+//!   external, SAML and enterprise accounts; the keys of `types::Jwks`), the type has every
+//!   branch's properties, required only where all branches require them; `object` (or `kty`)
+//!   says which kind a value is.
+//! - **Fields Clerk adds later are ignored**, not kept: decoding tolerates them, serializing the
+//!   value again leaves them out. String enums are `String`s; the values the spec knows are
+//!   listed as `x-clerk-known-values` in `spec/clerk-bapi.json`.
+//! - **Changed from the spec:** `ListAllOrganizationDomains` takes `enrollment_mode` as one
+//!   comma-separated string; `GetPublicInterstitial` has no deprecated `frontendApi` parameter
+//!   (use `frontend_api`); `limit` and `offset` of `getApiKeys` and `getM2MTokens` are integers
+//!   (the spec says `number`); and the required properties the spec never declares
+//!   (`EnterpriseConnection.authenticatable`, ...) are not required. `spec/clerk-bapi.meta.json`
+//!   lists every change of the import, with where it applied.
 //!
 //! # Example
 //! ```no_run
@@ -112,6 +154,13 @@ pub use generated::*;
 pub mod webhook_events {
     include!(concat!(env!("OUT_DIR"), "/webhook_events.rs"));
 }
+
+#[cfg(any(
+    feature = "users",
+    feature = "organizations",
+    feature = "oauth-applications"
+))]
+pub mod multipart;
 
 pub use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
 pub use reqwest::Method;

@@ -1,65 +1,11 @@
 //! The raw bindings over real HTTP on loopback: what goes on the wire, and what comes back.
 
-use std::sync::{Arc, Mutex};
+mod support;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use clerk_bapi_sys::{Client, Error, types};
+use axum::http::{Method, StatusCode};
+use clerk_bapi_sys::{Error, types};
 use serde_json::{Value, json};
-
-/// What the server saw of one request.
-#[derive(Debug)]
-struct Seen {
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Value,
-}
-
-/// A loopback server that records each request and answers with `status` and `body`.
-async fn serve(
-    status: StatusCode,
-    headers: &'static [(&'static str, &'static str)],
-    body: Value,
-) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    let app = Router::new().fallback(
-        move |method: Method, uri: Uri, request_headers: HeaderMap, request_body: Bytes| {
-            let body = body.clone();
-            let log = log.clone();
-            async move {
-                log.lock().unwrap().push(Seen {
-                    method,
-                    uri,
-                    headers: request_headers,
-                    body: serde_json::from_slice(&request_body).unwrap_or(Value::Null),
-                });
-                let mut response_headers = HeaderMap::new();
-                for (name, value) in headers {
-                    response_headers.insert(*name, value.parse().unwrap());
-                }
-                (status, response_headers, axum::Json(body))
-            }
-        },
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{address}/v1"), seen)
-}
-
-fn client(base_url: &str) -> Client {
-    // When another workspace crate turns on reqwest's rustls, reqwest needs a crypto provider
-    // even for plain http; without TLS this does nothing.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .default_headers(clerk_bapi_sys::auth_headers("sk_test_secret").unwrap())
-        .build()
-        .unwrap();
-    Client::new_with_client(base_url, http)
-}
+use support::{client, serve_json};
 
 fn new_body() -> types::CreateOrganizationInvitationBody {
     types::CreateOrganizationInvitationBody {
@@ -94,7 +40,7 @@ async fn create_sends_method_path_headers_and_body_and_tolerates_new_fields_and_
         "updated_at": 1_690_000_000_000_i64,
         "a_field_clerk_added_later": {"nested": true},
     });
-    let (base_url, seen) = serve(StatusCode::OK, &[], response).await;
+    let (base_url, seen) = serve_json(StatusCode::OK, &[], &response).await;
 
     let invitation = client(&base_url)
         .create_organization_invitation()
@@ -127,7 +73,7 @@ async fn create_sends_method_path_headers_and_body_and_tolerates_new_fields_and_
     assert_eq!(request.headers["authorization"], "Bearer sk_test_secret");
     // Unset optional fields are left out, not sent as null.
     assert_eq!(
-        request.body,
+        request.json(),
         json!({
             "email_address": "alice@example.com",
             "role": "org:member",
@@ -144,12 +90,7 @@ async fn an_error_status_comes_back_whole() {
             "code": "duplicate_record", "meta": {"email_addresses": ["alice@example.com"]}}],
         "clerk_trace_id": "trace_1",
     });
-    let (base_url, _) = serve(
-        StatusCode::BAD_REQUEST,
-        &[("retry-after", "7")],
-        body.clone(),
-    )
-    .await;
+    let (base_url, _) = serve_json(StatusCode::BAD_REQUEST, &[("retry-after", "7")], &body).await;
 
     let err = client(&base_url)
         .create_organization_invitation()
@@ -176,4 +117,55 @@ fn the_api_version_is_the_vendored_specs() {
         clerk_bapi_sys::CLERK_API_VERSION,
         meta["upstream"]["api_version"]
     );
+}
+
+/// `limit` and `offset` are counts: they go out as integers (`integer_limit_offset` retypes the
+/// two operations whose spec declares them `number`, which went out as `10.0`).
+#[cfg(feature = "api-keys")]
+#[tokio::test]
+async fn counts_go_out_as_integers() {
+    let (base_url, seen) =
+        serve_json(StatusCode::OK, &[], &json!({"data": [], "total_count": 0})).await;
+
+    client(&base_url)
+        .get_api_keys()
+        .subject("user_1")
+        .limit(std::num::NonZeroU64::new(10).unwrap())
+        .offset(20u64)
+        .send()
+        .await
+        .unwrap();
+
+    let seen = seen.lock().unwrap();
+    let query = seen[0].uri.query().unwrap();
+    let mut pairs: Vec<&str> = query.split('&').collect();
+    pairs.sort_unstable();
+    assert_eq!(pairs, ["limit=10", "offset=20", "subject=user_1"]);
+}
+
+/// An optional map set empty goes out as `{}` (how Clerk clears metadata), one left unset does
+/// not go out at all.
+#[cfg(feature = "users")]
+#[tokio::test]
+async fn an_empty_map_goes_out_and_an_unset_one_does_not() {
+    let spec: Value = serde_json::from_str(include_str!("../spec/clerk-bapi.json")).unwrap();
+    let user = support::sample::Sampler::new(&spec, support::sample::Mode::Full, 0)
+        .sample(&json!({"$ref": "#/components/schemas/User"}));
+    let (base_url, seen) = serve_json(StatusCode::OK, &[], &user).await;
+
+    client(&base_url)
+        .replace_user_metadata()
+        .user_id("user_1")
+        .body(types::ReplaceUserMetadataBody {
+            public_metadata: Some(serde_json::Map::new()),
+            private_metadata: None,
+            unsafe_metadata: None,
+        })
+        .send()
+        .await
+        .unwrap();
+
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0].method, Method::PUT);
+    assert_eq!(seen[0].json(), json!({"public_metadata": {}}));
 }

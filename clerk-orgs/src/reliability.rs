@@ -50,14 +50,33 @@
 //! 4. **Cannot tell**: the lookup failed, found nothing although Clerk said `duplicate_record`, or
 //!    Clerk's answer had no usable `Date`. The call fails with [`Error::Unresolved`]:
 //!    [`Error::delivery`] is [`Delivery::Unknown`], [`Error::maybe_processed`] is true, and the
-//!    error keeps what the last attempt and the lookup said. A success whose body was lost and
-//!    could not be looked up stays [`Error::Decode`] with [`Delivery::Processed`].
+//!    error keeps what the last attempt and the lookup said. Its answer accessors
+//!    ([`Error::status`], [`Error::codes`], [`Error::trace_id`], [`Error::retry_after`],
+//!    [`Error::api`]) all describe the last attempt's answer, for logs and Clerk's support; its
+//!    predicates (`is_duplicate_invitation()` and the rest) never read that answer, so an
+//!    unresolved create is never "already invited". A success whose body was lost and could not
+//!    be looked up stays [`Error::Decode`] with [`Delivery::Processed`].
 //!
 //! A bulk create is all or nothing: it is this call's only if every email's invitation is; one
-//! that is not shows Clerk refused the batch. A revoke whose answer was lost is settled by fetching
-//! the invitation: revoked means done. What no client can tell apart without idempotency keys:
-//! someone else inviting the same email with the same role, inviter and metadata within the same
-//! few seconds.
+//! that is not shows Clerk refused the batch.
+//!
+//! A revoke whose answer was lost, and whose retry Clerk answered "not pending"
+//! (`organization_invitation_not_pending`), is settled by fetching the invitation and dating its
+//! revocation (its `updated_at`) by the same clock rule as a create:
+//!
+//! - revoked no earlier than the call's first attempt: revoked during this call; the call returns
+//!   it;
+//! - revoked before the call, accepted or expired: this call revoked nothing, and it returns
+//!   Clerk's "not pending", as it would have without the lost answer. `Ok` from a revoke always
+//!   means the invitation was revoked while the call ran, never that it already was;
+//! - the fetch failed, or had no usable `Date`: [`Error::Unresolved`].
+//!
+//! A revoke answered with a success status whose body was lost revoked it: the fetch returns the
+//! invitation, or the call keeps its [`Delivery::Processed`] error.
+//!
+//! What no client can tell apart without idempotency keys: someone else inviting the same email
+//! with the same role, inviter and metadata within the same few seconds, or revoking the same
+//! invitation while this revoke's answer was being lost.
 //!
 //! ## Memberships and roles, per operation
 //!
@@ -148,9 +167,18 @@
 //! - A 429 pauses the budget it drew from for its `Retry-After`, but never longer than
 //!   [`RateLimits::max_wait`] (one hour, Clerk's longest window), whatever it says.
 //! - A call whose budget would make it wait longer than `max_wait` (plus the budget's headroom,
-//!   below) fails at once with [`Error::BudgetExhausted`] instead of sleeping.
-//! - Retries stop after [`RetryPolicy::max_elapsed`] (60 s) of retrying, and every attempt has the
-//!   client's timeout (30 s by default), so one call, lookups included, is bounded.
+//!   below) fails at once with [`Error::BudgetExhausted`] instead of sleeping. That wait, before
+//!   a call's first attempt, is pacing ([`LimitMode::Wait`]): [`RetryPolicy::max_elapsed`] does
+//!   not count it.
+//! - No retry starts later than [`RetryPolicy::max_elapsed`] (60 s) after the first attempt was
+//!   sent. Everything in between counts: backoff, `Retry-After`, and the wait for the client's
+//!   budgets before each retry. A retry whose budget opens too late is not made (after a 429
+//!   without a usable `Retry-After`, the bulk budget pauses for one steady interval, 72 s): the
+//!   call ends with its last answer, and [`Invitations::invite_all`] sends that batch again later.
+//! - Every attempt has the client's timeout (30 s by default). So a call ends within its first
+//!   attempt's budget wait (at most `max_wait` plus the headroom) plus `max_elapsed` plus one
+//!   timeout; a write whose answer was lost adds its lookups (one per email, one fetch, or one
+//!   membership list), each bounded the same way.
 //! - A role check that finds another check fetching the instance's roles waits for that fetch,
 //!   which is one call like any other, bounded by the same retry policy and timeouts.
 //! - Bodies are read with a cap: a success up to 16 MiB, an error up to 1 MiB; past it the
@@ -292,6 +320,10 @@
 //! [`Delivery::Unknown`]: crate::Delivery::Unknown
 //! [`Delivery::Processed`]: crate::Delivery::Processed
 //! [`Error::Decode`]: crate::Error::Decode
+//! [`Error::status`]: crate::Error::status
+//! [`Error::codes`]: crate::Error::codes
+//! [`Error::trace_id`]: crate::Error::trace_id
+//! [`Error::api`]: crate::Error::api
 //! [`RateLimits::max_wait`]: crate::RateLimits::max_wait
 //! [`RateLimits::headroom`]: crate::RateLimits::headroom
 //! [`RetryPolicy::max_elapsed`]: crate::RetryPolicy::max_elapsed

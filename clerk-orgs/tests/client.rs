@@ -74,27 +74,67 @@ fn defaults_and_debug_without_the_key() {
     }
 }
 
+const FROM_ENV_CHILD: &str = "CLERK_ORGS_FROM_ENV_CHILD";
+
+/// The environment is one per process, and writing it while another test's thread reads it is
+/// undefined behaviour: each case runs [`from_env_child`] in a child process of this test binary,
+/// given exactly its variables, so no test here writes the environment.
 #[test]
 fn from_env_reads_the_key_and_optional_url() {
-    // This is the only test in this binary that touches these variables.
-    // SAFETY: no other thread of this test binary reads or writes the environment meanwhile.
-    unsafe {
-        std::env::remove_var("CLERK_SECRET_KEY");
-        std::env::remove_var("CLERK_API_URL");
+    let cases: [(Option<&str>, Option<&str>, String); 4] = [
+        (None, None, "error CLERK_SECRET_KEY".to_owned()),
+        (
+            Some("sk_test_FromEnv"),
+            None,
+            format!("ok {DEFAULT_BASE_URL}"),
+        ),
+        (
+            Some("sk_test_FromEnv"),
+            Some("http://127.0.0.1:8787/"),
+            "ok http://127.0.0.1:8787".to_owned(),
+        ),
+        (
+            Some("sk_test_FromEnv"),
+            Some("http://clerk.internal"),
+            "error base_url".to_owned(),
+        ),
+    ];
+    for (key, url, expected) in cases {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child
+            .args(["--exact", "from_env_child", "--ignored", "--nocapture"])
+            .env(FROM_ENV_CHILD, "1")
+            .env_remove("CLERK_SECRET_KEY")
+            .env_remove("CLERK_API_URL");
+        if let Some(key) = key {
+            child.env("CLERK_SECRET_KEY", key);
+        }
+        if let Some(url) = url {
+            child.env("CLERK_API_URL", url);
+        }
+        let output = child.output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        // Anywhere in a line: with one test thread, libtest prints the test's name on the same
+        // line first.
+        let said = stdout
+            .lines()
+            .find_map(|line| line.split_once("FROM_ENV ").map(|(_, said)| said))
+            .unwrap_or_else(|| panic!("the child said nothing: {output:?}"));
+        assert_eq!(said, expected, "{key:?} {url:?}");
     }
-    assert_eq!(config_error(Client::from_env()).0, "CLERK_SECRET_KEY");
-    unsafe { std::env::set_var("CLERK_SECRET_KEY", "sk_test_FromEnv") };
-    assert_eq!(Client::from_env().unwrap().base_url(), DEFAULT_BASE_URL);
-    unsafe { std::env::set_var("CLERK_API_URL", "http://127.0.0.1:8787/") };
-    assert_eq!(
-        Client::from_env().unwrap().base_url(),
-        "http://127.0.0.1:8787"
-    );
-    unsafe { std::env::set_var("CLERK_API_URL", "http://clerk.internal") };
-    assert_eq!(config_error(Client::from_env()).0, "base_url");
-    unsafe {
-        std::env::remove_var("CLERK_SECRET_KEY");
-        std::env::remove_var("CLERK_API_URL");
+}
+
+/// `Client::from_env` in a process of its own (see the test above).
+#[test]
+#[ignore = "run by from_env_reads_the_key_and_optional_url in a child process"]
+fn from_env_child() {
+    if std::env::var_os(FROM_ENV_CHILD).is_none() {
+        return;
+    }
+    match Client::from_env() {
+        Ok(client) => println!("FROM_ENV ok {}", client.base_url()),
+        Err(Error::Config(config)) => println!("FROM_ENV error {}", config.setting()),
+        Err(other) => println!("FROM_ENV unexpected {other:?}"),
     }
 }
 

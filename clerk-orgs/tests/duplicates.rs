@@ -298,3 +298,87 @@ async fn a_revoke_whose_answer_was_lost_returns_the_revoked_invitation() {
             .any(|c| c.as_str() == "organization_invitation_not_pending")
     );
 }
+
+#[tokio::test]
+async fn a_lost_revoke_of_an_invitation_revoked_before_the_call_is_not_pending() {
+    let world = World::new().await;
+    let invitations = world.client().organization(ORG).invitations();
+    let invitation = invitations
+        .create(email(1), Role::MEMBER)
+        .send()
+        .await
+        .unwrap();
+    invitations.revoke(&invitation.id).send().await.unwrap();
+    world.fake.clock().advance(Duration::from_secs(60));
+    // The call's first attempt is lost (it may have landed, as far as the client knows); the
+    // retry meets "not pending". The invitation is revoked, but a minute before this call.
+    for fault in [Fault::DropConnection, Fault::server_error(500)] {
+        world
+            .fake
+            .faults()
+            .on(Route::RevokeInvitation)
+            .next(fault.clone());
+        let error = invitations.revoke(&invitation.id).send().await.unwrap_err();
+        assert!(
+            error
+                .codes()
+                .any(|c| c.as_str() == "organization_invitation_not_pending"),
+            "{fault:?}: {error:?}"
+        );
+        assert_eq!(
+            error.delivery(),
+            clerk_orgs::Delivery::Rejected,
+            "{fault:?}"
+        );
+    }
+    let path = format!("/organizations/{ORG}/invitations/{}", invitation.id);
+    assert_eq!(world.count("POST", &format!("{path}/revoke")), 1 + 2 * 2);
+    assert_eq!(
+        world.count("GET", &path),
+        2,
+        "each call fetched it to decide"
+    );
+}
+
+#[tokio::test]
+async fn a_lost_revoke_whose_fetch_fails_is_unresolved() {
+    let world = World::new().await;
+    let invitations = world.client().organization(ORG).invitations();
+    let invitation = invitations
+        .create(email(1), Role::MEMBER)
+        .send()
+        .await
+        .unwrap();
+    world
+        .fake
+        .faults()
+        .on(Route::RevokeInvitation)
+        .next(Fault::ProcessedThenDropped);
+    world
+        .fake
+        .faults()
+        .on(Route::GetInvitation)
+        .nth(1, Fault::DropConnection)
+        .nth(2, Fault::DropConnection);
+    // Two attempts for the revoke and for its fetch: both fetches fail.
+    let error = invitations
+        .revoke(&invitation.id)
+        .retry(RetryPolicy::default().max_attempts(2))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.delivery(), clerk_orgs::Delivery::Unknown, "{error:?}");
+    let unresolved = error.unresolved().expect("unresolved");
+    assert_eq!(unresolved.why(), clerk_orgs::Unsettled::LookupFailed);
+    assert!(unresolved.lookup_error().is_some());
+    // Its accessors show the last answer, Clerk's "not pending" to the retry.
+    let last = support::assert_accessors_describe_the_last_answer(&error);
+    assert!(
+        last.codes()
+            .any(|c| c.as_str() == "organization_invitation_not_pending")
+    );
+    assert_eq!(
+        world.fake.invitations()[0].status,
+        clerk_fake::InvitationStatus::Revoked
+    );
+}

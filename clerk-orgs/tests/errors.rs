@@ -233,6 +233,37 @@ async fn an_html_error_page_is_kept_raw() {
 }
 
 #[tokio::test]
+async fn an_unresolved_500_keeps_the_500s_status_codes_and_trace_id() {
+    let env = Env::new().await;
+    // The create's answer is a 500 (Clerk may have acted), and the lookup that would settle it
+    // fails too.
+    env.fake
+        .faults()
+        .on(Route::CreateInvitation)
+        .next(Fault::server_error(500));
+    env.fake
+        .faults()
+        .on(Route::ListInvitations)
+        .next(Fault::server_error(503));
+    let error = create(&env.client, "lost@example.com").await.unwrap_err();
+    let last = support::assert_accessors_describe_the_last_answer(&error);
+    assert!(matches!(last, Error::Api(_)), "{last:?}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    let codes: Vec<&ErrorCode> = error.codes().collect();
+    assert!(!codes.is_empty(), "Clerk's body has codes: {error:?}");
+    let trace_id = error.trace_id().expect("the 500's trace id");
+    assert_eq!(Some(trace_id), last.api().unwrap().trace_id());
+    assert_eq!(error.retry_after(), None, "the 500 asked for no wait");
+    // The classification is the call's: unknown, and not to be retried blindly.
+    assert_eq!(error.delivery(), Delivery::Unknown);
+    assert!(!error.is_retryable());
+    // ... and not the lookup's answer.
+    let lookup = error.unresolved().unwrap().lookup_error().unwrap();
+    assert_eq!(lookup.status().map(|s| s.as_u16()), Some(503));
+    assert_ne!(error.trace_id(), lookup.trace_id());
+}
+
+#[tokio::test]
 async fn a_timeout_may_have_been_processed() {
     let env = Env::new().await;
     let client = support::single_attempt()

@@ -3,12 +3,11 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clerk_fake::{Fault, RetryAfter, Route};
 use clerk_orgs::{Delivery, Error, InvitationStatus, Jitter, RetryPolicy, Role};
-use support::{ORG, World, email};
+use support::{ORG, World, email, events};
 
 fn invitation_path(id: &str) -> String {
     format!("/organizations/{ORG}/invitations/{id}")
@@ -330,41 +329,9 @@ async fn every_failure_is_classified() {
     }
 }
 
-/// A tracing subscriber that keeps each event's fields, to see the retries.
-#[derive(Default, Clone)]
-struct Events(Arc<Mutex<Vec<EventFields>>>);
-
-/// One event's fields, as name and `Debug` text.
-type EventFields = Vec<(String, String)>;
-
-impl tracing::Subscriber for Events {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        struct Fields(Vec<(String, String)>);
-        impl tracing::field::Visit for Fields {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                self.0.push((field.name().to_owned(), format!("{value:?}")));
-            }
-        }
-        let mut fields = Fields(Vec::new());
-        event.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 #[tokio::test]
 async fn every_retry_is_a_tracing_event_with_attempt_reason_and_delay() {
-    let events = Events::default();
-    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(events.clone()));
+    let captured = events::capture();
     let world = World::new().await;
     let list = world.fake.faults();
     list.on(Route::ListInvitations)
@@ -378,29 +345,28 @@ async fn every_retry_is_a_tracing_event_with_attempt_reason_and_delay() {
         .send()
         .await
         .unwrap();
-    let retries: Vec<EventFields> = events
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|fields| {
-            fields
-                .iter()
-                .any(|(k, v)| k == "message" && v == "retrying clerk request")
-        })
-        .cloned()
-        .collect();
-    let field = |event: &EventFields, name: &str| {
-        event
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let retries = captured.with_message("retrying clerk request");
     assert_eq!(retries.len(), 2, "{retries:?}");
-    assert_eq!(field(&retries[0], "attempt"), "1");
-    assert_eq!(field(&retries[0], "reason"), "\"unavailable\"");
-    assert_eq!(field(&retries[1], "attempt"), "2");
-    assert_eq!(field(&retries[1], "reason"), "\"rate_limited\"");
-    assert_eq!(field(&retries[1], "delay_ms"), "2000");
+    assert_eq!(retries[0].field("attempt"), Some("1"));
+    assert_eq!(retries[0].field("reason"), Some("\"unavailable\""));
+    assert_eq!(retries[1].field("attempt"), Some("2"));
+    assert_eq!(retries[1].field("reason"), Some("\"rate_limited\""));
+    assert_eq!(retries[1].field("delay_ms"), Some("2000"));
+}
+
+/// The rule behind `events::capture`, deterministically: a callsite that a thread without any
+/// subscriber reaches first is still heard by the capturing thread. With a bare
+/// `set_default`, `tracing` would cache "never" for it on the silent thread's say-so and this
+/// would fail every time.
+#[test]
+fn a_capture_hears_a_callsite_a_silent_thread_reached_first() {
+    fn emit(n: u32) {
+        tracing::info!(n, "reached by two threads");
+    }
+    let captured = events::capture();
+    std::thread::spawn(|| emit(1)).join().unwrap();
+    emit(2);
+    let heard = captured.with_message("reached by two threads");
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert_eq!(heard[0].field("n"), Some("2"));
 }

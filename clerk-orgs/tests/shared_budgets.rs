@@ -19,7 +19,6 @@ mod support;
 use std::collections::BTreeMap;
 use std::process::Output;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clerk_fake::{FakeClerk, Fault, RateLimits as FakeLimits, RetryAfter, Route};
@@ -30,7 +29,7 @@ use clerk_orgs::{
 use fleet::{Fleet, Invited};
 use futures::StreamExt;
 use redis_server::RedisServer;
-use support::{ORG, World, email};
+use support::{ORG, World, email, events};
 
 /// A namespace no other test uses, so tests can share nothing by accident.
 fn namespace(test: &str) -> String {
@@ -330,67 +329,13 @@ async fn a_429_seen_by_one_client_pauses_the_budget_for_the_other() {
     assert_eq!(logged, 3, "the 429'd call, B's and A's");
 }
 
-/// Keeps every `info` and `warn` event with its fields: a minimal `tracing` subscriber.
-#[derive(Clone, Default)]
-struct Events(Arc<Mutex<Vec<(tracing::Level, String)>>>);
-
-impl Events {
-    fn at(&self, level: tracing::Level) -> Vec<String> {
-        let events = self.0.lock().unwrap();
-        events
-            .iter()
-            .filter(|(at, _)| *at == level)
-            .map(|(_, text)| text.clone())
-            .collect()
-    }
-
-    fn warnings(&self) -> Vec<String> {
-        self.at(tracing::Level::WARN)
-    }
-
-    /// The `info` events containing `text`.
-    fn infos(&self, text: &str) -> Vec<String> {
-        let mut infos = self.at(tracing::Level::INFO);
-        infos.retain(|info| info.contains(text));
-        infos
-    }
-}
-
-impl tracing::Subscriber for Events {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        struct Message(String);
-        impl tracing::field::Visit for Message {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                self.0.push_str(&format!(" {}={value:?}", field.name()));
-            }
-        }
-        let level = *event.metadata().level();
-        if level <= tracing::Level::INFO {
-            let mut message = Message(String::new());
-            event.record(&mut message);
-            self.0.lock().unwrap().push((level, message.0));
-        }
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 #[tokio::test]
 async fn redis_stopped_mid_run_falls_back_with_a_warning_and_sends_every_call_once() {
     let Some(mut redis) = RedisServer::start("redis_stopped_mid_run") else {
         return;
     };
-    let events = Events::default();
     // The test's runtime is single-threaded: every event of the client is on this thread.
-    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(events.clone()));
+    let captured = events::capture();
     let world = World::new().await;
     let shared = budgets(&redis, "stopped");
     let client = world
@@ -407,7 +352,7 @@ async fn redis_stopped_mid_run_falls_back_with_a_warning_and_sends_every_call_on
             .unwrap();
     }
     assert_eq!(shared.stats().acquired, 5);
-    assert!(events.warnings().is_empty());
+    assert!(captured.at(tracing::Level::WARN).is_empty());
 
     redis.stop();
     for n in 5..10 {
@@ -422,7 +367,11 @@ async fn redis_stopped_mid_run_falls_back_with_a_warning_and_sends_every_call_on
     assert_eq!(stats.fallbacks, 5, "{stats:?}");
     assert_eq!(world.creates(), 10, "every call sent exactly once");
     assert_eq!(world.assert_no_duplicates(), 10);
-    let warnings = events.warnings();
+    let warnings: Vec<String> = captured
+        .at(tracing::Level::WARN)
+        .iter()
+        .map(events::Event::line)
+        .collect();
     assert_eq!(warnings.len(), 1, "one warning per outage: {warnings:?}");
     assert!(
         warnings[0].contains("shared budgets unavailable") && warnings[0].contains("share"),
@@ -505,8 +454,8 @@ async fn without_redis_each_process_paces_at_its_share_and_rejoins_without_a_bur
     let Some(mut redis) = RedisServer::start("paces_at_its_share_and_rejoins") else {
         return;
     };
-    let events = Events::default();
-    let _guard = tracing::dispatcher::set_default(&tracing::Dispatch::new(events.clone()));
+    // The test's runtime is single-threaded: every event of the client is on this thread.
+    let captured = events::capture();
     let world = unlimited_world().await;
     let fleet = Fleet4::new(&world, &redis, &namespace("share"));
     let hour = 3_600_000;
@@ -549,8 +498,12 @@ async fn without_redis_each_process_paces_at_its_share_and_rejoins_without_a_bur
         assert_eq!((stats.pacing, stats.fallbacks), (Pacing::OwnShare, 1));
     }
     assert_eq!(world.bulk_creates(), 10);
-    assert_eq!(events.warnings().len(), 4, "one warning per process");
-    let mut pacing = events.infos("pacing at this process's share");
+    assert_eq!(
+        captured.at(tracing::Level::WARN).len(),
+        4,
+        "one warning per process"
+    );
+    let mut pacing = captured.lines(tracing::Level::INFO, "pacing at this process's share");
     assert_eq!(pacing.len(), 8, "one per process and budget: {pacing:?}");
     pacing.retain(|event| event.contains("budget=\"bulk_create_invitations\""));
     assert_eq!(pacing.len(), 4, "{pacing:?}");
@@ -633,7 +586,7 @@ async fn without_redis_each_process_paces_at_its_share_and_rejoins_without_a_bur
         assert_eq!(budgets.stats().pacing, Pacing::Rejoining);
     }
     // One event per process and budget (the global one, then the bulk one).
-    let rejoining = events.infos("rejoining");
+    let rejoining = captured.lines(tracing::Level::INFO, "rejoining");
     assert_eq!(rejoining.len(), 8, "{rejoining:?}");
 
     // Once that has left the window, Redis alone decides again: one process may take what the

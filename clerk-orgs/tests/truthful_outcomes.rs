@@ -13,8 +13,8 @@ use std::time::Duration;
 use clerk_fake::{Fault, RetryAfter, Route};
 use clerk_orgs::clock::{Clock, Sleep};
 use clerk_orgs::{
-    Client, Delivery, Error, InvitationStatus, InviteOutcome, InviteResult, Jitter, LimitMode,
-    NewInvitation, RateLimits, RetryPolicy, Role, Unsettled,
+    Client, Delivery, Error, ErrorCode, InvitationStatus, InviteOutcome, InviteResult, Jitter,
+    LimitMode, NewInvitation, RateLimits, RetryPolicy, Role, Unsettled,
 };
 use futures::StreamExt;
 use serde_json::json;
@@ -161,11 +161,57 @@ async fn a_lost_answer_whose_lookups_fail_is_unresolved_not_rejected() {
     let unresolved = error.unresolved().unwrap();
     assert_eq!(unresolved.why(), Unsettled::LookupFailed);
     assert!(unresolved.last_attempt().is_duplicate_invitation());
+    // The accessors still show that last answer, for logs; the predicate above does not read it.
+    support::assert_accessors_describe_the_last_answer(&error);
+    assert!(
+        error
+            .codes()
+            .any(|code| *code == ErrorCode::DuplicateRecord)
+    );
     assert_eq!(unresolved.lookup_error().unwrap().status().unwrap(), 503);
     insta::assert_snapshot!("unresolved_display", error.to_string());
     // The processed attempt, the retry meeting it, and the default policy's four lookups.
     assert_eq!((world.creates(), world.lists()), (2, 4));
     assert_eq!(world.fake.invitations().len(), 1);
+}
+
+#[tokio::test]
+async fn an_unresolved_call_whose_last_answer_was_a_429_keeps_its_retry_after() {
+    let world = World::new().await;
+    let creates = world.fake.faults();
+    creates
+        .on(Route::CreateInvitation)
+        .nth(1, Fault::ProcessedThenDropped)
+        .nth(2, Fault::TooManyRequests(RetryAfter::Seconds(7)));
+    let lists = world.fake.faults();
+    lists
+        .on(Route::ListInvitations)
+        .nth(1, Fault::server_error(503))
+        .nth(2, Fault::server_error(503));
+    let error = world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .create(email(1), Role::MEMBER)
+        .retry(RetryPolicy::default().max_attempts(2))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.delivery(), Delivery::Unknown, "{error:?}");
+    let last = support::assert_accessors_describe_the_last_answer(&error);
+    assert!(matches!(last, Error::RateLimited(_)), "{last:?}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(7)));
+    assert!(error.trace_id().is_some());
+    // A call whose outcome is unknown is not "rate limited": it must be looked at first.
+    assert!(!error.is_rate_limited());
+    assert!(!error.is_retryable());
+    assert_eq!((world.creates(), world.lists()), (2, 2));
+    assert_eq!(
+        world.fake.invitations().len(),
+        1,
+        "the first attempt landed"
+    );
 }
 
 #[tokio::test]
@@ -356,6 +402,92 @@ async fn a_budget_wait_past_the_cap_fails_at_once_instead_of_sleeping() {
     assert_eq!(world.bulk_creates(), 50);
 }
 
+/// A 429 without a usable `Retry-After` (a proxy's page): the bulk budget is paused for one
+/// steady interval, 72 s, longer than the default `max_elapsed` (60 s).
+fn bulk_429_without_retry_after(world: &World) {
+    world
+        .fake
+        .faults()
+        .on(Route::BulkCreateInvitations)
+        .next(Fault::HtmlErrorPage { status: 429 });
+}
+
+#[tokio::test]
+async fn a_retry_whose_budget_opens_after_max_elapsed_is_not_made() {
+    let world = World::new().await;
+    bulk_429_without_retry_after(&world);
+    let error = world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .create_bulk(people(0..2))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_rate_limited(), "{error:?}");
+    assert_eq!(error.retry_after(), None);
+    assert_eq!(world.bulk_creates(), 1);
+    // It ends within the policy's bound: the backoff was slept, the 72 s wait was not.
+    let default_max_elapsed = Duration::from_secs(60);
+    assert!(
+        world.elapsed() <= default_max_elapsed,
+        "{:?}",
+        world.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_retry_whose_budget_opens_within_max_elapsed_waits_for_it() {
+    let world = World::new().await;
+    bulk_429_without_retry_after(&world);
+    let max_elapsed = Duration::from_secs(120);
+    let patient = RetryPolicy::default().max_elapsed(max_elapsed);
+    let created = world
+        .client()
+        .organization(ORG)
+        .invitations()
+        .create_bulk(people(0..2))
+        .retry(patient)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 2);
+    assert_eq!(world.bulk_creates(), 2);
+    let elapsed = world.elapsed();
+    assert!(elapsed >= Duration::from_secs(72), "{elapsed:?}");
+    assert!(elapsed <= max_elapsed, "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn the_first_attempts_wait_for_its_budget_is_pacing_not_retrying() {
+    let world = World::new().await;
+    let client = world.client();
+    let invitations = client.organization(ORG).invitations();
+    // The hourly bulk budget is spent: the next call waits an hour for its first attempt.
+    for n in 0..50 {
+        invitations
+            .create_bulk(people(n..n + 1))
+            .send()
+            .await
+            .unwrap();
+    }
+    let before = world.elapsed();
+    world
+        .fake
+        .faults()
+        .on(Route::BulkCreateInvitations)
+        .next(Fault::server_error(503));
+    let created = invitations
+        .create_bulk(people(60..61))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 1);
+    // That hour did not use up the 60 s of retrying: the 503 was retried.
+    assert_eq!(world.bulk_creates(), 52);
+    assert!(world.elapsed() - before >= Duration::from_secs(3500));
+}
+
 // ---- 5. a down server costs one batch's retry cycle --------------------------------------
 
 /// Time that passes only when someone sleeps.
@@ -539,12 +671,13 @@ fn a_400_mb_body_is_cut_with_bounded_memory() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // From `prefix` on, wherever it stands in its line: with one test thread (RUST_TEST_THREADS=1
+    // reaches the child too), libtest prints the test's name on the same line first.
     let line = |prefix: &str| {
         stdout
             .lines()
-            .find(|line| line.starts_with(prefix))
+            .find_map(|line| line.find(prefix).map(|at| line[at..].to_owned()))
             .unwrap_or_else(|| panic!("no {prefix} line in:\n{stdout}"))
-            .to_owned()
     };
     let error = line("ERROR ");
     assert!(error.contains("status=503 cut=true raw=65536"), "{error}");

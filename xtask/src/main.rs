@@ -1,9 +1,10 @@
 //! `cargo xtask`: the maintainer's commands for keeping the vendored Clerk spec and the generated
 //! bindings up to date (see the README's "Refreshing the bindings" section), and for running the
-//! simulator over many seeds (see TESTING.md).
+//! simulator over many seeds and the suite many times (see TESTING.md).
 
 mod build_cost;
 mod diff;
+mod flake_hunt;
 mod import;
 mod simulate;
 // Shared with clerk-bapi-sys's build script, which cannot depend on xtask; it lives there so that
@@ -55,6 +56,16 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         show: usize,
     },
+    /// Run the whole suite N times with many test threads and N times with one; report every
+    /// test that failed (see TESTING.md).
+    FlakeHunt {
+        /// How many runs in each of the two modes.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Test threads in the first mode (RUST_TEST_THREADS); at least 16.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(16..))]
+        threads: u16,
+    },
     /// The one command for a new Clerk release: import, diff, rebuild, refresh snapshots.
     Update {
         /// Clerk's upstream spec file (YAML or JSON).
@@ -85,5 +96,6 @@ fn main() -> Result<()> {
         Command::Update { file } => update::run(&file),
         Command::BuildCost { skip_baseline } => build_cost::run(skip_baseline),
         Command::Simulate { seeds, from, show } => simulate::run(seeds, from, show),
+        Command::FlakeHunt { runs, threads } => flake_hunt::run(runs, usize::from(threads)),
     }
 }

@@ -11,7 +11,8 @@ use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
 
 use crate::openapi::{
-    KNOWN_VALUES, component_ref, for_each_node, has_operations, operations_mut, resolve,
+    KNOWN_VALUES, component_ref, escape_pointer, for_each_node, for_each_node_at, operations_mut,
+    resolve,
 };
 
 const CLERK_ERRORS_SCHEMA: &str = "#/components/schemas/ClerkErrors";
@@ -68,11 +69,6 @@ impl fmt::Display for TransformReport {
 /// `fill_empty_error_bodies` so the latter sees one error type per operation.
 pub const BAPI: &[Transform] = &[
     Transform {
-        name: "drop_multipart_operations",
-        why: "progenitor cannot generate multipart/form-data request bodies",
-        apply: drop_multipart_operations,
-    },
-    Transform {
         name: "ref_inline_error_envelopes",
         why: "inline copies of the ClerkErrors envelope would each become their own Rust type",
         apply: ref_inline_error_envelopes,
@@ -91,6 +87,16 @@ pub const BAPI: &[Transform] = &[
         name: "drop_deprecated_colliding_params",
         why: "parameters whose names differ only in case collide as Rust fields",
         apply: drop_deprecated_colliding_params,
+    },
+    Transform {
+        name: "integer_limit_offset",
+        why: "`limit` and `offset` typed `number` become `f64` and go out as `limit=10.0`; Clerk counts items in integers, as its other lists declare",
+        apply: integer_limit_offset,
+    },
+    Transform {
+        name: "drop_undeclared_required",
+        why: "a schema that requires a property it never declares makes every answer without it fail decoding, and gives the property no type",
+        apply: drop_undeclared_required,
     },
     STRIP_PATTERNS,
     ALLOW_UNKNOWN_FIELDS,
@@ -349,10 +355,6 @@ fn find_missing_required(
     Ok(())
 }
 
-fn escape_pointer(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
-}
-
 /// The Rust-friendly component name of an event type: its dot-separated words, capitalised and
 /// joined, then `Event`.
 pub fn event_type_name(event: &str) -> Result<String> {
@@ -388,37 +390,191 @@ fn wrap_nullable_refs(spec: &mut Value) -> Result<Changes> {
     Ok(Changes::Count(count))
 }
 
-fn drop_multipart_operations(spec: &mut Value) -> Result<Changes> {
-    let mut dropped = Vec::new();
+/// The query parameters whose values are counts of items, which Clerk's lists take as integers.
+const COUNT_PARAMETERS: &[&str] = &["limit", "offset"];
+
+/// Retypes `limit` and `offset` query parameters declared as `number` to `integer`.
+///
+/// A `number` becomes an `f64`, which goes out as `limit=10.0`. Every other list operation
+/// declares them as integers, and a fractional count means nothing, so the step refuses a
+/// `number` whose bounds or default are fractional, and a count parameter of any other type.
+fn integer_limit_offset(spec: &mut Value) -> Result<Changes> {
+    let mut places = Vec::new();
+    let mut retype = |parameter: &mut Value, place: String| -> Result<()> {
+        let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
+        if parameter.get("in") != Some(&json!("query")) || !COUNT_PARAMETERS.contains(&name) {
+            return Ok(());
+        }
+        let place = format!("{place}.{name}");
+        let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) else {
+            bail!("{place}: no schema");
+        };
+        match schema.get("type").and_then(Value::as_str) {
+            Some("integer") => return Ok(()),
+            Some("number") => {}
+            other => bail!("{place}: a count typed {other:?}, neither integer nor number"),
+        }
+        if schema.contains_key("format") {
+            bail!("{place}: a `number` count with a format: {schema:?}");
+        }
+        for key in ["default", "minimum", "maximum"] {
+            let Some(value) = schema.get(key) else {
+                continue;
+            };
+            let Some(whole) = value.as_f64().filter(|v| v.fract() == 0.0) else {
+                bail!("{place}: {key} {value} is not a whole number");
+            };
+            // `10.0` read from JSON stays a float; the integer schema gets `10`.
+            schema.insert(key.into(), json!(whole as i64));
+        }
+        schema.insert("type".into(), json!("integer"));
+        places.push(place);
+        Ok(())
+    };
+    for mut op in operations_mut(spec) {
+        let name = op.name();
+        for parameter in op.parameters_mut().into_iter().flatten() {
+            retype(parameter, name.clone())?;
+        }
+    }
+    // Path-level and shared parameters too, so no count escapes the step by being declared there.
+    if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let parameters = item.get_mut("parameters").and_then(Value::as_array_mut);
+            for parameter in parameters.into_iter().flatten() {
+                retype(parameter, path.clone())?;
+            }
+        }
+    }
+    if let Some(shared) = spec
+        .pointer_mut("/components/parameters")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, parameter) in shared.iter_mut() {
+            retype(parameter, format!("components.parameters.{name}"))?;
+        }
+    }
+    Ok(Changes::Places(places))
+}
+
+/// How deep [`declared_properties`] follows `allOf` and `$ref`.
+const MAX_ALL_OF_DEPTH: usize = 16;
+
+/// The properties a schema object declares: its own, and those of its `allOf` parts.
+fn declared_properties(spec: &Value, schema: &Value, depth: usize) -> Result<Vec<String>> {
+    if depth > MAX_ALL_OF_DEPTH {
+        bail!("more than {MAX_ALL_OF_DEPTH} nested allOf/$ref");
+    }
+    let Some(schema) = resolve(spec, schema) else {
+        bail!("a $ref does not resolve: {schema}");
+    };
+    let mut names: Vec<String> = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|properties| properties.keys().cloned())
+        .collect();
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        names.extend(declared_properties(spec, part, depth + 1)?);
+    }
+    Ok(names)
+}
+
+/// Whether a schema is only a `required` list: a branch of a "required one of" `anyOf`/`oneOf`,
+/// a constraint on its parent's properties rather than a type.
+fn is_required_only(schema: &Value) -> bool {
+    schema
+        .as_object()
+        .is_some_and(|object| object.len() == 1 && object.contains_key("required"))
+}
+
+/// Drops from `required` the names a schema never declares, and lists them.
+///
+/// `EnterpriseConnection` and `SAMLConnection` require `authenticatable` and
+/// `disable_jit_provisioning` without declaring them: the generated types would then refuse every
+/// answer that lacks them while giving them no type. A required name is declared by the schema's
+/// `properties` or an `allOf` part's; the branches of a "required one of" `anyOf`/`oneOf` must name
+/// properties of the schema they constrain. Anything else that requires names without declaring
+/// properties is a shape this step does not know, and stops the import.
+fn drop_undeclared_required(spec: &mut Value) -> Result<Changes> {
     let snapshot = spec.clone();
-    let mut to_remove = Vec::new();
-    for op in operations_mut(spec) {
-        let Some(body) = op.operation.get("requestBody") else {
-            continue;
-        };
-        let Some(body) = resolve(&snapshot, body) else {
-            bail!("{}: requestBody $ref does not resolve", op.name());
-        };
-        let multipart = body
-            .get("content")
-            .and_then(Value::as_object)
-            .is_some_and(|content| content.contains_key("multipart/form-data"));
-        if multipart {
-            dropped.push(op.name());
-            to_remove.push((op.path.clone(), op.method));
+    let mut places = Vec::new();
+    let mut failure = None;
+    for_each_node_at(spec, "", &mut |node, pointer| {
+        if failure.is_some() {
+            return;
         }
-    }
-    let paths = spec["paths"]
-        .as_object_mut()
-        .expect("operations came from paths");
-    for (path, method) in to_remove {
-        let item = paths[&path].as_object_mut().expect("a path item");
-        item.remove(method);
-        if !has_operations(&paths[&path]) {
-            paths.remove(&path);
+        let constrained = ["anyOf", "oneOf"].iter().any(|union| {
+            node.get(*union)
+                .and_then(Value::as_array)
+                .is_some_and(|branches| branches.iter().any(is_required_only))
+        });
+        let required = match node.get("required").and_then(Value::as_array) {
+            // A node that is only a `required` list is a constraint branch, checked with the
+            // schema it constrains.
+            Some(required) if node.len() > 1 => required.clone(),
+            _ if constrained => Vec::new(),
+            _ => return,
+        };
+        let at = pointer
+            .strip_prefix("/components/schemas/")
+            .unwrap_or(pointer);
+        if !node.contains_key("properties") && !node.contains_key("allOf") {
+            failure = Some(anyhow::anyhow!(
+                "{at}: requires {required:?} but declares no properties"
+            ));
+            return;
         }
+        let declared = match declared_properties(&snapshot, &Value::Object(node.clone()), 0) {
+            Ok(declared) => declared,
+            Err(err) => {
+                failure = Some(err.context(at.to_owned()));
+                return;
+            }
+        };
+        for union in ["anyOf", "oneOf"] {
+            let branches = node.get(union).and_then(Value::as_array);
+            for branch in branches
+                .into_iter()
+                .flatten()
+                .filter(|b| is_required_only(b))
+            {
+                let names = branch["required"].as_array().into_iter().flatten();
+                if let Some(name) = names
+                    .filter_map(Value::as_str)
+                    .find(|name| !declared.iter().any(|d| d == name))
+                {
+                    failure = Some(anyhow::anyhow!(
+                        "{at}: a `required` branch of its {union} names `{name}`, which it does not declare"
+                    ));
+                    return;
+                }
+            }
+        }
+        let Some(required) = node.get_mut("required").and_then(Value::as_array_mut) else {
+            return;
+        };
+        required.retain(|name| {
+            let name = name.as_str().unwrap_or_default();
+            let keep = declared.iter().any(|d| d == name);
+            if !keep {
+                places.push(format!("{at}: {name}"));
+            }
+            keep
+        });
+        if required.is_empty() {
+            node.remove("required");
+        }
+    });
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(Changes::Places(places)),
     }
-    Ok(Changes::Places(dropped))
 }
 
 /// Whether an inline schema is a copy of Clerk's error envelope `{errors: [{message, ...}]}`.
@@ -700,22 +856,6 @@ mod tests {
     }
 
     #[test]
-    fn multipart_operations_are_dropped_with_their_empty_path() {
-        let mut spec = json!({"paths": {
-            "/logo": {"put": {"operationId": "Upload", "requestBody": {"content":
-                {"multipart/form-data": {"schema": {"type": "object"}}}}}},
-            "/user": {"get": {"operationId": "Get"}, "post": {"operationId": "Set",
-                "requestBody": {"content": {"multipart/form-data": {}}}}},
-        }});
-        let dropped = places(drop_multipart_operations(&mut spec).unwrap());
-        assert_eq!(dropped, ["Upload", "Set"]);
-        assert_eq!(
-            spec,
-            json!({"paths": {"/user": {"get": {"operationId": "Get"}}}})
-        );
-    }
-
-    #[test]
     fn inline_error_envelopes_become_one_ref() {
         let envelope = json!({"type": "object", "required": ["errors"], "properties": {
             "errors": {"type": "array", "items": {"type": "object",
@@ -813,6 +953,87 @@ mod tests {
             {"name": "userId", "in": "query"}, {"name": "user_id", "in": "query"},
         ]}}}});
         assert!(drop_deprecated_colliding_params(&mut spec).is_err());
+    }
+
+    #[test]
+    fn number_counts_become_integers_and_other_parameters_stay() {
+        let mut spec = json!({"paths": {"/k": {"get": {"operationId": "List", "parameters": [
+            {"name": "limit", "in": "query",
+                "schema": {"type": "number", "minimum": 1, "maximum": 100.0, "default": 10}},
+            {"name": "offset", "in": "query", "schema": {"type": "number", "nullable": true}},
+            {"name": "amount", "in": "query", "schema": {"type": "number"}},
+            {"name": "limit", "in": "header", "schema": {"type": "number"}},
+        ]}}}, "components": {"parameters": {"Offset": {"name": "offset", "in": "query",
+            "schema": {"type": "integer"}}}}});
+        let changed = places(integer_limit_offset(&mut spec).unwrap());
+        assert_eq!(changed, ["List.limit", "List.offset"]);
+        let parameters = spec.pointer("/paths/~1k/get/parameters").unwrap();
+        assert_eq!(
+            parameters[0]["schema"],
+            json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 10})
+        );
+        assert_eq!(
+            parameters[1]["schema"],
+            json!({"type": "integer", "nullable": true})
+        );
+        assert_eq!(parameters[2]["schema"]["type"], "number");
+        assert_eq!(parameters[3]["schema"]["type"], "number");
+    }
+
+    #[test]
+    fn a_count_that_is_not_a_whole_number_stops_the_import() {
+        for schema in [
+            json!({"type": "number", "default": 2.5}),
+            json!({"type": "number", "format": "float"}),
+            json!({"type": "string"}),
+        ] {
+            let mut spec = json!({"paths": {"/k": {"get": {"operationId": "List",
+                "parameters": [{"name": "limit", "in": "query", "schema": schema}]}}}});
+            assert!(integer_limit_offset(&mut spec).is_err(), "{schema}");
+        }
+        let mut spec = json!({"components": {"parameters": {"L": {"name": "limit", "in": "query",
+            "schema": {"type": "number", "minimum": 0.5}}}}});
+        assert!(integer_limit_offset(&mut spec).is_err());
+    }
+
+    #[test]
+    fn required_names_a_schema_never_declares_are_dropped() {
+        let mut spec = json!({"components": {"schemas": {
+            "Conn": {"type": "object", "properties": {"id": {}, "domain": {}, "domains": {}},
+                "required": ["id", "authenticatable"],
+                "anyOf": [{"required": ["domain"]}, {"required": ["domains"]}]},
+            "Base": {"properties": {"id": {}}},
+            "Wide": {"allOf": [{"$ref": "#/components/schemas/Base"},
+                {"properties": {"name": {}}}], "required": ["id", "name"]},
+            "Gone": {"properties": {"a": {}}, "required": ["b"]},
+        }}});
+        let changed = places(drop_undeclared_required(&mut spec).unwrap());
+        assert_eq!(changed, ["Conn: authenticatable", "Gone: b"]);
+        let schemas = spec.pointer("/components/schemas").unwrap();
+        assert_eq!(schemas["Conn"]["required"], json!(["id"]));
+        // The "required one of" branches are constraints on declared properties: kept.
+        assert_eq!(
+            schemas["Conn"]["anyOf"],
+            json!([{"required": ["domain"]}, {"required": ["domains"]}])
+        );
+        // Declared through allOf, so nothing to drop.
+        assert_eq!(schemas["Wide"]["required"], json!(["id", "name"]));
+        assert!(schemas["Gone"].get("required").is_none());
+    }
+
+    #[test]
+    fn required_names_without_any_declaration_stop_the_import() {
+        for schema in [
+            // A "required one of" naming a property the schema lacks.
+            json!({"properties": {"domain": {}}, "anyOf": [{"required": ["domains"]}]}),
+            // Required names with no properties at all: a shape the step does not know.
+            json!({"type": "object", "additionalProperties": true, "required": ["a"]}),
+            // An allOf part that does not resolve.
+            json!({"allOf": [{"$ref": "#/components/schemas/Missing"}], "required": ["a"]}),
+        ] {
+            let mut spec = json!({"components": {"schemas": {"S": schema}}});
+            assert!(drop_undeclared_required(&mut spec).is_err(), "{schema}");
+        }
     }
 
     #[test]

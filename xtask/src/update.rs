@@ -1,7 +1,8 @@
 //! `cargo xtask update FILE`: the one command for a new Clerk release.
 //!
 //! Import the new spec, report what changed against the spec vendored until now, rebuild the
-//! bindings for one tag and for all of them, refresh the surface snapshot, and say what to review.
+//! bindings for one tag and for all of them, refresh the surface snapshot, check every operation
+//! against the spec (the conformance table), and say what to review.
 //! Given Clerk's webhooks spec, the same steps apply to the webhook event types instead.
 
 use std::path::Path;
@@ -62,6 +63,32 @@ fn rebuild_bindings(root: &Path) -> Result<()> {
         &[("INSTA_UPDATE", "always")],
     )?;
 
+    step(
+        "check every operation against the spec: every field kept both ways (the conformance table)",
+    );
+    cargo_with_env(
+        root,
+        &[
+            "test",
+            "-p",
+            "clerk-bapi-sys",
+            "--features",
+            "full",
+            "--test",
+            "conformance",
+            "--test",
+            "multipart",
+        ],
+        &[("INSTA_UPDATE", "always")],
+    )
+    .context(
+        "an operation loses or changes a field, or the multipart operations changed: read the \
+         failures above and git diff clerk-bapi-sys/tests/snapshots/conformance__conformance_table.snap; \
+         fix a spec defect with an import transform (xtask/src/transforms.rs), a generator \
+         defect with a step in clerk-bapi-sys/build/generate.rs, a multipart change in \
+         clerk-bapi-sys/src/multipart.rs",
+    )?;
+
     step("check that every spec tag has a feature");
     cargo(
         root,
@@ -76,7 +103,8 @@ fn rebuild_bindings(root: &Path) -> Result<()> {
         "Review and commit:\n\
          - the report above (anything flagged for Organization Invitations may need work in clerk-orgs);\n\
          - git diff spec/ (spec/clerk-bapi.meta.json lists what each transform changed);\n\
-         - git diff clerk-bapi-sys/tests/snapshots (the generated Organization Invitations surface);\n\
+         - git diff clerk-bapi-sys/tests/snapshots (the generated Organization Invitations surface, \
+           and the conformance table: every operation's answer and body against the spec);\n\
          then run the whole test suite: cargo test --workspace --all-features"
     );
     Ok(())

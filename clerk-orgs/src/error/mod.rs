@@ -26,6 +26,22 @@ pub use unresolved::{UnresolvedError, Unsettled};
 ///
 /// `Display` is one line meant for people (Clerk's long message and trace id where there is
 /// one); [`std::error::Error::source`] keeps the underlying transport or decoding error.
+///
+/// # Accessors and predicates
+///
+/// Two kinds of methods, which never mix:
+///
+/// - **The answer's accessors** read the one answer an error carries: [`Error::status`],
+///   [`Error::codes`], [`Error::trace_id`], [`Error::retry_after`] and [`Error::api`]. They
+///   always describe the same answer. For [`Error::Unresolved`] that is the call's last answer
+///   ([`UnresolvedError::last_attempt`]): a create answered 500 whose lookup also failed gives
+///   the 500's status, codes and trace id, for logs and for Clerk's support. Where there was no
+///   answer (a timeout, a refused connection, a local error), they all say nothing.
+/// - **The predicates** classify the call's outcome: [`Error::delivery`],
+///   [`Error::is_retryable`], [`Error::is_duplicate_invitation`] and the other `is_*`. On an
+///   [`Error::Unresolved`] they never read its last answer, which did not settle anything: an
+///   unresolved create is not "already invited" even if its last attempt met
+///   `duplicate_record` (its [`Error::codes`] still list that code).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -60,7 +76,8 @@ pub enum Error {
     SharedBudgetsUnavailable(SharedBudgetsUnavailable),
     /// An attempt's answer was lost and looking the result up could not settle whether Clerk
     /// acted on it: the request may or may not have been processed. What the last attempt said
-    /// and why the lookup did not settle it are on the [`UnresolvedError`].
+    /// and why the lookup did not settle it are on the [`UnresolvedError`]; the answer
+    /// accessors ([`Error::status`], [`Error::codes`], ...) describe that last answer.
     #[error(transparent)]
     Unresolved(Box<UnresolvedError>),
     /// A bug in this crate: an invariant broke after the request was sent, so whether Clerk
@@ -123,23 +140,24 @@ pub enum Delivery {
 }
 
 impl Error {
-    /// The HTTP status Clerk answered with, if it answered.
+    /// The HTTP status Clerk answered with, if it answered; for [`Error::Unresolved`], the
+    /// last answer's (see [`Error`]).
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(api) | Error::RateLimited(api) => Some(api.status),
             Error::Decode(decode) => Some(decode.status),
             Error::Timeout(transport) | Error::Transport(transport) => transport.status,
+            Error::Unresolved(unresolved) => unresolved.last_attempt().status(),
             Error::InvalidRequest(_)
             | Error::Config(_)
             | Error::BudgetExhausted(_)
             | Error::SharedBudgetsUnavailable(_)
-            | Error::Unresolved(_)
             | Error::Internal(_) => None,
         }
     }
 
     /// Clerk's trace id (`clerk_trace_id` in the body, else the `x-clerk-trace-id` header): quote
-    /// it to Clerk's support.
+    /// it to Clerk's support. For [`Error::Unresolved`], the last answer's.
     pub fn trace_id(&self) -> Option<&str> {
         match self {
             Error::Api(api) | Error::RateLimited(api) => api.trace_id(),
@@ -150,23 +168,36 @@ impl Error {
     }
 
     /// How long Clerk asked to wait (`Retry-After`, seconds or an HTTP date), or how long until
-    /// the client's own budget allows the call.
+    /// the client's own budget allows the call. For [`Error::Unresolved`], what the last answer
+    /// asked.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::BudgetExhausted(exhausted) => Some(exhausted.retry_after()),
+            Error::Unresolved(unresolved) => unresolved.last_attempt().retry_after(),
             _ => self.api().and_then(ApiError::retry_after),
         }
     }
 
-    /// The code of each error in Clerk's answer (empty unless Clerk answered with its JSON).
+    /// The code of each error in Clerk's answer (empty unless Clerk answered with its JSON). For
+    /// [`Error::Unresolved`], the last answer's, which the `is_*` predicates do not read.
     pub fn codes(&self) -> impl Iterator<Item = &ErrorCode> + '_ {
         self.api()
             .into_iter()
             .flat_map(|api| api.errors.iter().map(|detail| &detail.code))
     }
 
-    /// Clerk's error answer, for [`Error::Api`] and [`Error::RateLimited`].
+    /// Clerk's error answer, for [`Error::Api`] and [`Error::RateLimited`], and for an
+    /// [`Error::Unresolved`] whose last answer was one of those.
     pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Unresolved(unresolved) => unresolved.last_attempt().api(),
+            _ => self.own_api(),
+        }
+    }
+
+    /// Clerk's error answer when it is this error's outcome (never an unresolved call's last
+    /// answer): what the predicates read.
+    fn own_api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(api) | Error::RateLimited(api) => Some(api),
             _ => None,
@@ -197,7 +228,11 @@ impl Error {
     }
 
     fn has_code(&self, wanted: &[ErrorCode]) -> bool {
-        self.codes().any(|code| wanted.contains(code))
+        self.own_api().is_some_and(|api| {
+            api.errors
+                .iter()
+                .any(|detail| wanted.contains(&detail.code))
+        })
     }
 
     /// A pending invitation for this email address already exists.
@@ -216,7 +251,7 @@ impl Error {
     /// The organization, invitation, membership, role or user does not exist (404 or a
     /// not-found code).
     pub fn is_not_found(&self) -> bool {
-        self.api()
+        self.own_api()
             .is_some_and(|api| api.status == StatusCode::NOT_FOUND)
             || self.has_code(&[
                 ErrorCode::ResourceNotFound,
@@ -231,7 +266,7 @@ impl Error {
 
     /// The secret key was missing, malformed or not accepted (401 or an authentication code).
     pub fn is_authentication(&self) -> bool {
-        self.api()
+        self.own_api()
             .is_some_and(|api| api.status == StatusCode::UNAUTHORIZED)
             || self.has_code(&[
                 ErrorCode::AuthenticationInvalid,
@@ -370,6 +405,98 @@ impl Error {
         match self {
             Error::Unresolved(unresolved) => Some(unresolved),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Map;
+
+    use super::*;
+
+    fn api(status: u16, code: Option<ErrorCode>, retry_after: Option<u64>) -> Box<ApiError> {
+        Box::new(ApiError {
+            operation: Operation::CreateInvitation,
+            status: StatusCode::from_u16(status).unwrap(),
+            errors: code
+                .into_iter()
+                .map(|code| ErrorDetail {
+                    code,
+                    message: "m".to_owned(),
+                    long_message: "long m".to_owned(),
+                    meta: Map::new(),
+                })
+                .collect(),
+            meta: Map::new(),
+            trace_id: Some(format!("trace-{status}")),
+            retry_after: retry_after.map(Duration::from_secs),
+            raw_body: None,
+            body_cut: false,
+        })
+    }
+
+    fn unresolved(last_attempt: Error) -> Error {
+        Error::Unresolved(Box::new(UnresolvedError {
+            operation: Operation::CreateInvitation,
+            why: Unsettled::LookupFailed,
+            last_attempt,
+            lookup_error: Some(Error::Api(api(503, None, None))),
+        }))
+    }
+
+    /// Every kind of last answer an unresolved call can end on: the accessors give exactly that
+    /// answer (or all nothing), the predicates never read it.
+    #[test]
+    fn an_unresolved_errors_accessors_describe_its_last_answer() {
+        let decode = DecodeError {
+            operation: Operation::CreateInvitation,
+            status: StatusCode::OK,
+            body: b"{".to_vec(),
+            trace_id: Some("trace-200".to_owned()),
+            source: serde_json::from_slice::<serde_json::Value>(b"{").unwrap_err(),
+        };
+        let cases = [
+            Error::Api(api(
+                500,
+                Some(ErrorCode::Unknown("internal_clerk_error".into())),
+                None,
+            )),
+            Error::Api(api(400, Some(ErrorCode::DuplicateRecord), None)),
+            Error::Api(api(404, Some(ErrorCode::ResourceNotFound), None)),
+            Error::Api(api(401, Some(ErrorCode::AuthenticationInvalid), None)),
+            Error::RateLimited(api(429, Some(ErrorCode::TooManyRequests), Some(7))),
+            Error::Decode(Box::new(decode)),
+            Error::Internal("no answer at all"),
+        ];
+        for last in cases {
+            let expected = (
+                last.status(),
+                last.codes().cloned().collect::<Vec<_>>(),
+                last.trace_id().map(str::to_owned),
+                last.retry_after(),
+                last.api().map(|api| api.status()),
+            );
+            let error = unresolved(last);
+            let got = (
+                error.status(),
+                error.codes().cloned().collect::<Vec<_>>(),
+                error.trace_id().map(str::to_owned),
+                error.retry_after(),
+                error.api().map(|api| api.status()),
+            );
+            assert_eq!(got, expected, "{error:?}");
+            assert!(
+                !(error.is_duplicate_invitation()
+                    || error.is_already_member()
+                    || error.is_not_found()
+                    || error.is_rate_limited()
+                    || error.is_authentication()
+                    || error.is_quota_exceeded()
+                    || error.is_retryable()),
+                "a predicate read the last answer: {error:?}"
+            );
+            assert_eq!(error.delivery(), Delivery::Unknown);
         }
     }
 }

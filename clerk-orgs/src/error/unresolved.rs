@@ -9,14 +9,15 @@ use crate::operation::Operation;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Unsettled {
-    /// The lookup itself failed (its error is [`UnresolvedError::lookup_error`]).
+    /// The lookup (for a revoke, the fetch of the invitation) itself failed (its error is
+    /// [`UnresolvedError::lookup_error`]).
     LookupFailed,
     /// Clerk's answers say an invitation exists, but the lookup found none pending: it may have
     /// been this call's, accepted or revoked since. For a membership create: Clerk said the
     /// user is already a member, and the lookup found no membership.
     NotFound,
-    /// Clerk's answers carried no usable `Date`, so the invitation found cannot be dated
-    /// against this call.
+    /// Clerk's answers carried no usable `Date`, so the invitation found (or its revocation)
+    /// cannot be dated against this call.
     NoClockEvidence,
     /// A membership created during the call was found with other contents than asked, and it
     /// was changed since it was created: it may be this call's, changed by someone else.
@@ -38,7 +39,13 @@ impl Unsettled {
 ///
 /// The request may or may not have been processed: [`Error::delivery`] is
 /// [`Delivery::Unknown`](crate::Delivery::Unknown). Running the same create again is safe: Clerk refuses a second pending
-/// invitation for an email, so it either creates it or says it exists.
+/// invitation for an email, so it either creates it or says it exists. So is running the same
+/// revoke again: it revokes the invitation or says it is not pending.
+///
+/// On the [`Error::Unresolved`] holding it, [`Error::status`], [`Error::codes`],
+/// [`Error::trace_id`], [`Error::retry_after`] and [`Error::api`] all describe
+/// [`Self::last_attempt`]'s answer (all nothing if it had none); the `is_*` predicates do not
+/// read it (see [`Error`]'s docs).
 #[derive(Debug)]
 pub struct UnresolvedError {
     pub(crate) operation: Operation,

@@ -294,8 +294,19 @@ pub(crate) async fn recover_lost_creates(
     Ok(found)
 }
 
-/// Settles a failed revoke: the invitation if this call revoked it (an attempt's answer was
-/// lost, and the invitation is now revoked), otherwise the error.
+/// Settles a failed revoke whose earlier attempt may have landed (Clerk now says the invitation
+/// is not pending) or whose success body was lost, by fetching the invitation:
+///
+/// - revoked, and a revoke attempt was answered with a success status: this call revoked it;
+/// - revoked no earlier than the call's first attempt (on Clerk's clock, as for creates: the
+///   fetch's `Date`, less the time since the first attempt, less `evidence::CLOCK_MARGIN`): revoked
+///   during this call, which returns it. Someone else revoking it in those same moments looks
+///   the same; nothing tells the two apart;
+/// - revoked earlier, or not revoked at all (accepted, expired): this call revoked nothing, and
+///   it returns Clerk's `organization_invitation_not_pending`, as a call without the lost answer
+///   would have;
+/// - the fetch failed, or its answer had no usable `Date`: [`Error::Unresolved`] (a success
+///   whose body was lost keeps its [`Delivery::Processed`] error instead).
 pub(crate) async fn recover_lost_revoke(
     handle: &Handle,
     organization_id: &str,
@@ -307,26 +318,51 @@ pub(crate) async fn recover_lost_revoke(
         .error
         .codes()
         .any(|code| *code == ErrorCode::OrganizationInvitationNotPending);
-    let settles = (failure.earlier_attempt_may_have_landed && not_pending)
-        || failure.error.delivery() == Delivery::Processed;
-    if !settles {
+    let processed = failure.error.delivery() == Delivery::Processed;
+    if !(processed || (failure.earlier_attempt_may_have_landed && not_pending)) {
         return Err(failure.error);
     }
     let args = [organization_id, invitation_id];
-    let fetched = handle
-        .execute_with(Operation::GetInvitation, options, |t| {
+    let fetched: Result<ResponseValue<types::OrganizationInvitation>, _> = handle
+        .execute_raw(Operation::GetInvitation, options, |t| {
             t.send(Call::new(&routes::GET_ORGANIZATION_INVITATION, &args))
         })
-        .await
-        .map(OrganizationInvitation::from_raw);
-    match fetched {
-        Ok(invitation) if invitation.status == InvitationStatus::Revoked => {
-            tracing::info!(
-                operation = Operation::RevokeInvitation.id(),
-                "an attempt whose answer was lost had revoked the invitation; returning it"
-            );
-            Ok(invitation)
+        .await;
+    let answer = match fetched {
+        Ok(answer) => answer,
+        Err(_) if processed => return Err(failure.error),
+        Err(lookup) => {
+            return Err(unsettled(
+                Operation::RevokeInvitation,
+                Unsettled::LookupFailed,
+                failure,
+                Some(lookup.error),
+            ));
         }
-        _ => Err(failure.error),
+    };
+    let clock = ClerkClock::read(answer.headers(), handle.clock());
+    let invitation = OrganizationInvitation::from_raw(answer.into_inner());
+    if invitation.status != InvitationStatus::Revoked {
+        // Revoked is final: an invitation that is not revoked now was not revoked by this call.
+        return Err(failure.error);
     }
+    if !processed {
+        let Some(earliest_ours) = clock.earliest_ours(failure.started) else {
+            return Err(unsettled(
+                Operation::RevokeInvitation,
+                Unsettled::NoClockEvidence,
+                failure,
+                None,
+            ));
+        };
+        if invitation.updated_at < earliest_ours {
+            // Revoked before this call began: the "not pending" it was told is the whole truth.
+            return Err(failure.error);
+        }
+    }
+    tracing::info!(
+        operation = Operation::RevokeInvitation.id(),
+        "an attempt whose answer was lost had revoked the invitation; returning it"
+    );
+    Ok(invitation)
 }

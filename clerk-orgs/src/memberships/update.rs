@@ -93,9 +93,10 @@ fn metadata_body(
     public_metadata: Map<String, Value>,
     private_metadata: Map<String, Value>,
 ) -> types::UpdateOrganizationMembershipMetadataBody {
+    let given = |metadata: Map<String, Value>| (!metadata.is_empty()).then_some(metadata);
     types::UpdateOrganizationMembershipMetadataBody {
-        public_metadata,
-        private_metadata,
+        public_metadata: given(public_metadata),
+        private_metadata: given(private_metadata),
     }
 }
 
@@ -118,7 +119,11 @@ impl UpdateMembershipMetadata {
         let public = checked("public_metadata", self.public_metadata)?;
         let private = checked("private_metadata", self.private_metadata)?;
         let body = metadata_body(public, private);
-        let done = holds_merge(&body.public_metadata, &body.private_metadata);
+        let none = Map::new();
+        let done = holds_merge(
+            body.public_metadata.as_ref().unwrap_or(&none),
+            body.private_metadata.as_ref().unwrap_or(&none),
+        );
         self.member
             .update(
                 Operation::UpdateMembershipMetadata,

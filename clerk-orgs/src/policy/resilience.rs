@@ -104,6 +104,12 @@ impl Resilience {
     /// Runs `attempt` until it succeeds or the policy gives up. Each attempt first takes from
     /// the operation's budgets; each retry is an `info` event (attempt, reason, delay) in the
     /// caller's span.
+    ///
+    /// The first attempt's wait for its budget is pacing: in `LimitMode::Wait` it lasts up to
+    /// `RateLimits::max_wait` and is not retrying, so the policy's `max_elapsed` counts from the
+    /// moment that attempt is sent. Everything after it counts: backoff, `Retry-After`, and the
+    /// waits for the budget before each retry, which therefore never run past `max_elapsed`
+    /// (a bulk retry after a 429 without `Retry-After` would otherwise wait 72 s for its turn).
     pub(crate) async fn run<T, F, Fut>(
         &self,
         operation: Operation,
@@ -118,9 +124,8 @@ impl Resilience {
         let mode = options.limit_mode.unwrap_or_else(|| self.limiter.mode());
         let budget = budget_of(operation);
         let started = self.clock.now();
-        // Time spent waiting for our own budgets is pacing, not retrying: it does not count
-        // against the policy's `max_elapsed` (a bulk retry may wait 72 s for its turn).
-        let mut waited_for_budget = Duration::ZERO;
+        // When the first attempt was sent, after its budget: what `max_elapsed` counts from.
+        let mut first_sent = started;
         let mut previous_delay = None;
         let mut may_have_landed = false;
         let mut number = 1;
@@ -129,13 +134,15 @@ impl Resilience {
         // around it, which every request would otherwise pay for (`RateLimits::none()`).
         let limited = self.limiter.limits(budget);
         loop {
-            let admitted = if limited {
-                let before_budget = self.clock.now();
+            let admitted = if !limited {
+                Ok(())
+            } else if number == 1 {
                 let admitted = self.shared.admit(&self.limiter, budget, mode).await;
-                waited_for_budget += self.clock.now().saturating_sub(before_budget);
+                first_sent = self.clock.now();
                 admitted
             } else {
-                Ok(())
+                let deadline = first_sent.saturating_add(policy.elapsed_limit());
+                self.admit_retry(operation, budget, mode, deadline).await
             };
             let outcome = match admitted {
                 Ok(()) => {
@@ -182,11 +189,7 @@ impl Resilience {
             let reason = error.retry_reason();
             let failed = FailedAttempt {
                 attempt: number,
-                elapsed: self
-                    .clock
-                    .now()
-                    .saturating_sub(started)
-                    .saturating_sub(waited_for_budget),
+                elapsed: self.clock.now().saturating_sub(first_sent),
                 reason,
                 retry_after: error.retry_after(),
                 previous_delay,
@@ -224,6 +227,49 @@ impl Resilience {
                     });
                 }
             }
+        }
+    }
+
+    /// Takes from the budgets for a retry: as the caller's mode says, but in `Wait` mode only as
+    /// long as the retry still starts by `deadline` (the policy's `max_elapsed`). A longer wait
+    /// is refused at once, without sleeping, and the call ends with its last answer.
+    async fn admit_retry(
+        &self,
+        operation: Operation,
+        budget: Option<Budget>,
+        mode: LimitMode,
+        deadline: Duration,
+    ) -> Result<(), Error> {
+        loop {
+            let refused = match self
+                .shared
+                .admit(&self.limiter, budget, LimitMode::FailFast)
+                .await
+            {
+                Ok(()) => return Ok(()),
+                Err(refused) => refused,
+            };
+            let Error::BudgetExhausted(exhausted) = &refused else {
+                return Err(refused);
+            };
+            let wait = exhausted.retry_after();
+            let in_time = self.clock.now().saturating_add(wait) <= deadline;
+            if mode == LimitMode::FailFast || wait > self.limiter.max_wait() || !in_time {
+                tracing::debug!(
+                    operation = operation.id(),
+                    budget = exhausted.budget().as_str(),
+                    wait_ms = millis(wait),
+                    "not retrying clerk request: its budget opens too late"
+                );
+                return Err(refused);
+            }
+            tracing::debug!(
+                operation = operation.id(),
+                budget = exhausted.budget().as_str(),
+                wait_ms = millis(wait),
+                "waiting for the client-side rate limit before a retry"
+            );
+            self.clock.sleep(wait).await;
         }
     }
 }

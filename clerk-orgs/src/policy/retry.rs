@@ -101,7 +101,11 @@ impl RetryPolicy {
         self
     }
 
-    /// No retry starts if it would begin later than this after the first attempt began.
+    /// No retry starts if it would begin later than this after the first attempt was sent
+    /// (default 60 s). Everything between counts: backoff, `Retry-After`, and waiting for the
+    /// client's own budgets before a retry (a retry whose budget opens too late is not made; the
+    /// call ends with its last answer). The first attempt's own wait for its budget does not
+    /// count: that is pacing, bounded by [`RateLimits::max_wait`](crate::RateLimits::max_wait).
     pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
         self.max_elapsed = elapsed;
         self
@@ -119,6 +123,12 @@ impl RetryPolicy {
     pub fn max_retry_after(mut self, cap: Duration) -> Self {
         self.max_retry_after = cap;
         self
+    }
+
+    /// How long after the first attempt was sent a retry may still start (set with
+    /// [`max_elapsed`](Self::max_elapsed)).
+    pub(crate) fn elapsed_limit(&self) -> Duration {
+        self.max_elapsed
     }
 
     /// Attempts in total, the first included (set with [`max_attempts`](Self::max_attempts)).

@@ -1,5 +1,5 @@
-//! Verify Clerk's webhooks and read them as typed events (cargo feature `webhooks`, on by
-//! default).
+//! Verify Clerk's webhooks and read them as typed events (cargo feature `webhooks`, off by
+//! default; `axum` turns it on too).
 //!
 //! Clerk delivers webhooks through Svix, signed as [Standard Webhooks]: headers `svix-id`,
 //! `svix-timestamp` and `svix-signature` (the `webhook-*` names are accepted too), the

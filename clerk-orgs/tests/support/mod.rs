@@ -11,6 +11,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod events;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -222,6 +224,30 @@ pub fn json_body(request: &LoggedRequest) -> Value {
 /// `person{n}@example.test`.
 pub fn email(n: usize) -> String {
     format!("person{n}@example.test")
+}
+
+/// Asserts that an [`clerk_orgs::Error::Unresolved`]'s answer accessors all describe its last
+/// attempt's answer (the rule of `clerk_orgs::Error`'s docs), and returns that answer.
+pub fn assert_accessors_describe_the_last_answer(error: &clerk_orgs::Error) -> &clerk_orgs::Error {
+    let last = error
+        .unresolved()
+        .unwrap_or_else(|| panic!("not unresolved: {error:?}"))
+        .last_attempt();
+    assert_eq!(error.status(), last.status(), "status");
+    assert_eq!(
+        error.codes().collect::<Vec<_>>(),
+        last.codes().collect::<Vec<_>>(),
+        "codes"
+    );
+    assert_eq!(error.trace_id(), last.trace_id(), "trace id");
+    assert_eq!(error.retry_after(), last.retry_after(), "retry_after");
+    assert_eq!(
+        error.api().map(|api| api as *const _),
+        last.api().map(|api| api as *const _),
+        "api: the same answer"
+    );
+    assert_eq!(error.operation(), last.operation(), "operation");
+    last
 }
 
 pub mod roster;
