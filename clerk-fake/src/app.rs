@@ -404,8 +404,15 @@ fn for_each_invitation(
 }
 
 /// Visits the API object of a single-object body (one with an `object` field) or each item of
-/// a `{data: [...]}` body.
+/// a `{data: [...]}` body or of a bare array (`GET /v1/users`).
 fn for_each_item(body: &mut Value, visit: &mut impl FnMut(&mut serde_json::Map<String, Value>)) {
+    if let Value::Array(items) = body {
+        items
+            .iter_mut()
+            .filter_map(Value::as_object_mut)
+            .for_each(visit);
+        return;
+    }
     let Value::Object(fields) = body else {
         return;
     };

@@ -59,6 +59,8 @@ pub enum Route {
     CreateRole,
     /// `GET /v1/organization_roles/{organization_role_id}`
     GetRole,
+    /// `GET /v1/users`
+    ListUsers,
 }
 
 /// How a 429 fault states when to retry.

@@ -392,9 +392,10 @@ impl FakeClerk {
         self.app.store().add_organization(organization, now_ms);
     }
 
-    /// Adds or replaces a user.
+    /// Adds or replaces a user; its `created_at` is the fake's clock when it was first added.
     pub fn add_user(&self, user: User) {
-        self.app.store().add_user(user);
+        let now_ms = self.app.clock.now_ms();
+        self.app.store().add_user(user, now_ms);
     }
 
     /// Seeds the demo world the standalone `cargo run -p clerk-fake` serves and the README's

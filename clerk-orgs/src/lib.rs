@@ -1,5 +1,5 @@
 //! A typed, validating client for the organization APIs of [Clerk](https://clerk.com)'s
-//! Backend API (BAPI): invitations, memberships and roles.
+//! Backend API (BAPI): invitations, memberships and roles, and roster sync built on them.
 //!
 //! - Every rule Clerk enforces is checked before a request leaves the machine; a failure names
 //!   the field and the rule ([`Error::InvalidRequest`]).
@@ -190,6 +190,39 @@
 //!
 //! Across the instance: `client.organization_memberships().list()`.
 //!
+//! # Roster sync
+//!
+//! Make an organization match a list of people, as a reviewable plan and a safe apply (see
+//! [`roster`]):
+//!
+//! ```no_run
+//! # async fn demo(client: clerk_orgs::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! use clerk_orgs::roster::Rail;
+//! use clerk_orgs::{Role, RosterRow};
+//! use futures::StreamExt;
+//!
+//! let roster = client.organization("org_123").roster();
+//! let plan = roster
+//!     .plan([
+//!         RosterRow::new("ann@example.com", Role::ADMIN),
+//!         RosterRow::new("bob@example.com", Role::MEMBER),
+//!     ])
+//!     .prune(true) // remove members and revoke invitations not on the list
+//!     .inviter_user_id("user_123")
+//!     .send()
+//!     .await?; // reads the organization; changes nothing
+//! println!("{}", plan.summary());
+//! for violation in plan.violations() {
+//!     println!("refused unless allowed: {violation}");
+//! }
+//!
+//! let mut run = plan.apply().allow(Rail::MaxRemovals).send().await?;
+//! while let Some(outcome) = run.next().await {
+//!     println!("{:?} {:?}: {:?}", outcome.kind, outcome.email_address, outcome.result);
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! # Roles
 //!
 //! ```no_run
@@ -332,7 +365,7 @@
 
 // One folder or file per layer; each imports only from the layers below it, in the order
 // models, operation < error, webhooks < validate, policy < http < lookup < invitations,
-// memberships, roles < client, organization (see ARCHITECTURE.md).
+// memberships, roles < roster < organization < client (see ARCHITECTURE.md).
 mod client;
 mod error;
 pub mod fleet;
@@ -346,6 +379,7 @@ mod organization;
 mod policy;
 pub mod reliability;
 mod roles;
+pub mod roster;
 mod validate;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
@@ -386,6 +420,7 @@ pub use policy::{
     namespace_for_key,
 };
 pub use roles::{CheckRole, ListRoles, OrganizationRoles};
+pub use roster::{Plan, Rail, Roster, RosterRow};
 pub use validate::MAX_BULK_SIZE;
 
 // The README's Rust examples, compiled as doctests so that it stays true as written.

@@ -42,6 +42,9 @@ pub enum Operation {
     ListInstanceMemberships,
     /// `GET /v1/organization_roles`
     ListRoles,
+    /// `GET /v1/users` (filtered by email address; roster sync's opt-in lookup of existing
+    /// users)
+    ListUsers,
 }
 
 impl Operation {
@@ -64,6 +67,7 @@ impl Operation {
             Operation::DeleteMembership => "delete_organization_membership",
             Operation::ListInstanceMemberships => "instance_get_organization_memberships",
             Operation::ListRoles => "list_organization_roles",
+            Operation::ListUsers => "get_user_list",
         }
     }
 
@@ -97,6 +101,7 @@ impl Operation {
                 | Operation::ListMemberships
                 | Operation::ListInstanceMemberships
                 | Operation::ListRoles
+                | Operation::ListUsers
         )
     }
 

@@ -178,8 +178,8 @@
 //!   call ends with its last answer, and [`Invitations::invite_all`] sends that batch again later.
 //! - Every attempt has the client's timeout (30 s by default). So a call ends within its first
 //!   attempt's budget wait (at most `max_wait` plus the headroom) plus `max_elapsed` plus one
-//!   timeout; a write whose answer was lost adds its lookups (one per email, or one fetch), each
-//!   bounded the same way.
+//!   timeout; a write whose answer was lost adds its lookups (one per email, one fetch, or one
+//!   membership list), each bounded the same way.
 //! - A role check that finds another check fetching the instance's roles waits for that fetch,
 //!   which is one call like any other, bounded by the same retry policy and timeouts.
 //! - Bodies are read with a cap: a success up to 16 MiB, an error up to 1 MiB; past it the

@@ -234,6 +234,50 @@ async fn fake_snippet() -> Result<(), Error> {
     Ok(())
 }
 
+async fn roster_snippet(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
+    use clerk_orgs::roster::{ChangeResult, Plan};
+    use clerk_orgs::{Role, RosterRow};
+    use futures::StreamExt;
+
+    let roster = client.organization("org_demo").roster();
+    let rows = || {
+        vec![
+            RosterRow::new("admin@demo.test", Role::ADMIN),
+            RosterRow::new("dana@example.com", Role::MEMBER),
+            RosterRow::new("eli@example.com", Role::ADMIN)
+                .public_metadata(serde_json::json!({"team": "ops"})),
+        ]
+    };
+
+    // A dry run: reads the organization, changes nothing.
+    let plan = roster
+        .plan(rows())
+        .prune(true)
+        .inviter_user_id("user_admin")
+        .send()
+        .await?;
+    for change in plan.changes().iter().filter(|change| change.is_change()) {
+        let email = change.email_address().unwrap_or("-");
+        println!("{:<12} {email:<18} {:<10} {}", change.kind(), change.roles(), change.reason());
+    }
+    println!("{}", plan.summary());
+
+    // Save it for review; apply it later, only if the organization is still as planned.
+    let saved = serde_json::to_string_pretty(&plan)?;
+    let reviewed: Plan = serde_json::from_str(&saved)?;
+    let mut run = roster.apply(reviewed).send().await?; // refused if stale or a rail breaks
+    while let Some(outcome) = run.next().await {
+        match &outcome.result {
+            ChangeResult::Done(_) | ChangeResult::AlreadyDone(_) => {}
+            other => eprintln!("#{} {:?}: {other:?}", outcome.index, outcome.email_address),
+        }
+    }
+
+    // Idempotent: planning again finds nothing to do.
+    assert!(roster.plan(rows()).prune(true).send().await?.is_empty());
+    Ok(())
+}
+
 // ---- the checks ---------------------------------------------------------------------------
 
 #[tokio::test]
@@ -320,6 +364,30 @@ async fn the_readme_snippets_run_against_clerk_fake() {
             .all(|r| r.path_and_query.starts_with("/v1/organization_roles"))
     );
     assert!(email_of(&fake, "dave@example.com").is_empty());
+}
+
+#[tokio::test]
+async fn the_readme_roster_snippet_runs_against_clerk_fake() {
+    let fake = FakeClerk::start().await;
+    fake.seed_demo();
+    let client = Client::builder()
+        .secret_key(fake.secret_key().to_owned())
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    roster_snippet(&client).await.unwrap();
+    let invited: Vec<(String, String)> = fake
+        .invitations()
+        .into_iter()
+        .map(|i| (i.email_address, i.role))
+        .collect();
+    assert_eq!(
+        invited,
+        [
+            ("dana@example.com".to_owned(), "org:member".to_owned()),
+            ("eli@example.com".to_owned(), "org:admin".to_owned())
+        ]
+    );
 }
 
 /// The lines of `text` with leading and trailing whitespace removed, blank lines dropped.

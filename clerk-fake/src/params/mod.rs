@@ -7,6 +7,7 @@
 mod invitations;
 mod memberships;
 mod roles;
+mod users;
 
 use serde_json::{Map, Value};
 
@@ -18,6 +19,7 @@ pub(crate) use memberships::{
     sort_query,
 };
 pub(crate) use roles::{create_role_body, role_list_query};
+pub(crate) use users::user_list_query;
 
 /// `limit` when a list request names none.
 const DEFAULT_LIMIT: usize = 10;

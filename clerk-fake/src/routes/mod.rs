@@ -3,6 +3,7 @@
 mod invitations;
 mod memberships;
 mod roles;
+mod users;
 
 use axum::Router;
 use axum::extract::State;
@@ -16,6 +17,7 @@ pub(crate) fn router(app: SharedApp) -> Router {
         .merge(invitations::routes())
         .merge(memberships::routes())
         .merge(roles::routes())
+        .merge(users::routes())
         .fallback(unknown_route)
         .with_state(app)
 }

@@ -150,7 +150,7 @@ impl Store {
             Some(id) => id.clone(),
             None => {
                 let id = self.next_id("user");
-                self.add_user(User::new(id.clone(), email.clone()));
+                self.add_user(User::new(id.clone(), email.clone()), now_ms);
                 id
             }
         };

@@ -184,7 +184,12 @@ impl MembershipQuery {
             return false;
         }
         let lower = |value: Option<&String>| value.map(|v| v.to_lowercase());
-        let email = user.map(|u| u.email_address.to_lowercase());
+        // A user is found by any of their email addresses.
+        let emails: Vec<String> = user
+            .into_iter()
+            .flat_map(User::email_addresses)
+            .map(str::to_lowercase)
+            .collect();
         let phone = lower(user.and_then(|u| u.phone_number.as_ref()));
         let username = lower(user.and_then(|u| u.username.as_ref()));
         let wallet = lower(user.and_then(|u| u.web3_wallet.as_ref()));
@@ -193,7 +198,9 @@ impl MembershipQuery {
         let one_of = |wanted: &[String], value: &Option<String>| {
             wanted.is_empty() || value.as_ref().is_some_and(|v| wanted.contains(v))
         };
-        if !one_of(&self.email_addresses, &email)
+        let any_email = !self.email_addresses.is_empty()
+            && !emails.iter().any(|e| self.email_addresses.contains(e));
+        if any_email
             || !one_of(&self.phone_numbers, &phone)
             || !one_of(&self.usernames, &username)
             || !one_of(&self.web3_wallets, &wallet)
@@ -205,7 +212,11 @@ impl MembershipQuery {
                 .as_ref()
                 .is_none_or(|q| value.as_ref().is_some_and(|v| v.contains(q.as_str())))
         };
-        if !contains(&self.email_address_query, &email)
+        let email_contains = self
+            .email_address_query
+            .as_ref()
+            .is_none_or(|q| emails.iter().any(|e| e.contains(q.as_str())));
+        if !email_contains
             || !contains(&self.phone_number_query, &phone)
             || !contains(&self.username_query, &username)
         {
@@ -223,9 +234,10 @@ impl MembershipQuery {
         }
         if let Some(q) = &self.query {
             let id = Some(user_id.to_lowercase());
-            let any = [&email, &phone, &username, &wallet, &id, &first, &last]
+            let any = [&phone, &username, &wallet, &id, &first, &last]
                 .into_iter()
-                .any(|value| value.as_ref().is_some_and(|v| v.contains(q.as_str())));
+                .any(|value| value.as_ref().is_some_and(|v| v.contains(q.as_str())))
+                || emails.iter().any(|e| e.contains(q.as_str()));
             if !any {
                 return false;
             }

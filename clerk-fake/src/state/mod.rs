@@ -13,6 +13,7 @@
 mod invitations;
 mod memberships;
 mod roles;
+mod users;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -27,6 +28,7 @@ pub(crate) use memberships::{
 pub use memberships::{Membership, MembershipChange, MembershipChangeKind};
 pub(crate) use roles::{NewRole, RoleQuery, RoleSort, StoredPermission, is_valid_role_key};
 pub use roles::{Permission, Role, StoredRole};
+pub(crate) use users::{UserQuery, UserSort};
 
 /// The role every organization has for administrators: all system permissions.
 pub const ADMIN_ROLE: &str = "org:admin";
@@ -78,6 +80,9 @@ pub struct User {
     pub id: String,
     /// Its primary email address; invitations to it are the user's invitations.
     pub email_address: String,
+    /// Its other email addresses ([`User::with_email_address`]): lists filtered by email
+    /// address find the user by any of them, and invitations to them are the user's too.
+    pub other_email_addresses: Vec<String>,
     /// First name, if any.
     pub first_name: Option<String>,
     /// Last name, if any.
@@ -99,6 +104,7 @@ impl User {
         Self {
             id: id.into(),
             email_address: email_address.into(),
+            other_email_addresses: Vec::new(),
             first_name: None,
             last_name: None,
             username: None,
@@ -106,6 +112,18 @@ impl User {
             web3_wallet: None,
             last_active_at: None,
         }
+    }
+
+    /// Adds another (verified, not primary) email address.
+    pub fn with_email_address(mut self, email_address: impl Into<String>) -> Self {
+        self.other_email_addresses.push(email_address.into());
+        self
+    }
+
+    /// Every email address of the user, the primary one first.
+    pub fn email_addresses(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.email_address.as_str())
+            .chain(self.other_email_addresses.iter().map(String::as_str))
     }
 
     /// Sets the first and last names.
@@ -222,8 +240,12 @@ pub(crate) struct Store {
     /// When each organization was first seeded, Unix milliseconds.
     organization_created_at: HashMap<String, i64>,
     users: HashMap<String, User>,
-    /// Lowercased email -> user id.
+    /// Lowercased email (any of a user's addresses) -> user id.
     users_by_email: HashMap<String, String>,
+    /// User id -> (creation sequence number, created_at in Unix milliseconds), kept when a
+    /// user is replaced.
+    users_created: HashMap<String, (u64, i64)>,
+    user_seq: u64,
     /// (organization id, user id) -> (creation sequence number, membership).
     memberships: HashMap<(String, String), (u64, Membership)>,
     /// Membership keys by creation sequence: instance-wide, per organization, per user.
@@ -263,6 +285,8 @@ impl Store {
             organization_created_at: HashMap::new(),
             users: HashMap::new(),
             users_by_email: HashMap::new(),
+            users_created: HashMap::new(),
+            user_seq: 0,
             memberships: HashMap::new(),
             members_in_order: BTreeMap::new(),
             members_by_organization: HashMap::new(),
@@ -310,9 +334,25 @@ impl Store {
             .insert(organization.id.clone(), organization);
     }
 
-    pub(crate) fn add_user(&mut self, user: User) {
-        self.users_by_email
-            .insert(user.email_address.to_lowercase(), user.id.clone());
+    /// Adds or replaces a user; its `created_at` is when it was first added.
+    pub(crate) fn add_user(&mut self, user: User, now_ms: i64) {
+        if let Some(old) = self.users.remove(&user.id) {
+            for email in old.email_addresses() {
+                let email = email.to_lowercase();
+                if self.users_by_email.get(&email) == Some(&old.id) {
+                    self.users_by_email.remove(&email);
+                }
+            }
+        }
+        for email in user.email_addresses() {
+            self.users_by_email
+                .insert(email.to_lowercase(), user.id.clone());
+        }
+        if !self.users_created.contains_key(&user.id) {
+            self.user_seq += 1;
+            self.users_created
+                .insert(user.id.clone(), (self.user_seq, now_ms));
+        }
         self.users.insert(user.id.clone(), user);
     }
 

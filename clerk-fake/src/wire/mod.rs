@@ -5,12 +5,14 @@
 mod invitations;
 mod memberships;
 mod roles;
+mod users;
 
 use serde::Serialize;
 
 pub(crate) use invitations::{Shape, invitation, invitations};
 pub(crate) use memberships::{membership, memberships};
 pub(crate) use roles::{role, roles};
+pub(crate) use users::users;
 
 /// Clerk's default avatar; the fake has no images, so every `has_image` is false.
 const DEFAULT_IMAGE_URL: &str = "https://img.clerk.com/eyJ0eXBlIjoiZGVmYXVsdCJ9";

@@ -29,6 +29,7 @@ const TEMPLATES: &[&str] = &[
     "/users/{user_id}/organization_memberships",
     "/organization_roles/{organization_role_id}",
     "/organization_roles",
+    "/users",
 ];
 
 fn spec() -> &'static Value {
@@ -36,9 +37,52 @@ fn spec() -> &'static Value {
     SPEC.get_or_init(|| {
         let text = std::fs::read_to_string(SPEC_PATH).expect("vendored spec");
         let mut spec: Value = serde_json::from_str(&text).expect("spec is JSON");
+        discriminators_to_json_schema(&mut spec);
         nullable_to_json_schema(&mut spec);
         spec
     })
+}
+
+/// Gives JSON Schema OpenAPI's `discriminator`: each `oneOf` option it maps also requires the
+/// discriminating property to hold that option's name (the mapping's key, or the schema's
+/// name when there is no mapping). Without it, an object valid under two options (Clerk's
+/// verification kinds share most fields) fails `oneOf`, however clearly its `object` says
+/// which it is.
+fn discriminators_to_json_schema(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for child in fields.values_mut() {
+                discriminators_to_json_schema(child);
+            }
+            let Some(property) = fields
+                .get("discriminator")
+                .and_then(|d| d["propertyName"].as_str())
+                .map(str::to_owned)
+            else {
+                return;
+            };
+            let mapping = fields["discriminator"]["mapping"].clone();
+            let Some(Value::Array(options)) = fields.get_mut("oneOf") else {
+                return;
+            };
+            for option in options.iter_mut() {
+                let Some(target) = option["$ref"].as_str().map(str::to_owned) else {
+                    continue;
+                };
+                let name = mapping
+                    .as_object()
+                    .and_then(|m| m.iter().find(|(_, to)| to.as_str() == Some(&target)))
+                    .map(|(key, _)| key.clone())
+                    .unwrap_or_else(|| target.rsplit('/').next().unwrap_or("").to_owned());
+                *option = json!({"allOf": [
+                    {"$ref": target},
+                    {"properties": {property.clone(): {"const": name}}, "required": [property.clone()]}
+                ]});
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(discriminators_to_json_schema),
+        _ => {}
+    }
 }
 
 /// Rewrites OpenAPI 3.0's `nullable: true` into JSON Schema's `type: [T, "null"]`.

@@ -121,12 +121,13 @@ impl InviteResult {
     }
 }
 
-/// How far a run has got.
+/// How far a run has got: an [`Invitations::invite_all`] run (counting people) or a roster
+/// plan being applied (counting changes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Progress {
-    /// People with an outcome.
+    /// People (or changes) with an outcome.
     pub done: usize,
-    /// People in the run.
+    /// People (or changes) in the run.
     pub total: usize,
 }
 
@@ -301,8 +302,9 @@ enum Verdict {
 }
 
 /// Whether the error (or, for a lost answer, the last attempt's) says Clerk is not answering:
-/// timeouts, broken connections, and gateways or Clerk saying it is unavailable.
-fn unreachable(error: &Error) -> bool {
+/// timeouts, broken connections, and gateways or Clerk saying it is unavailable. Roster sync's
+/// apply stops on the same signal.
+pub(crate) fn unreachable(error: &Error) -> bool {
     let error = error
         .unresolved()
         .map_or(error, |unresolved| unresolved.last_attempt());

@@ -28,6 +28,7 @@ mod user;
 pub use create::{CreateInvitation, CreateInvitationsBulk, NewInvitation};
 pub use get::GetInvitation;
 pub use instance::InstanceInvitations;
+pub(crate) use invite_all::unreachable;
 pub use invite_all::{InviteAll, InviteOutcome, InviteResult, Progress};
 pub use list::{
     ListInstanceInvitations, ListInvitations, ListPendingInvitations, ListUserInvitations,

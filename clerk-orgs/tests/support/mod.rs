@@ -276,3 +276,5 @@ pub fn assert_accessors_describe_the_last_answer(error: &clerk_orgs::Error) -> &
     assert_eq!(error.operation(), last.operation(), "operation");
     last
 }
+
+pub mod roster;
