@@ -5,12 +5,14 @@
 //! - `invitations`: invariants 1 to 6 and 8 for the invitation family, and 11 for its "not
 //!   sent" outcomes;
 //! - `memberships`: invariants 9, 10 and 12, and 5, 6 and 11 for the membership family;
+//! - `roster`: invariants 13 to 16, and 6 within each apply of the roster family;
 //! - here: invariant 7 (bounds, panics, strays, the rate limits), for every call.
 
 mod invitations;
 mod memberships;
+mod roster;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::time::Duration;
 
@@ -22,7 +24,7 @@ use crate::{BULK_LIMIT, CREATE_LIMIT, CallRecord, Evidence, GLOBAL_LIMIT, MAX_WA
 /// One broken invariant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
-    /// Its number, 1 to 12 (see `TESTING.md`).
+    /// Its number, 1 to 16 (see `TESTING.md`).
     pub invariant: u8,
     /// Which rule of the invariant, e.g. `window` or `bound` for 7; stable, for grouping.
     pub rule: &'static str,
@@ -43,9 +45,15 @@ impl fmt::Display for Violation {
 }
 
 /// Where violations go.
-pub(crate) struct Violations(Vec<Violation>);
+pub(crate) struct Violations(Vec<Violation>, BTreeMap<&'static str, u64>);
 
 impl Violations {
+    /// Counts a judgement made (for the coverage the run reports: how often each roster
+    /// invariant could be judged at all).
+    pub(crate) fn judged(&mut self, what: &'static str) {
+        *self.1.entry(what).or_default() += 1;
+    }
+
     pub(crate) fn add(
         &mut self,
         invariant: u8,
@@ -188,6 +196,7 @@ fn chains(call: &CallRecord, evidence: &Evidence) -> u64 {
             in_org / 3 + 2
         }
         "member_create" | "member_role" | "member_metadata" | "member_delete" => 2,
+        "roster" => roster::chains(call),
         "member_stream" => {
             let ever = evidence
                 .history
@@ -211,14 +220,16 @@ fn chains(call: &CallRecord, evidence: &Evidence) -> u64 {
     own + role_fetches
 }
 
-/// Checks every invariant; an empty list means the run is clean.
-pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
-    let mut out = Violations(Vec::new());
+/// Checks every invariant; an empty list means the run is clean. Also returns how many times
+/// each roster judgement was made.
+pub(crate) fn check(evidence: &Evidence) -> (Vec<Violation>, BTreeMap<&'static str, u64>) {
+    let mut out = Violations(Vec::new(), BTreeMap::new());
     let timelines = Timelines::new(&evidence.history);
     invitations::check(evidence, &timelines, &mut out);
     memberships::check(evidence, &timelines, &mut out);
+    roster::check(evidence, &timelines, &mut out);
     bounds(evidence, &mut out);
-    out.0
+    (out.0, out.1)
 }
 
 /// Invariant 7: bounded, no panics, nothing sent outside a call, under the limits.
