@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use clerk_fake::{Invitation, InvitationStatus, Route};
 use serde_json::Value;
 
-use super::{Timelines, Violations, answered, faults_of};
+use super::{Timelines, Violations, answered, faults_of, revokers};
 use crate::schedule::loses_answer;
 use crate::{ClaimKind, Evidence, Req, RevokeClaim};
 
@@ -121,6 +121,7 @@ pub(super) fn check(evidence: &Evidence, timelines: &Timelines<'_>, out: &mut Vi
     }
 
     let mut claimed_by: HashMap<&str, u32> = HashMap::new();
+    let revokers = revokers(evidence);
     for call in &evidence.calls {
         // A roster call's invitations are judged per apply (`check::roster`).
         if call.roster.is_some() {
@@ -450,10 +451,8 @@ pub(super) fn check(evidence: &Evidence, timelines: &Timelines<'_>, out: &mut Vi
                 Some(Route::CreateInvitation | Route::BulkCreateInvitations) => {
                     created_all(req, &ours)
                 }
-                Some(Route::RevokeInvitation) => invitations.iter().any(|i| {
-                    req.path.contains(&format!("/{}/revoke", i.id))
-                        && i.status == InvitationStatus::Revoked
-                        && i.updated_at == req.at_ms
+                Some(Route::RevokeInvitation) => revokers.iter().any(|(id, nth)| {
+                    *nth == req.nth && req.path.contains(&format!("/{id}/revoke"))
                 }),
                 _ => false,
             };

@@ -85,6 +85,35 @@ pub(crate) fn answered(req: &Req) -> bool {
     }
 }
 
+/// For each revoked invitation, the `nth` of the revoke request that revoked it: of the revoke
+/// requests for it that arrived at the millisecond it was revoked and reached the fake's logic,
+/// the first (many requests share one virtual millisecond; later ones found it revoked).
+pub(crate) fn revokers(evidence: &Evidence) -> HashMap<String, u64> {
+    let mut out = HashMap::new();
+    for invitation in &evidence.invitations {
+        if invitation.status != clerk_fake::InvitationStatus::Revoked {
+            continue;
+        }
+        let path = format!("/{}/revoke", invitation.id);
+        let first = evidence
+            .calls
+            .iter()
+            .flat_map(|c| c.requests.iter())
+            .filter(|r| {
+                r.route == Some(Route::RevokeInvitation)
+                    && r.path.contains(&path)
+                    && r.at_ms == invitation.updated_at
+                    && !r.fault.as_ref().is_some_and(before_processing)
+            })
+            .map(|r| r.nth)
+            .min();
+        if let Some(nth) = first {
+            out.insert(invitation.id.clone(), nth);
+        }
+    }
+    out
+}
+
 /// The faults among `requests`, as `route#n=fault`.
 pub(crate) fn faults_of<'a>(requests: impl Iterator<Item = &'a Req>) -> Vec<String> {
     requests

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use clerk_fake::{Invitation, InvitationStatus, Membership, MembershipChange};
+use clerk_fake::{Invitation, Membership, MembershipChange};
 use clerk_fake::{MembershipChangeKind, Route};
 use clerk_orgs::Removal;
 use clerk_orgs::roster::{Applied, Change, ChangeKind, ChangeOutcome, ChangeResult, Rail};
@@ -19,8 +19,8 @@ use serde_json::Value;
 
 use super::invitations::{created_all, emails_in, pending_until};
 use super::memberships::in_effect;
-use super::{Timelines, Violations, answered, faults_of};
-use crate::schedule::{before_processing, loses_answer};
+use super::{Timelines, Violations, answered, faults_of, revokers};
+use crate::schedule::loses_answer;
 use crate::{ApplyRecord, CallRecord, Evidence, OrgState, Phase, Req, RosterCall};
 
 fn call_of(value: &serde_json::Map<String, Value>) -> Option<u64> {
@@ -108,6 +108,20 @@ pub(super) fn chains(call: &CallRecord) -> u64 {
 
 /// Checks the roster family's invariants.
 pub(super) fn check(evidence: &Evidence, timelines: &Timelines<'_>, out: &mut Violations) {
+    // When each invitation was first and last seen pending: which stretch made or ended it
+    // (many requests share one virtual millisecond, so times alone cannot tell two rounds'
+    // requests apart).
+    let mut seen: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (n, look) in evidence.looks.iter().enumerate() {
+        for state in look.orgs.values() {
+            for (id, _, _) in &state.pending {
+                seen.entry(id.as_str())
+                    .and_modify(|(_, last)| *last = n)
+                    .or_insert((n, n));
+            }
+        }
+    }
+    let revokers = revokers(evidence);
     for call in &evidence.calls {
         let Some(roster) = &call.roster else {
             continue;
@@ -137,6 +151,8 @@ pub(super) fn check(evidence: &Evidence, timelines: &Timelines<'_>, out: &mut Vi
             let ran = find("run").and_then(|at| span(call, timelines, at));
             let judge = Judge {
                 evidence,
+                seen: &seen,
+                revokers: &revokers,
                 timelines,
                 call,
                 roster,
@@ -172,6 +188,10 @@ pub(super) fn check(evidence: &Evidence, timelines: &Timelines<'_>, out: &mut Vi
 
 struct Judge<'a> {
     evidence: &'a Evidence,
+    /// Invitation id -> the first and last look that saw it pending.
+    seen: &'a HashMap<&'a str, (usize, usize)>,
+    /// Invitation id -> the `nth` of the revoke request that revoked it.
+    revokers: &'a HashMap<String, u64>,
     timelines: &'a Timelines<'a>,
     call: &'a CallRecord,
     roster: &'a RosterCall,
@@ -290,8 +310,8 @@ impl Judge<'_> {
     }
 
     /// Invitations of the organization this run's requests created for `email`: this call's
-    /// metadata, and created as one of the run's create or bulk requests carrying the address
-    /// arrived.
+    /// metadata, created as one of the run's create or bulk requests carrying the address
+    /// arrived, and first seen pending after the run began and by its end.
     fn made(&self, run: &Span<'_>, email: &str) -> Vec<&Invitation> {
         let email = email.to_lowercase();
         self.evidence
@@ -301,6 +321,10 @@ impl Judge<'_> {
                 i.organization_id == self.call.org
                     && i.email_address.eq_ignore_ascii_case(&email)
                     && call_of(&i.public_metadata) == Some(u64::from(self.call.id))
+                    && self
+                        .seen
+                        .get(i.id.as_str())
+                        .is_some_and(|(first, _)| *first > run.start.look && *first <= run.end.look)
                     && run.requests.iter().any(|r| {
                         matches!(
                             r.route,
@@ -314,15 +338,10 @@ impl Judge<'_> {
 
     /// Whether one of the run's revoke requests revoked the invitation.
     fn revoked(&self, run: &Span<'_>, id: &str) -> bool {
-        self.evidence.invitations.iter().any(|i| {
-            i.id == id
-                && i.status == InvitationStatus::Revoked
-                && run.requests.iter().any(|r| {
-                    r.route == Some(Route::RevokeInvitation)
-                        && r.path.contains(&format!("/{id}/revoke"))
-                        && r.at_ms == i.updated_at
-                        && !r.fault.as_ref().is_some_and(before_processing)
-                })
+        self.revokers.get(id).is_some_and(|nth| {
+            run.requests
+                .iter()
+                .any(|r| r.route == Some(Route::RevokeInvitation) && r.nth == *nth)
         })
     }
 
@@ -797,11 +816,7 @@ impl Judge<'_> {
                 (Some(Route::CreateInvitation | Route::BulkCreateInvitations), _) => {
                     created_all(req, &ours)
                 }
-                (Some(Route::RevokeInvitation), _) => self.evidence.invitations.iter().any(|i| {
-                    req.path.contains(&format!("/{}/revoke", i.id))
-                        && i.status == InvitationStatus::Revoked
-                        && i.updated_at == req.at_ms
-                }),
+                (Some(Route::RevokeInvitation), _) => self.revokers.values().any(|n| *n == req.nth),
                 _ => false,
             };
             if !succeeded {
