@@ -4,9 +4,10 @@
 //! invitations of every status), a workload (invitation creates, bulk creates, `invite_all` runs
 //! with overlapping people, revokes, lists, streams and acceptances; membership creates, role
 //! changes, metadata merges, deletes, finds, streams and re-invitations of removed people;
-//! spread over several clients and clones) and a fault schedule over every route, runs it on the
-//! fake's virtual clock in a seeded interleaving, and checks the client's every answer against
-//! what the fake knows happened (its invitations, its membership history, its request log). See
+//! roster syncs that plan, apply, plan and apply again; spread over several clients and clones)
+//! and a fault schedule over every route, runs it on the fake's virtual clock in a seeded
+//! interleaving, and checks the client's every answer against what the fake knows happened
+//! (its invitations, its membership history, its request log, its organizations' states). See
 //! `TESTING.md` at the workspace root for how to run it and what each invariant means.
 
 #![forbid(unsafe_code)]

@@ -29,8 +29,8 @@ enum Command {
         /// Shrink and print at most this many failing seeds in full.
         #[arg(long, default_value_t = 3)]
         show: usize,
-        /// The families of operations: `all`, or `invitations` (the workload before
-        /// memberships, for seeds found then).
+        /// The families of operations: `all`, `memberships` (the workload before roster
+        /// syncs) or `invitations` (before memberships), for seeds found then.
         #[arg(long, default_value = "all")]
         workload: Workload,
     },
@@ -43,7 +43,7 @@ enum Command {
         /// Shrink the schedule to the smallest one that still breaks the first invariant.
         #[arg(long)]
         shrink: bool,
-        /// The families of operations: `all`, or `invitations`.
+        /// The families of operations: `all`, `memberships` or `invitations`.
         #[arg(long, default_value = "all")]
         workload: Workload,
     },
