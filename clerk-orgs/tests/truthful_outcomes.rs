@@ -895,3 +895,51 @@ async fn a_refused_retry_after_a_lost_create_is_looked_up() {
     assert_eq!(tally(&outcomes), [("invited", 2)], "{outcomes:#?}");
     assert_eq!(fake.invitations().len(), 3);
 }
+
+/// The same for a revoke (the simulator's seed 3541): processed, its answer lost, the revoking
+/// admin demoted before the retry, which is refused; the invitation is revoked, by this call.
+#[tokio::test]
+async fn a_refused_retry_after_a_lost_revoke_is_checked() {
+    let fake = Arc::new(clerk_fake::FakeClerk::start().await);
+    fake.add_organization(clerk_fake::Organization::new(ORG, "Acme"));
+    fake.add_user(clerk_fake::User::new(support::ADMIN, support::ADMIN_EMAIL));
+    fake.add_membership(ORG, support::ADMIN, clerk_fake::ADMIN_ROLE)
+        .unwrap();
+    let plain = support::single_attempt()
+        .secret_key(fake.secret_key())
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let invitation = plain
+        .organization(ORG)
+        .invitations()
+        .create(email(1), Role::MEMBER)
+        .inviter_user_id(support::ADMIN)
+        .send()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .secret_key(fake.secret_key())
+        .base_url(fake.base_url())
+        .clock(Arc::new(DemoteOnFirstWait {
+            time: support::FakeTime(fake.clock().clone()),
+            fake: fake.clone(),
+            waited: Default::default(),
+        }))
+        .rate_limits(RateLimits::none())
+        .build()
+        .unwrap();
+    fake.faults()
+        .on(Route::RevokeInvitation)
+        .nth(1, Fault::ProcessedThenDropped);
+    let revoked = client
+        .organization(ORG)
+        .invitations()
+        .revoke(invitation.id.clone())
+        .requesting_user_id(support::ADMIN)
+        .send()
+        .await
+        .expect("the lost attempt revoked it");
+    assert_eq!(revoked.id, invitation.id);
+    assert_eq!(revoked.status, InvitationStatus::Revoked);
+}
