@@ -65,13 +65,14 @@ fn fixed_seeds_hold_every_invariant() {
 #[test]
 fn a_roster_seed_replays_to_the_same_trace() {
     let config = Config::default();
-    for seed in [1, 169] {
+    // Both seeds' syncs meet a fault while they apply.
+    for seed in [22, 55] {
         let first = simulate(seed, &config);
         let second = simulate(seed, &config);
         assert_eq!(first.trace, second.trace, "seed {seed}");
         assert_eq!(first.judged, second.judged, "seed {seed}");
         let trace = first.trace.join("\n");
-        for covered in ["begins roster", "| round 1 run", "Done(Invited)"] {
+        for covered in ["begins roster", "| round 1 run", "Done(Invited)", "FAULT"] {
             assert!(
                 trace.contains(covered),
                 "seed {seed} lacks {covered}: {trace}"
