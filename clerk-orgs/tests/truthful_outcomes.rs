@@ -896,8 +896,9 @@ async fn a_refused_retry_after_a_lost_create_is_looked_up() {
     assert_eq!(fake.invitations().len(), 3);
 }
 
-/// The same for a revoke (the simulator's seed 3541): processed, its answer lost, the revoking
-/// admin demoted before the retry, which is refused; the invitation is revoked, by this call.
+/// The same for a revoke, found by looking for the create's bug (seed 4016) in the revoke's
+/// recovery: processed, its answer lost, the revoking admin demoted before the retry, which is
+/// refused; the invitation is revoked, by this call.
 #[tokio::test]
 async fn a_refused_retry_after_a_lost_revoke_is_checked() {
     let fake = Arc::new(clerk_fake::FakeClerk::start().await);

@@ -266,4 +266,92 @@ fn rounds_and_revokes_are_told_apart_within_a_millisecond() {
          membership_delete#2=lost",
     );
     assert!(!broken(&report, 6, "resent"), "{}", report.render());
+    // Seed 3541, no fault: a sync's revoke refused (its inviter was removed) and another
+    // call's revoke of the same invitation, in one millisecond; the success is the other's.
+    let report = replay_in(Workload::ALL, 3541, "");
+    assert!(!broken(&report, 14, "not-done"), "{}", report.render());
+    // Seed 3366: a sync's revoke dropped, another sync revoked the invitation, the first's
+    // retry found it revoked during the call: "revoked", which the client documents it cannot
+    // tell from its own (judged as invariant 2 judges revokes).
+    let report = replay_in(
+        Workload::ALL,
+        3366,
+        "revoke#3=drop,membership_list#3=drop,membership_list#4=drop",
+    );
+    assert!(!broken(&report, 14, "done"), "{}", report.render());
+}
+
+/// Bug G, in clerk-orgs, found by the first 10,000 seeds with roster syncs. A create (single,
+/// bulk, or a roster apply's invitations) is processed and its answer lost; before the retry,
+/// another actor demotes or removes the inviter, so the retry is refused
+/// (`not_an_admin_in_organization`). The client took the refusal of the retry as proof that
+/// nothing was created, and said `Rejected` (invariant 14 for the roster, 4 for a create) for
+/// invitations its lost attempt had made. A revoke had the same flaw (found by looking for it;
+/// `clerk-orgs/tests/truthful_outcomes.rs`).
+#[test]
+fn a_refused_retry_after_a_lost_create_is_looked_up() {
+    let report = replay_in(Workload::ALL, 4016, "create#1=lost,bulk#4=lost");
+    assert!(!broken(&report, 14, "not-done"), "{}", report.render());
+    for (seed, schedule) in [
+        (5649, "create#5=lost,create#1=lost,membership_role#3=502e"),
+        (
+            8945,
+            "membership_role#3=garbled,create#5=lost,membership_create#4=trunc,list#20=503e,\
+             membership_list#2=garbled",
+        ),
+    ] {
+        let report = replay_in(Workload::ALL, seed, schedule);
+        assert!(
+            !broken(&report, 4, "created"),
+            "seed {seed}: {}",
+            report.render()
+        );
+    }
+}
+
+/// Bug H, in clerk-orgs' roster apply (seeds 4289 and 7279): a replacement's revoke was
+/// answered 200 with a body that could not be read and the revoke's own lookup failed; the
+/// replacement was reported done (`AnswerLost`) and the new invitation never made.
+#[test]
+fn a_replacement_whose_revoke_answer_is_lost_still_invites() {
+    for (seed, schedule) in [
+        (
+            4289,
+            "get#1=drop,list#16=504e,bulk#7=trunc,membership_list#5=status,revoke#2=trunc,\
+             roles#1=drop,list#14=html502,membership_role#1=429d2",
+        ),
+        (
+            7279,
+            "revoke#3=trunc,bulk#9=429d2,membership_metadata#2=429s1,list#4=html502,users#4=trunc,\
+             get#1=status,create#7=429d61,bulk#2=drop,create#12=garbled,get#2=429d999999999",
+        ),
+    ] {
+        let report = replay_in(Workload::ALL, seed, schedule);
+        assert!(
+            !broken(&report, 14, "done"),
+            "seed {seed}: {}",
+            report.render()
+        );
+    }
+}
+
+/// Bug I, in clerk-orgs (seeds 4907, 6018, 8676; one fault each, `membership_create#1=lost`):
+/// a membership the lost attempt had made was changed within the same millisecond (an
+/// acceptance set its role, a metadata merge), so `updated_at == created_at` read as "never
+/// changed", the membership as someone else's, and the answer as "already a member"
+/// (invariant 10; 14 for a roster's added member).
+#[test]
+fn a_membership_changed_within_its_millisecond_is_not_someone_elses() {
+    for (seed, invariant, rule) in [
+        (4907, 10, "already-member"),
+        (6018, 10, "already-member"),
+        (8676, 14, "conflict"),
+    ] {
+        let report = replay_in(Workload::ALL, seed, "membership_create#1=lost");
+        assert!(
+            !broken(&report, invariant, rule),
+            "seed {seed}: {}",
+            report.render()
+        );
+    }
 }

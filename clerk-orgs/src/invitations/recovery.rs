@@ -311,9 +311,9 @@ pub(crate) async fn recover_lost_revoke(
     options: &RequestOptions,
 ) -> Result<OrganizationInvitation, Error> {
     let processed = failure.error.delivery() == Delivery::Processed;
-    // After a lost attempt, even a refusal on the retry's own merits is checked: the simulator's
-    // seed 3541 revoked as an admin who was demoted between the attempts, and the retry's
-    // `not_an_admin_in_organization` said nothing of the lost attempt, which had revoked it.
+    // After a lost attempt, even a refusal on the retry's own merits is checked: revoking as an
+    // admin demoted between the attempts, the retry's `not_an_admin_in_organization` says
+    // nothing of the lost attempt, which may have revoked it (as for creates, seed 4016).
     if !(processed || failure.earlier_attempt_may_have_landed) {
         return Err(failure.error);
     }
