@@ -70,8 +70,8 @@ pub struct Workload {
     /// Membership operations, a membership world (pool users, custom roles, a second admin)
     /// and clients that check roles.
     pub memberships: bool,
-    /// Roster syncs (plan, apply, plan and apply again); only with memberships, whose world
-    /// they need.
+    /// Roster syncs (plan, apply, plan and apply again); ignored without memberships, whose
+    /// world they need.
     pub roster: bool,
 }
 

@@ -114,9 +114,9 @@ pub(crate) fn draw_plans(
             }
         }
     }
-    if workload.roster {
-        // After the membership family, so its draws (and the schedule's) stay as they were;
-        // about one sync per seed.
+    // Syncs need the membership world (its users and custom roles).
+    if workload.roster && workload.memberships {
+        // After the membership family, so its draws stay as they were; half a sync per actor.
         let rng = &mut streams.roster;
         for (_, ops) in &mut plans {
             let syncs = match rng.u32(..10) {
