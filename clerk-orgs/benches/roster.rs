@@ -41,6 +41,7 @@ use clerk_fake::{
 use clerk_orgs::roster::{ChangeOutcome, Plan};
 use clerk_orgs::{Client, InvitationStatus, Limit, NewInvitation, RateLimits, Role, RosterRow};
 use counting::{live, mib, peak, reset_peak};
+use cpu_time::ProcessTime;
 use futures::StreamExt;
 use support::FakeTime;
 
@@ -243,6 +244,11 @@ fn main() {
         .iter()
         .position(|arg| arg == "--only")
         .and_then(|at| args.get(at + 1).cloned());
+    // `--cases AB`: only these memory cases.
+    let cases = args
+        .iter()
+        .position(|arg| arg == "--cases")
+        .and_then(|at| args.get(at + 1).cloned());
     let wanted = |part: &str| only.as_deref().is_none_or(|only| only == part);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -255,7 +261,7 @@ fn main() {
             .enable_all()
             .build()
             .expect("tokio runtime")
-            .block_on(memory(&sizes.memory));
+            .block_on(memory(&sizes.memory, cases.as_deref()));
     }
     if wanted("plan") {
         runtime.block_on(plan_time(&sizes));
@@ -753,6 +759,23 @@ impl FakeChild {
         }
     }
 
+    /// The child's CPU time so far (user + system, from `/proc`, in clock ticks of 10 ms).
+    fn cpu(&self) -> Duration {
+        let ticks = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .ok()
+            .and_then(|stat| {
+                // Fields after the command name (which ends with the last ')'): state is
+                // field 3, utime 14 and stime 15.
+                let rest = stat.rsplit_once(')')?.1;
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                let utime: u64 = fields.get(11)?.parse().ok()?;
+                let stime: u64 = fields.get(12)?.parse().ok()?;
+                Some(utime + stime)
+            })
+            .unwrap_or(0);
+        Duration::from_millis(ticks * 10)
+    }
+
     /// The child's peak resident set (`VmHWM`), for scale.
     fn peak_rss(&self) -> String {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -790,12 +813,25 @@ struct MemoryReport {
     outcomes: usize,
     plan_time: Duration,
     apply_time: Duration,
+    /// CPU time of (this process, the fake's) while planning and applying.
+    plan_cpu: (Duration, Duration),
+    apply_cpu: (Duration, Duration),
     fake_rss: String,
 }
 
-async fn memory(cases: &[MemoryCase]) {
+async fn memory(cases: &[MemoryCase], only: Option<&str>) {
+    println!(
+        "sizes: Change {} B, NewInvitation {} B, ChangeOutcome {} B, OrganizationInvitation {} B",
+        std::mem::size_of::<clerk_orgs::roster::Change>(),
+        std::mem::size_of::<NewInvitation>(),
+        std::mem::size_of::<ChangeOutcome>(),
+        std::mem::size_of::<clerk_orgs::OrganizationInvitation>()
+    );
     let mut reports = Vec::new();
-    for case in cases {
+    for case in cases
+        .iter()
+        .filter(|case| only.is_none_or(|only| only.contains(case.name)))
+    {
         let seeding = Instant::now();
         let fake = FakeChild::spawn(case.members, case.pending);
         println!(
@@ -806,7 +842,7 @@ async fn memory(cases: &[MemoryCase]) {
             seeding.elapsed()
         );
         let client = unlimited_client(fake.base_url.clone(), fake.secret_key.clone());
-        let report = memory_case(&client, case).await;
+        let report = memory_case(&client, case, &fake).await;
         let report = MemoryReport {
             fake_rss: fake.peak_rss(),
             ..report
@@ -857,17 +893,21 @@ async fn memory(cases: &[MemoryCase]) {
     let per = |bytes: usize, n: usize| bytes as f64 / n.max(1) as f64;
     for (case, r) in &reports {
         println!(
-            "  {}: plan peak / roster held x{:.2}; plan held per member+change {:.0} B; apply peak / plan held x{:.2}; outcomes' weight per outcome {:.0} B",
+            "  {}: plan peak / roster held x{:.2}; plan held per member+change {:.0} B; apply peak / plan held x{:.2}; outcomes' weight per outcome {:.0} B; CPU client/fake: plan {:.2}/{:.2} s, apply {:.2}/{:.2} s",
             case.name,
             per(r.plan_peak, r.roster_held),
             per(r.plan_held, case.members + case.pending + r.changes),
             per(r.apply_peak, r.plan_held),
-            per(r.outcomes_weight, r.outcomes)
+            per(r.outcomes_weight, r.outcomes),
+            r.plan_cpu.0.as_secs_f64(),
+            r.plan_cpu.1.as_secs_f64(),
+            r.apply_cpu.0.as_secs_f64(),
+            r.apply_cpu.1.as_secs_f64()
         );
     }
 }
 
-async fn memory_case(client: &Client, case: &MemoryCase) -> MemoryReport {
+async fn memory_case(client: &Client, case: &MemoryCase, fake: &FakeChild) -> MemoryReport {
     let roster = client.organization(ORG).roster();
     // Warm up: the connection, lazily initialised statics and the read buffers, grown to a
     // page of 500 members once.
@@ -891,12 +931,14 @@ async fn memory_case(client: &Client, case: &MemoryCase) -> MemoryReport {
     let base = live();
     reset_peak();
     let started = Instant::now();
+    let cpu = (ProcessTime::now(), fake.cpu());
     let plan: Plan = roster
         .plan(rows(case.on_roster, case.new))
         .send()
         .await
         .expect("plan");
     let plan_time = started.elapsed();
+    let plan_cpu = (cpu.0.elapsed(), fake.cpu().saturating_sub(cpu.1));
     let plan_peak = peak().saturating_sub(base);
     let plan_held = live().saturating_sub(base);
     let summary = plan.summary();
@@ -905,6 +947,7 @@ async fn memory_case(client: &Client, case: &MemoryCase) -> MemoryReport {
 
     reset_peak();
     let started = Instant::now();
+    let cpu = (ProcessTime::now(), fake.cpu());
     let mut run = plan.apply().send().await.expect("apply");
     let (mut outcomes, mut done, mut outcomes_weight) = (0, 0, 0);
     while let Some(outcome) = run.next().await {
@@ -915,6 +958,7 @@ async fn memory_case(client: &Client, case: &MemoryCase) -> MemoryReport {
     }
     drop(run);
     let apply_time = started.elapsed();
+    let apply_cpu = (cpu.0.elapsed(), fake.cpu().saturating_sub(cpu.1));
     let apply_peak = peak().saturating_sub(base);
     assert_eq!((outcomes, done), (summary.changes(), summary.changes()));
     MemoryReport {
@@ -930,6 +974,8 @@ async fn memory_case(client: &Client, case: &MemoryCase) -> MemoryReport {
         outcomes,
         plan_time,
         apply_time,
+        plan_cpu,
+        apply_cpu,
         fake_rss: String::new(),
     }
 }
