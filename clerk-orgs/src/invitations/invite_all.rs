@@ -334,8 +334,10 @@ fn verdict(error: &Error, max_wait: Duration) -> Verdict {
     } else if unreachable(error) {
         Verdict::Unreachable
     } else if error.is_authentication()
-        || (error.is_not_found() && !error.is_duplicate_invitation())
+        || (error.is_not_found() && !error.is_duplicate_invitation() && !error.is_role_not_found())
     {
+        // A 404 about the role (Clerk's `OrganizationRoleNotFound`) is a refusal of the people
+        // given that role, not of the run.
         Verdict::Fatal
     } else if error
         .status()

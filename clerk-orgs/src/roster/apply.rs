@@ -519,7 +519,9 @@ impl Run {
                     .await;
                 match sent {
                     Ok(membership) => ChangeResult::Done(Applied::RoleChanged(membership)),
-                    Err(e) if e.is_last_admin() => rejected(&e),
+                    // Clerk answers an unknown role with a 404 too: the role is refused, the
+                    // member is still there.
+                    Err(e) if e.is_last_admin() || e.is_role_not_found() => rejected(&e),
                     Err(e) if e.is_not_found() => {
                         ChangeResult::Conflict("no longer a member".to_owned())
                     }
