@@ -294,7 +294,7 @@ async fn a_retry_meeting_yesterdays_membership_says_already_a_member() {
 }
 
 #[tokio::test]
-async fn a_membership_made_meanwhile_by_someone_else_is_not_claimed() {
+async fn a_membership_made_meanwhile_by_someone_else_is_not_claimed_nor_denied() {
     let world = World::new().await;
     add_carol(&world.fake);
     world.fake.add_role("org:billing", "Billing");
@@ -315,8 +315,14 @@ async fn a_membership_made_meanwhile_by_someone_else_is_not_claimed() {
         .send()
         .await
         .unwrap_err();
-    // Created during the call with another role, and never changed since: someone else's.
-    assert!(error.is_already_member(), "{error:?}");
+    // Created during the call with another role: someone else's, or this call's changed since
+    // (within the same millisecond `updated_at` cannot show it: the simulator's seeds 4907 and
+    // 6018). Neither is claimed: unresolved.
+    let Error::Unresolved(unresolved) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(unresolved.why(), Unsettled::Changed);
+    assert!(!error.is_already_member(), "{error:?}");
     assert_eq!(counts(&world), (2, 1));
     assert_eq!(
         world.member_now(CAROL).await.unwrap().role,

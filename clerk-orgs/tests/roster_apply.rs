@@ -423,6 +423,46 @@ async fn seats_freed_by_removals_are_used_by_invitations() {
     );
 }
 
+/// Found by the simulator (seeds 4289 and 7279). A replacement's revoke is answered 200 with a
+/// body that cannot be read, and the revoke's own lookup fails too: the invitation was revoked,
+/// and the apply said the replacement was done (`AnswerLost`) without making the new invitation.
+/// It now fetches the invitation once more and goes on to invite.
+#[tokio::test]
+async fn a_replacement_whose_revoke_answer_is_lost_still_invites() {
+    let (world, _) = world().await;
+    let client = world
+        .builder()
+        .retry(clerk_orgs::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let plan = plan(&client, roster(), false, false).await;
+    world
+        .fake
+        .faults()
+        .on(Route::RevokeInvitation)
+        .nth(1, Fault::MalformedJson);
+    world
+        .fake
+        .faults()
+        .on(Route::GetInvitation)
+        .nth(1, Fault::bare_server_error(503));
+    let changes = plan.changes().to_vec();
+    let outcomes = apply(plan).await;
+    let replaced = by_index(&changes, &outcomes)
+        .into_iter()
+        .find(|(_, o)| o.kind == ChangeKind::ReplaceInvitation)
+        .map(|(_, o)| o.result.clone())
+        .unwrap();
+    assert!(
+        matches!(&replaced, ChangeResult::Done(Applied::Replaced { invited, .. }) if invited.role.as_str() == "org:billing"),
+        "{replaced:#?}"
+    );
+    assert_eq!(
+        pending_role(&world, DAVE_EMAIL).as_deref(),
+        Some("org:billing")
+    );
+}
+
 #[tokio::test]
 async fn an_unknown_role_is_rejected_not_a_member_gone() {
     // The client's role check is off, so Clerk judges the role: its 404 "Organization role not

@@ -337,3 +337,30 @@ async fn a_plan_round_trips_through_json_and_applies_only_through_a_roster() {
     );
     let _ = (ADMIN, MEMBER);
 }
+
+/// Found by the simulator (seeds 34, 169 and 236, one fault each: `list#N=status`). The
+/// pending list answered with a status this crate does not know (`on_hold`, the fake's
+/// `UnknownStatus`). The plan left those invitations out, as if nobody were invited: it planned
+/// to invite people already invited, and the check before applying, which read them again as
+/// `pending`, refused the plan as stale ("the organization changed since the plan read it")
+/// although nothing had changed. An invitation the pending filter returns is pending to the
+/// plan unless it says it is accepted, revoked or expired.
+#[tokio::test]
+async fn an_unknown_status_on_the_pending_list_is_still_pending() {
+    let env = env().await;
+    env.fake
+        .faults()
+        .on(clerk_fake::Route::ListInvitations)
+        .nth(1, clerk_fake::Fault::UnknownStatus);
+    let odd = plan(&env.client, roster(), false, false).await;
+    let plain = plan(&env.client, roster(), false, false).await;
+    assert_eq!(shape(&odd), shape(&plain));
+    assert_eq!(odd.pending_invitations_read(), 3);
+    assert_eq!(odd.fingerprint(), plain.fingerprint());
+    let run = odd
+        .apply()
+        .send()
+        .await
+        .expect("the organization did not change");
+    drop(run);
+}

@@ -814,3 +814,133 @@ async fn is_retryable_and_the_retry_loop_agree() {
     assert!(error.is_already_member() && !error.is_retryable());
     assert_eq!(world.count("POST", &create_path), 1);
 }
+
+/// The fake's clock, and on the first wait (the backoff before a retry) the acting admin loses
+/// their admin role: the organization changing between two attempts of one call.
+#[derive(Debug)]
+struct DemoteOnFirstWait {
+    time: support::FakeTime,
+    fake: Arc<clerk_fake::FakeClerk>,
+    waited: std::sync::atomic::AtomicBool,
+}
+
+impl Clock for DemoteOnFirstWait {
+    fn now(&self) -> Duration {
+        self.time.now()
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep {
+        if !self.waited.swap(true, Ordering::SeqCst) {
+            self.fake
+                .add_membership(ORG, support::ADMIN, clerk_fake::MEMBER_ROLE)
+                .unwrap();
+        }
+        self.time.sleep(duration)
+    }
+}
+
+/// Found by the simulator (seed 4016; faults `create#1=lost,bulk#4=lost`, a roster apply's
+/// invitations). A create is processed and its answer lost; before the retry, another admin
+/// demotes the inviter, so the retry is refused (`not_an_admin_in_organization`). That refusal
+/// is about the retry, not the lost attempt, which had created the invitation; the client took
+/// it as proof that nothing was created and reported `Rejected`. A refusal after an attempt
+/// that may have landed is now looked up like any other answer.
+#[tokio::test]
+async fn a_refused_retry_after_a_lost_create_is_looked_up() {
+    let fake = Arc::new(clerk_fake::FakeClerk::start().await);
+    fake.add_organization(clerk_fake::Organization::new(ORG, "Acme"));
+    fake.add_user(clerk_fake::User::new(support::ADMIN, support::ADMIN_EMAIL));
+    fake.add_membership(ORG, support::ADMIN, clerk_fake::ADMIN_ROLE)
+        .unwrap();
+    let client = |fake: &Arc<clerk_fake::FakeClerk>| {
+        Client::builder()
+            .secret_key(fake.secret_key())
+            .base_url(fake.base_url())
+            .clock(Arc::new(DemoteOnFirstWait {
+                time: support::FakeTime(fake.clock().clone()),
+                fake: fake.clone(),
+                waited: Default::default(),
+            }))
+            .rate_limits(RateLimits::none())
+            .build()
+            .unwrap()
+    };
+    let invitations = client(&fake).organization(ORG).invitations();
+
+    fake.faults()
+        .on(Route::CreateInvitation)
+        .nth(1, Fault::ProcessedThenDropped);
+    let created = invitations
+        .create(email(1), Role::MEMBER)
+        .inviter_user_id(support::ADMIN)
+        .send()
+        .await
+        .expect("the lost attempt created it");
+    let stored = fake.invitations();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(created.id, stored[0].id);
+
+    // The same through invite_all's bulk call.
+    fake.add_membership(ORG, support::ADMIN, clerk_fake::ADMIN_ROLE)
+        .unwrap();
+    fake.faults()
+        .on(Route::BulkCreateInvitations)
+        .nth(1, Fault::ProcessedThenDropped);
+    let run = client(&fake).organization(ORG).invitations().invite_all(
+        people(2..4)
+            .into_iter()
+            .map(|p| p.inviter_user_id(support::ADMIN)),
+    );
+    let outcomes: Vec<InviteOutcome> = run.collect().await;
+    assert_eq!(tally(&outcomes), [("invited", 2)], "{outcomes:#?}");
+    assert_eq!(fake.invitations().len(), 3);
+}
+
+/// The same for a revoke, found by looking for the create's bug (seed 4016) in the revoke's
+/// recovery: processed, its answer lost, the revoking admin demoted before the retry, which is
+/// refused; the invitation is revoked, by this call.
+#[tokio::test]
+async fn a_refused_retry_after_a_lost_revoke_is_checked() {
+    let fake = Arc::new(clerk_fake::FakeClerk::start().await);
+    fake.add_organization(clerk_fake::Organization::new(ORG, "Acme"));
+    fake.add_user(clerk_fake::User::new(support::ADMIN, support::ADMIN_EMAIL));
+    fake.add_membership(ORG, support::ADMIN, clerk_fake::ADMIN_ROLE)
+        .unwrap();
+    let plain = support::single_attempt()
+        .secret_key(fake.secret_key())
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let invitation = plain
+        .organization(ORG)
+        .invitations()
+        .create(email(1), Role::MEMBER)
+        .inviter_user_id(support::ADMIN)
+        .send()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .secret_key(fake.secret_key())
+        .base_url(fake.base_url())
+        .clock(Arc::new(DemoteOnFirstWait {
+            time: support::FakeTime(fake.clock().clone()),
+            fake: fake.clone(),
+            waited: Default::default(),
+        }))
+        .rate_limits(RateLimits::none())
+        .build()
+        .unwrap();
+    fake.faults()
+        .on(Route::RevokeInvitation)
+        .nth(1, Fault::ProcessedThenDropped);
+    let revoked = client
+        .organization(ORG)
+        .invitations()
+        .revoke(invitation.id.clone())
+        .requesting_user_id(support::ADMIN)
+        .send()
+        .await
+        .expect("the lost attempt revoked it");
+    assert_eq!(revoked.id, invitation.id);
+    assert_eq!(revoked.status, InvitationStatus::Revoked);
+}

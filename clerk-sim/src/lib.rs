@@ -4,9 +4,10 @@
 //! invitations of every status), a workload (invitation creates, bulk creates, `invite_all` runs
 //! with overlapping people, revokes, lists, streams and acceptances; membership creates, role
 //! changes, metadata merges, deletes, finds, streams and re-invitations of removed people;
-//! spread over several clients and clones) and a fault schedule over every route, runs it on the
-//! fake's virtual clock in a seeded interleaving, and checks the client's every answer against
-//! what the fake knows happened (its invitations, its membership history, its request log). See
+//! roster syncs that plan, apply, plan and apply again; spread over several clients and clones)
+//! and a fault schedule over every route, runs it on the fake's virtual clock in a seeded
+//! interleaving, and checks the client's every answer against what the fake knows happened
+//! (its invitations, its membership history, its request log, its organizations' states). See
 //! `TESTING.md` at the workspace root for how to run it and what each invariant means.
 
 #![forbid(unsafe_code)]
@@ -19,7 +20,7 @@ mod workload;
 mod world;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
@@ -34,6 +35,7 @@ pub use check::Violation;
 pub use sched::SimClock;
 pub use schedule::{DELAY, ScheduledFault, format_schedule, parse_schedule};
 pub use workload::memberships::{Failure, MemberAsk, MemberCall, MemberClaim, Seen};
+pub use workload::roster::{ApplyRecord, RosterCall, Round, Row, Settings};
 pub use world::MINIMUM_PERMISSIONS;
 
 use record::Recorder;
@@ -68,20 +70,35 @@ pub struct Workload {
     /// Membership operations, a membership world (pool users, custom roles, a second admin)
     /// and clients that check roles.
     pub memberships: bool,
+    /// Roster syncs (plan, apply, plan and apply again); ignored without memberships, whose
+    /// world they need.
+    pub roster: bool,
 }
 
 impl Workload {
     /// Invitations only: the workload before memberships existed.
-    pub const INVITATIONS: Self = Self { memberships: false };
+    pub const INVITATIONS: Self = Self {
+        memberships: false,
+        roster: false,
+    };
+    /// Invitations and memberships: the workload before roster syncs existed (seeds found
+    /// then replay with it).
+    pub const MEMBERSHIPS: Self = Self {
+        memberships: true,
+        roster: false,
+    };
     /// Every family.
-    pub const ALL: Self = Self { memberships: true };
+    pub const ALL: Self = Self {
+        memberships: true,
+        roster: true,
+    };
 
-    /// `invitations` or `all`, as the command line takes it.
+    /// `invitations`, `memberships` or `all`, as the command line takes it.
     pub fn name(self) -> &'static str {
-        if self.memberships {
-            "all"
-        } else {
-            "invitations"
+        match (self.memberships, self.roster) {
+            (true, true) => "all",
+            (true, false) => "memberships",
+            _ => "invitations",
         }
     }
 }
@@ -98,8 +115,11 @@ impl std::str::FromStr for Workload {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text {
             "all" => Ok(Self::ALL),
+            "memberships" => Ok(Self::MEMBERSHIPS),
             "invitations" => Ok(Self::INVITATIONS),
-            other => Err(format!("`{other}` is not a workload (all, invitations)")),
+            other => Err(format!(
+                "`{other}` is not a workload (all, memberships, invitations)"
+            )),
         }
     }
 }
@@ -147,6 +167,10 @@ pub struct Report {
     pub calls: usize,
     /// Requests the fake received during the workload.
     pub requests: usize,
+    /// How many times each roster judgement could be made (`apply`: applies that ran,
+    /// `faulty-apply`, `equal`: applies judged by invariant 13, `converge`: by 15, `stale`:
+    /// plans whose staleness was judged, `refused`, `outcome`: outcomes judged).
+    pub judged: BTreeMap<&'static str, u64>,
     /// Virtual time the workload took, in milliseconds.
     pub virtual_ms: i64,
 }
@@ -260,6 +284,9 @@ pub struct Req {
     pub at_ms: i64,
     /// The scripted fault it met.
     pub fault: Option<Fault>,
+    /// The last look at the organizations before it (an index into `Evidence::looks`; 0 when
+    /// looks are not taken): what a read it made saw, if its call changed nothing since.
+    pub look: usize,
 }
 
 impl Req {
@@ -318,6 +345,49 @@ pub struct CallRecord {
     pub end_seq: u64,
     /// The membership changes its requests made (their `seq`s).
     pub changes: Vec<u64>,
+    /// A roster call: what it asked and what it said.
+    pub roster: Option<RosterCall>,
+    /// Where each stretch of a roster call began (plan, check, run of each round).
+    pub phases: Vec<Phase>,
+}
+
+/// Where a stretch of a call began: how many of its requests and changes came before, and the
+/// look taken then.
+#[derive(Debug, Clone)]
+pub struct Phase {
+    /// The round (0 or 1; 2 for the end).
+    pub round: usize,
+    /// `plan`, `check`, `run` or `end`.
+    pub name: &'static str,
+    /// `requests.len()` then.
+    pub requests: usize,
+    /// `changes.len()` then.
+    pub changes: usize,
+    /// The look taken then.
+    pub look: usize,
+    /// The virtual clock then.
+    pub at_ms: i64,
+    /// The membership history's last `seq` then.
+    pub seq: u64,
+}
+
+/// One organization as a roster plan fingerprints it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrgState {
+    /// Members: user id -> role.
+    pub members: BTreeMap<String, String>,
+    /// Pending invitations: (id, address as stored, role).
+    pub pending: BTreeSet<(String, String, String)>,
+}
+
+/// The organizations at one point of the run, taken after each stretch of an actor and at each
+/// call's start, end and phases (a new look only when something changed).
+#[derive(Debug, Clone)]
+pub struct Look {
+    /// Each organization.
+    pub orgs: BTreeMap<String, OrgState>,
+    /// The actor whose stretch led to it (`None`: the first look).
+    pub by: Option<usize>,
 }
 
 /// An acceptance by an invitee during the run (the world acting).
@@ -355,6 +425,8 @@ pub struct Evidence {
     pub acceptances: Vec<Acceptance>,
     /// Why the scheduler stopped early, if it did.
     pub stuck: Option<String>,
+    /// The organizations' states through the run (taken only with the roster family).
+    pub looks: Vec<Look>,
 }
 
 struct ClientPlan {
@@ -433,7 +505,7 @@ async fn run(seed: u64, config: &Config) -> Report {
     let clock = SimClock::new(fake.clock().clone());
     let memberships = config.workload.memberships;
     let world = {
-        let workload::Streams { world, members } = &mut streams;
+        let workload::Streams { world, members, .. } = &mut streams;
         world::seed(world, memberships.then_some(members), &fake, &clock).await
     };
 
@@ -499,9 +571,13 @@ async fn run(seed: u64, config: &Config) -> Report {
         acceptances: Vec::new(),
         last_change: 0,
         users: world.users.clone(),
+        orgs: world.orgs.clone(),
+        looks: Vec::new(),
+        take_looks: config.workload.roster,
     };
     // The world's changes are history, not any call's.
     recorder.new_changes(&fake);
+    recorder.look(&fake, None);
     let recorder = Rc::new(RefCell::new(recorder));
 
     let fake_ref = &fake;
@@ -516,6 +592,7 @@ async fn run(seed: u64, config: &Config) -> Report {
             let policy = clients[*client_index].1.policy;
             let checks_roles = clients[*client_index].2;
             let clock = clock.clone();
+            let sim_clock = clock.clone();
             let future = async move {
                 for op in ops {
                     let now = clock.now_ms();
@@ -536,6 +613,7 @@ async fn run(seed: u64, config: &Config) -> Report {
                         rec.drain(fake_ref, Some(actor));
                         let op = workload::resolve(op, fake_ref, &rec.users, pool);
                         let member = workload::member_call(&op);
+                        let roster = workload::roster_call(&op);
                         let line = format!(
                             "{} T{actor} #{} begins {} (client {client_index})",
                             rec.rel(now),
@@ -563,16 +641,25 @@ async fn run(seed: u64, config: &Config) -> Report {
                             start_seq,
                             end_seq: start_seq,
                             changes: Vec::new(),
+                            roster,
+                            phases: Vec::new(),
                         });
                         let index = rec.calls.len() - 1;
                         rec.current[actor] = Some(index);
                         (op, member, index)
+                    };
+                    let mark = |round: usize, name: &'static str| {
+                        let mut rec = recorder.borrow_mut();
+                        rec.drain(fake_ref, Some(actor));
+                        rec.phase(index, round, name, sim_clock.now_ms());
                     };
                     let outcome = AssertUnwindSafe(workload::execute(
                         &op,
                         member.as_ref(),
                         &client,
                         fake_ref,
+                        &sim_clock,
+                        &mark,
                     ))
                     .catch_unwind()
                     .await;
@@ -601,6 +688,12 @@ async fn run(seed: u64, config: &Config) -> Report {
                         Ok(Outcome::Member(claim, summary)) => {
                             if let Some(member) = rec.calls[index].member.as_mut() {
                                 member.claim = Some(claim);
+                            }
+                            summary
+                        }
+                        Ok(Outcome::Roster(rounds, summary)) => {
+                            if let Some(roster) = rec.calls[index].roster.as_mut() {
+                                roster.rounds = rounds;
                             }
                             summary
                         }
@@ -650,8 +743,9 @@ async fn run(seed: u64, config: &Config) -> Report {
         roles,
         acceptances: recorder.acceptances,
         stuck,
+        looks: recorder.looks,
     };
-    let violations = check::check(&evidence);
+    let (violations, judged) = check::check(&evidence);
     let requests = evidence
         .calls
         .iter()
@@ -665,6 +759,7 @@ async fn run(seed: u64, config: &Config) -> Report {
         violations,
         calls: evidence.calls.len(),
         requests,
+        judged,
         virtual_ms: fake.clock().now_ms() - start_ms,
     }
 }
@@ -708,6 +803,7 @@ fn accept(
         });
     }
     rec.new_changes(fake);
+    rec.look(fake, Some(actor));
 }
 
 /// Shrinks a failing schedule by delta reduction: drops chunks of faults, then single faults,

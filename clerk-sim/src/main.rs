@@ -29,8 +29,8 @@ enum Command {
         /// Shrink and print at most this many failing seeds in full.
         #[arg(long, default_value_t = 3)]
         show: usize,
-        /// The families of operations: `all`, or `invitations` (the workload before
-        /// memberships, for seeds found then).
+        /// The families of operations: `all`, `memberships` (the workload before roster
+        /// syncs) or `invitations` (before memberships), for seeds found then.
         #[arg(long, default_value = "all")]
         workload: Workload,
     },
@@ -43,7 +43,7 @@ enum Command {
         /// Shrink the schedule to the smallest one that still breaks the first invariant.
         #[arg(long)]
         shrink: bool,
-        /// The families of operations: `all`, or `invitations`.
+        /// The families of operations: `all`, `memberships` or `invitations`.
         #[arg(long, default_value = "all")]
         workload: Workload,
     },
@@ -74,10 +74,14 @@ fn main() -> ExitCode {
             let mut failing: Vec<clerk_sim::Report> = Vec::new();
             let mut by_invariant: BTreeMap<(u8, &'static str), Vec<u64>> = BTreeMap::new();
             let (mut calls, mut requests) = (0usize, 0usize);
+            let mut judged: BTreeMap<&'static str, u64> = BTreeMap::new();
             for seed in from..from.saturating_add(seeds) {
                 let report = simulate(seed, &config);
                 calls += report.calls;
                 requests += report.requests;
+                for (what, n) in &report.judged {
+                    *judged.entry(what).or_default() += n;
+                }
                 if !report.passed() {
                     let mut invariants: Vec<(u8, &'static str)> = report
                         .violations
@@ -114,6 +118,10 @@ fn main() -> ExitCode {
                 seeds as f64 / elapsed,
                 failing.len()
             );
+            if !judged.is_empty() {
+                let list: Vec<String> = judged.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                println!("  roster judgements: {}", list.join(", "));
+            }
             for ((invariant, rule), seeds) in &by_invariant {
                 let shown: Vec<String> = seeds.iter().take(20).map(u64::to_string).collect();
                 println!(

@@ -4,13 +4,17 @@
 //! Only the running actor can have sent a request or caused a change since the last look (see
 //! `sched`), so everything new belongs to that actor's current call; changes made while no call
 //! runs (acceptances, the world acting) belong to none.
+//!
+//! With the roster family, every look at the log is also a look at the organizations
+//! ([`Look`]): a request's `look` is the last one before it, so a read a roster call made saw
+//! that state (a roster call marks a phase, which is a look, before each of its reads).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use clerk_fake::{FakeClerk, Fault, LoggedRequest, MembershipChange, MembershipChangeKind, Route};
 
-use crate::{Acceptance, CallRecord, Req, schedule};
+use crate::{Acceptance, CallRecord, Look, OrgState, Phase, Req, schedule};
 
 pub(crate) struct Recorder {
     pub(crate) start_ms: i64,
@@ -26,6 +30,12 @@ pub(crate) struct Recorder {
     pub(crate) last_change: u64,
     /// User id -> lowercased email.
     pub(crate) users: HashMap<String, String>,
+    /// The organizations, for looks.
+    pub(crate) orgs: Vec<String>,
+    /// The organizations' states so far (a new one only when something changed).
+    pub(crate) looks: Vec<Look>,
+    /// Whether to take looks (the roster family runs).
+    pub(crate) take_looks: bool,
 }
 
 /// The fake's route a logged request went to.
@@ -53,6 +63,7 @@ pub(crate) fn route_of(request: &LoggedRequest) -> Option<Route> {
         ["organization_roles"] if post => Route::CreateRole,
         ["organization_roles"] => Route::ListRoles,
         ["organization_roles", _] => Route::GetRole,
+        ["users"] => Route::ListUsers,
         _ => return None,
     })
 }
@@ -100,6 +111,7 @@ impl Recorder {
                 *count
             });
             let fault = route.and_then(|route| self.faults.get(&(route, nth)).cloned());
+            let look = self.looks.len().saturating_sub(1);
             let req = Req {
                 route,
                 nth,
@@ -108,6 +120,7 @@ impl Recorder {
                 body: request.body,
                 at_ms: request.received_at_ms,
                 fault,
+                look,
             };
             let mut line = format!(
                 "{}     {} {} ({}#{})",
@@ -143,5 +156,54 @@ impl Recorder {
                 self.calls[index].changes.push(change.seq);
             }
         }
+        self.look(fake, actor);
+    }
+
+    /// Looks at the organizations; a new [`Look`] if anything changed since the last one.
+    pub(crate) fn look(&mut self, fake: &FakeClerk, by: Option<usize>) {
+        if !self.take_looks {
+            return;
+        }
+        let invitations = fake.invitations();
+        let orgs = self
+            .orgs
+            .iter()
+            .map(|org| {
+                let members = fake
+                    .memberships(org)
+                    .into_iter()
+                    .map(|m| (m.user_id, m.role))
+                    .collect();
+                let pending = invitations
+                    .iter()
+                    .filter(|i| {
+                        i.organization_id == *org
+                            && i.status == clerk_fake::InvitationStatus::Pending
+                    })
+                    .map(|i| (i.id.clone(), i.email_address.clone(), i.role.clone()))
+                    .collect();
+                (org.clone(), OrgState { members, pending })
+            })
+            .collect();
+        if self.looks.last().is_none_or(|last| last.orgs != orgs) {
+            self.looks.push(Look { orgs, by });
+        }
+    }
+
+    /// A roster call `index` begins a phase (after a [`drain`](Self::drain)).
+    pub(crate) fn phase(&mut self, index: usize, round: usize, name: &'static str, now: i64) {
+        let call = &self.calls[index];
+        let phase = Phase {
+            round,
+            name,
+            requests: call.requests.len(),
+            changes: call.changes.len(),
+            look: self.looks.len().saturating_sub(1),
+            at_ms: now,
+            seq: self.last_change,
+        };
+        let line = format!("{}       | round {round} {name}", self.rel(now));
+        self.trace.push(line);
+        self.calls[index].phases.push(phase);
     }
 }

@@ -26,7 +26,7 @@ pub struct ScheduledFault {
 }
 
 /// The fake's routes, with their short names in schedules.
-pub(crate) const ROUTES: [(Route, &str); 18] = [
+pub(crate) const ROUTES: [(Route, &str); 19] = [
     (Route::CreateInvitation, "create"),
     (Route::BulkCreateInvitations, "bulk"),
     (Route::ListInvitations, "list"),
@@ -45,6 +45,7 @@ pub(crate) const ROUTES: [(Route, &str); 18] = [
     (Route::ListRoles, "roles"),
     (Route::CreateRole, "role_create"),
     (Route::GetRole, "role_get"),
+    (Route::ListUsers, "users"),
 ];
 
 pub(crate) fn route_name(route: Route) -> &'static str {
@@ -192,6 +193,24 @@ const ALL_FAULTS: [(Route, u32, u64); 11] = [
     (Route::ListRoles, 2, 2),
 ];
 
+/// Where faults fall with roster syncs too: a sync reads the organization four times (two
+/// lists each), looks addresses up among the users, and writes through every route, so the
+/// lists get longer spans.
+const ROSTER_FAULTS: [(Route, u32, u64); 12] = [
+    (Route::CreateInvitation, 16, 12),
+    (Route::BulkCreateInvitations, 12, 10),
+    (Route::ListInvitations, 16, 24),
+    (Route::GetInvitation, 4, 4),
+    (Route::RevokeInvitation, 6, 6),
+    (Route::CreateMembership, 8, 4),
+    (Route::ListMemberships, 16, 14),
+    (Route::UpdateMembership, 7, 4),
+    (Route::UpdateMembershipMetadata, 4, 2),
+    (Route::DeleteMembership, 6, 4),
+    (Route::ListRoles, 2, 2),
+    (Route::ListUsers, 3, 4),
+];
+
 /// Draws a schedule: up to `max_faults` faults over every route the workload reaches, lookups
 /// included, from the whole catalogue. Delays cost real time (they must outlast the client's
 /// real timeout), so they are drawn with probability `delay_chance` per fault. The invitation
@@ -202,7 +221,9 @@ pub(crate) fn draw(
     delay_chance: f64,
     workload: Workload,
 ) -> Vec<ScheduledFault> {
-    let table: &[(Route, u32, u64)] = if workload.memberships {
+    let table: &[(Route, u32, u64)] = if workload.roster {
+        &ROSTER_FAULTS
+    } else if workload.memberships {
         &ALL_FAULTS
     } else {
         &INVITATION_FAULTS
@@ -269,7 +290,7 @@ mod tests {
     #[test]
     fn schedules_round_trip_through_text() {
         let mut rng = fastrand::Rng::with_seed(7);
-        for workload in [Workload::INVITATIONS, Workload::ALL] {
+        for workload in [Workload::INVITATIONS, Workload::MEMBERSHIPS, Workload::ALL] {
             for _ in 0..200 {
                 let faults = draw(&mut rng, 10, 0.1, workload);
                 let text = format_schedule(&faults);
@@ -286,7 +307,7 @@ mod tests {
 
     #[test]
     fn the_tables_cover_every_roll_and_sum_to_one_hundred() {
-        for table in [&INVITATION_FAULTS[..], &ALL_FAULTS[..]] {
+        for table in [&INVITATION_FAULTS[..], &ALL_FAULTS[..], &ROSTER_FAULTS[..]] {
             assert_eq!(table.iter().map(|(_, w, _)| w).sum::<u32>(), 100);
         }
         // The old bands, roll by roll: the invitation workload draws as before.

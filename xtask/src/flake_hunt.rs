@@ -9,10 +9,12 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+
+use crate::cargo::outer_cargo;
 
 /// What one run of the suite said.
 #[derive(Debug, Default, PartialEq)]
@@ -97,32 +99,6 @@ pub fn run(runs: usize, threads: usize) -> Result<()> {
         println!("  {}", log.display());
     }
     bail!("{} test(s) failed at least once", failures.len());
-}
-
-/// `cargo` as a shell would run it. `cargo xtask` is `cargo run`, which gives this process the
-/// xtask package's `CARGO_MANIFEST_DIR`, `CARGO_PKG_*` and the like; build scripts that rerun on
-/// those (ring's does) would see them changed, so a nested cargo would rebuild them, and the
-/// README's `cargo test` after it would rebuild them again.
-fn outer_cargo(cargo: &str, root: &Path) -> Command {
-    let mut command = Command::new(cargo);
-    command.current_dir(root);
-    for (name, _) in std::env::vars_os() {
-        let Some(name) = name.to_str() else { continue };
-        if name.starts_with("CARGO_PKG_")
-            || matches!(
-                name,
-                "CARGO_MANIFEST_DIR"
-                    | "CARGO_MANIFEST_PATH"
-                    | "CARGO_MANIFEST_LINKS"
-                    | "CARGO_CRATE_NAME"
-                    | "CARGO_BIN_NAME"
-                    | "CARGO_PRIMARY_PACKAGE"
-            )
-        {
-            command.env_remove(name);
-        }
-    }
-    command
 }
 
 /// One `cargo test --workspace --all-features --no-fail-fast`, stdout and stderr both into

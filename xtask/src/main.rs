@@ -3,6 +3,7 @@
 //! simulator over many seeds and the suite many times (see TESTING.md).
 
 mod build_cost;
+mod cargo;
 mod diff;
 mod flake_hunt;
 mod import;
@@ -55,6 +56,10 @@ enum Command {
         /// Shrink and print the trace of at most this many failing seeds.
         #[arg(long, default_value_t = 3)]
         show: usize,
+        /// The families of operations: `all`, `memberships` (before roster syncs) or
+        /// `invitations` (before memberships).
+        #[arg(long, default_value = "all")]
+        workload: String,
     },
     /// Run the whole suite N times with many test threads and N times with one; report every
     /// test that failed (see TESTING.md).
@@ -95,7 +100,12 @@ fn main() -> Result<()> {
         },
         Command::Update { file } => update::run(&file),
         Command::BuildCost { skip_baseline } => build_cost::run(skip_baseline),
-        Command::Simulate { seeds, from, show } => simulate::run(seeds, from, show),
+        Command::Simulate {
+            seeds,
+            from,
+            show,
+            workload,
+        } => simulate::run(seeds, from, show, &workload),
         Command::FlakeHunt { runs, threads } => flake_hunt::run(runs, usize::from(threads)),
     }
 }

@@ -19,8 +19,9 @@ pub enum Unsettled {
     /// Clerk's answers carried no usable `Date`, so the invitation found (or its revocation)
     /// cannot be dated against this call.
     NoClockEvidence,
-    /// A membership created during the call was found with other contents than asked, and it
-    /// was changed since it was created: it may be this call's, changed by someone else.
+    /// A membership created during the call was found with other contents than asked: it may
+    /// be this call's, changed by someone else since (perhaps within the millisecond it was
+    /// made, which its `updated_at` cannot show), or someone else's.
     Changed,
 }
 
@@ -30,7 +31,9 @@ impl Unsettled {
             Unsettled::LookupFailed => "the lookup failed",
             Unsettled::NotFound => "Clerk said it exists but the lookup found none",
             Unsettled::NoClockEvidence => "Clerk's answer had no usable Date to date it by",
-            Unsettled::Changed => "the membership found was changed since it was created",
+            Unsettled::Changed => {
+                "the membership found was created during the call with other contents than asked"
+            }
         }
     }
 }

@@ -5,8 +5,10 @@
 //! dropped connection, a 5xx, a success whose body did not arrive whole) the client cannot know
 //! whether Clerk acted. Retrying is still safe for creates, because Clerk refuses a second pending
 //! invitation for one email (`duplicate_record`); a success answer is never sent again. When such
-//! a call ends without a usable answer, the pending invitation for each email is looked up and
-//! the call's outcome decided by these rules:
+//! a call fails after an attempt whose answer was lost, whatever its last answer (even a refusal
+//! on its own merits: it is about the retry, and the organization may have changed since the
+//! lost attempt), the pending invitation for each email is looked up and the call's outcome
+//! decided by these rules:
 //!
 //! 1. **Ours**: the invitation was created no earlier than the call's first attempt, on Clerk's
 //!    clock, and has the role, inviter and metadata asked for. The call returns it as created.
@@ -33,9 +35,9 @@
 use clerk_bapi_sys::{ResponseValue, routes, types};
 use serde_json::{Map, Value};
 
-use crate::error::{Delivery, Error, ErrorCode, Unsettled};
+use crate::error::{Delivery, Error, Unsettled};
 use crate::http::{Call, Handle};
-use crate::lookup::evidence::{ClerkClock, refused_on_its_own, unsettled};
+use crate::lookup::evidence::{ClerkClock, unsettled};
 use crate::models::{InvitationStatus, OrganizationInvitation};
 use crate::operation::Operation;
 use crate::policy::{CallFailure, RequestOptions};
@@ -237,17 +239,6 @@ async fn find(
     }
 }
 
-/// Codes an earlier attempt of the same create could have caused by landing: its invitation is
-/// pending (`duplicate_record`), was accepted (`already_a_member_in_organization`), or took the
-/// last seat. After such an attempt, these say nothing about whether the call created anything.
-const CAUSED_BY_AN_EARLIER_ATTEMPT: &[ErrorCode] = &[
-    ErrorCode::DuplicateRecord,
-    ErrorCode::OrganizationInvitationNotUnique,
-    ErrorCode::AlreadyAMemberInOrganization,
-    ErrorCode::OrganizationMembershipQuotaExceeded,
-    ErrorCode::InsufficientSeats,
-];
-
 /// Settles a failed create of the `asked` invitations (one, or a bulk batch): the invitations if
 /// this call created them, otherwise the truthful error; see the module's rules. The lookups run
 /// under the call's own `options` (its retry policy and rate-limit mode).
@@ -260,7 +251,11 @@ pub(crate) async fn recover_lost_creates(
     options: &RequestOptions,
 ) -> Result<Vec<OrganizationInvitation>, Error> {
     let error = &failure.error;
-    if !failure.may_have_landed() || refused_on_its_own(error, CAUSED_BY_AN_EARLIER_ATTEMPT) {
+    // After an attempt that may have landed, even a refusal on the last attempt's own merits
+    // is looked up: it says the retry was refused, not that the lost attempt was. The
+    // organization can change between the two (the simulator's seed 4016: the inviter was
+    // demoted, the retry refused with `not_an_admin_in_organization`, the invitation made).
+    if !failure.may_have_landed() {
         return Err(failure.error);
     }
     // No shortcut on which emails a `duplicate_record` names: it names pending invitations only,
@@ -294,8 +289,9 @@ pub(crate) async fn recover_lost_creates(
     Ok(found)
 }
 
-/// Settles a failed revoke whose earlier attempt may have landed (Clerk now says the invitation
-/// is not pending) or whose success body was lost, by fetching the invitation:
+/// Settles a failed revoke whose earlier attempt may have landed (whatever the last attempt was
+/// told: the invitation is not pending, or a refusal of the retry alone, such as a revoking
+/// user demoted in between) or whose success body was lost, by fetching the invitation:
 ///
 /// - revoked, and a revoke attempt was answered with a success status: this call revoked it;
 /// - revoked no earlier than the call's first attempt (on Clerk's clock, as for creates: the
@@ -314,12 +310,11 @@ pub(crate) async fn recover_lost_revoke(
     failure: CallFailure,
     options: &RequestOptions,
 ) -> Result<OrganizationInvitation, Error> {
-    let not_pending = failure
-        .error
-        .codes()
-        .any(|code| *code == ErrorCode::OrganizationInvitationNotPending);
     let processed = failure.error.delivery() == Delivery::Processed;
-    if !(processed || (failure.earlier_attempt_may_have_landed && not_pending)) {
+    // After a lost attempt, even a refusal on the retry's own merits is checked: revoking as an
+    // admin demoted between the attempts, the retry's `not_an_admin_in_organization` says
+    // nothing of the lost attempt, which may have revoked it (as for creates, seed 4016).
+    if !(processed || failure.earlier_attempt_may_have_landed) {
         return Err(failure.error);
     }
     let args = [organization_id, invitation_id];

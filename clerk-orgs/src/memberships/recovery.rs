@@ -14,9 +14,10 @@
 //!   returned as created. One older than the call was there before: the last answer stands
 //!   (`already_a_member_in_organization` is then true). None at all: nothing was created, the
 //!   last answer stands, unless it said "already a member", which contradicts the lookup
-//!   ([`Error::Unresolved`]). One created during the call with other contents is not the call's
-//!   if it was never changed (`updated_at == created_at`); if it was changed since, whether it
-//!   was the call's cannot be told ([`Error::Unresolved`], [`Unsettled::Changed`]).
+//!   ([`Error::Unresolved`]). One created during the call with other contents may be the call's,
+//!   changed since by someone, or someone else's: which cannot be told ([`Error::Unresolved`],
+//!   [`Unsettled::Changed`]; `updated_at` cannot tell, since a change within the millisecond of
+//!   creation leaves it equal to `created_at`).
 //! - **role change**: the member has the role asked for: done, the membership is returned
 //!   (a role that was already set counts too: what the call asked for holds). Another
 //!   role, or no membership: the last answer stands.
@@ -176,12 +177,12 @@ pub(super) async fn settle_create(
         );
         return Ok(membership);
     }
-    if membership.updated_at > membership.created_at {
-        // Created during the call and changed since: it may be this call's, changed by someone.
-        return Err(unsettled(OPERATION, Unsettled::Changed, failure, None));
-    }
-    // Created during the call with other contents, and never changed: someone else's.
-    Err(failure.error)
+    // Created during the call with other contents: this call's, changed by someone since, or
+    // someone else's; nothing tells which. `updated_at` cannot: a change within the
+    // millisecond of creation leaves it equal to `created_at` (the simulator's seeds 4907, an
+    // acceptance setting the role of the membership the lost attempt had just made, and 6018,
+    // a metadata merge).
+    Err(unsettled(OPERATION, Unsettled::Changed, failure, None))
 }
 
 /// Settles a failed role change or metadata merge: the membership if it now is as the call

@@ -39,7 +39,7 @@ use crate::invitations::{
     InviteAll, InviteOutcome, InviteResult, NewInvitation, Progress, unreachable,
 };
 use crate::memberships::Removal;
-use crate::models::{OrganizationInvitation, OrganizationMembership, Role};
+use crate::models::{InvitationStatus, OrganizationInvitation, OrganizationMembership, Role};
 use crate::policy::{LimitMode, RequestOptions};
 
 /// Why a plan was not applied; nothing was changed.
@@ -576,7 +576,7 @@ impl Run {
             }
             Change::ReplaceInvitation {
                 invitation_id, to, ..
-            } => match self.revoke(&invitations, invitation_id).await {
+            } => match self.revoke_to_replace(&invitations, invitation_id).await {
                 Ok(revoked) => {
                     let slot = Slot {
                         index,
@@ -608,6 +608,34 @@ impl Run {
             Change::Invite { .. } | Change::Keep { .. } => return Vec::new(),
         };
         vec![outcome(index, &change, result)]
+    }
+
+    /// Revokes the invitation a replacement replaces. Clerk answered a revoke with a success
+    /// status whose body was lost and the revoke's own lookup failed: the invitation was
+    /// revoked, but without it in hand the replacement could only say "done" with no new
+    /// invitation made (the simulator's seeds 4289 and 7279). It is fetched once more; if that
+    /// fails too, the replacement is unknown (plan again), never done.
+    async fn revoke_to_replace(
+        &mut self,
+        invitations: &crate::invitations::Invitations,
+        invitation_id: &str,
+    ) -> Result<OrganizationInvitation, ChangeResult> {
+        match self.revoke(invitations, invitation_id).await {
+            Err(ChangeResult::Done(Applied::AnswerLost(error))) => {
+                let fetched = invitations
+                    .get(invitation_id)
+                    .rate_limit_mode(LimitMode::Wait)
+                    .send()
+                    .await;
+                match fetched {
+                    Ok(invitation) if invitation.status == InvitationStatus::Revoked => {
+                        Ok(invitation)
+                    }
+                    _ => Err(ChangeResult::Unknown(error)),
+                }
+            }
+            other => other,
+        }
     }
 
     /// Revokes a pending invitation, as the acting inviter.

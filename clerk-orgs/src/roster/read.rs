@@ -143,8 +143,14 @@ async fn scan(
     }
     let mut invitations = list.stream();
     while let Some(pending) = invitations.try_next().await? {
-        // The filter asks for pending ones; an answer that says otherwise is not one.
-        if pending.status != InvitationStatus::Pending {
+        // The filter asks for pending ones; one that says it is accepted, revoked or expired is
+        // not. A status this crate does not know is Clerk's answer to "pending" all the same:
+        // leaving it out would plan as if the person were not invited, and the check before
+        // applying (which reads it again) would call an unchanged organization changed.
+        if matches!(
+            pending.status,
+            InvitationStatus::Accepted | InvitationStatus::Revoked | InvitationStatus::Expired
+        ) {
             continue;
         }
         snapshot

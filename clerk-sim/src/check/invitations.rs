@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use clerk_fake::{Invitation, InvitationStatus, Route};
 use serde_json::Value;
 
-use super::{Timelines, Violations, answered, faults_of};
+use super::{Timelines, Violations, answered, faults_of, revokers};
 use crate::schedule::loses_answer;
 use crate::{ClaimKind, Evidence, Req, RevokeClaim};
 
@@ -20,7 +20,7 @@ fn call_of(invitation: &Invitation) -> Option<u64> {
 }
 
 /// When an invitation stopped being pending (exclusive); `i64::MAX` if it still is.
-fn pending_until(invitation: &Invitation) -> i64 {
+pub(super) fn pending_until(invitation: &Invitation) -> i64 {
     match invitation.status {
         InvitationStatus::Pending => i64::MAX,
         InvitationStatus::Expired => invitation.expires_at,
@@ -29,7 +29,7 @@ fn pending_until(invitation: &Invitation) -> i64 {
 }
 
 /// Every email address named in a JSON body (`email_address` fields at any depth).
-fn emails_in(body: &[u8]) -> Vec<String> {
+pub(super) fn emails_in(body: &[u8]) -> Vec<String> {
     fn walk(value: &Value, out: &mut Vec<String>) {
         match value {
             Value::Object(fields) => {
@@ -53,7 +53,7 @@ fn emails_in(body: &[u8]) -> Vec<String> {
 
 /// Whether a create or bulk create succeeded, read from ground truth: every address in its body
 /// got this call's invitation at the request's arrival (a bulk create is all or nothing).
-fn created_all(req: &Req, ours: &[&Invitation]) -> bool {
+pub(super) fn created_all(req: &Req, ours: &[&Invitation]) -> bool {
     let emails = emails_in(&req.body);
     !emails.is_empty()
         && emails.iter().all(|email| {
@@ -121,7 +121,12 @@ pub(super) fn check(evidence: &Evidence, timelines: &Timelines<'_>, out: &mut Vi
     }
 
     let mut claimed_by: HashMap<&str, u32> = HashMap::new();
+    let revokers = revokers(evidence);
     for call in &evidence.calls {
+        // A roster call's invitations are judged per apply (`check::roster`).
+        if call.roster.is_some() {
+            continue;
+        }
         let c = Some(call.id);
         // 8. One outcome per person in an invite_all run.
         if call.what == "invite_all" && call.panicked.is_none() {
@@ -446,10 +451,8 @@ pub(super) fn check(evidence: &Evidence, timelines: &Timelines<'_>, out: &mut Vi
                 Some(Route::CreateInvitation | Route::BulkCreateInvitations) => {
                     created_all(req, &ours)
                 }
-                Some(Route::RevokeInvitation) => invitations.iter().any(|i| {
-                    req.path.contains(&format!("/{}/revoke", i.id))
-                        && i.status == InvitationStatus::Revoked
-                        && i.updated_at == req.at_ms
+                Some(Route::RevokeInvitation) => revokers.iter().any(|(id, nth)| {
+                    *nth == req.nth && req.path.contains(&format!("/{id}/revoke"))
                 }),
                 _ => false,
             };

@@ -105,7 +105,7 @@ fn one_membership_per_user(evidence: &Evidence, out: &mut Violations) {
 
 /// Whether the change `seq` of the membership is still in effect when the call ends: nobody
 /// changed that membership after it, up to `end`.
-fn in_effect(timelines: &Timelines<'_>, change: &MembershipChange, end: u64) -> bool {
+pub(super) fn in_effect(timelines: &Timelines<'_>, change: &MembershipChange, end: u64) -> bool {
     let m = &change.membership;
     !timelines
         .of(&m.organization_id, &m.user_id)

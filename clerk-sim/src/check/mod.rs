@@ -5,12 +5,14 @@
 //! - `invitations`: invariants 1 to 6 and 8 for the invitation family, and 11 for its "not
 //!   sent" outcomes;
 //! - `memberships`: invariants 9, 10 and 12, and 5, 6 and 11 for the membership family;
+//! - `roster`: invariants 13 to 16, and 6 within each apply of the roster family;
 //! - here: invariant 7 (bounds, panics, strays, the rate limits), for every call.
 
 mod invitations;
 mod memberships;
+mod roster;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::time::Duration;
 
@@ -22,7 +24,7 @@ use crate::{BULK_LIMIT, CREATE_LIMIT, CallRecord, Evidence, GLOBAL_LIMIT, MAX_WA
 /// One broken invariant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
-    /// Its number, 1 to 12 (see `TESTING.md`).
+    /// Its number, 1 to 16 (see `TESTING.md`).
     pub invariant: u8,
     /// Which rule of the invariant, e.g. `window` or `bound` for 7; stable, for grouping.
     pub rule: &'static str,
@@ -43,9 +45,15 @@ impl fmt::Display for Violation {
 }
 
 /// Where violations go.
-pub(crate) struct Violations(Vec<Violation>);
+pub(crate) struct Violations(Vec<Violation>, BTreeMap<&'static str, u64>);
 
 impl Violations {
+    /// Counts a judgement made (for the coverage the run reports: how often each roster
+    /// invariant could be judged at all).
+    pub(crate) fn judged(&mut self, what: &'static str) {
+        *self.1.entry(what).or_default() += 1;
+    }
+
     pub(crate) fn add(
         &mut self,
         invariant: u8,
@@ -75,6 +83,67 @@ pub(crate) fn answered(req: &Req) -> bool {
                 | Fault::UnknownStatus
         ),
     }
+}
+
+/// For each revoked invitation, the `nth` of the revoke request that revoked it: one of the
+/// revoke requests for it that arrived at the millisecond it was revoked and reached the fake's
+/// logic (many requests share one virtual millisecond; later ones found it revoked, and some
+/// were refused for other reasons, which the log does not show). The first of them, unless
+/// another's call says it revoked the invitation and the first's does not: then the first of
+/// that call's (an honest claim is the only evidence left; a false one in such a race would go
+/// unseen, see TESTING.md's known limits).
+pub(crate) fn revokers(evidence: &Evidence) -> HashMap<String, u64> {
+    let mut out = HashMap::new();
+    for invitation in &evidence.invitations {
+        if invitation.status != clerk_fake::InvitationStatus::Revoked {
+            continue;
+        }
+        let path = format!("/{}/revoke", invitation.id);
+        let mut candidates: Vec<(u64, &CallRecord)> = evidence
+            .calls
+            .iter()
+            .flat_map(|c| c.requests.iter().map(move |r| (r, c)))
+            .filter(|(r, _)| {
+                r.route == Some(Route::RevokeInvitation)
+                    && r.path.contains(&path)
+                    && r.at_ms == invitation.updated_at
+                    && !r.fault.as_ref().is_some_and(before_processing)
+            })
+            .map(|(r, c)| (r.nth, c))
+            .collect();
+        candidates.sort_by_key(|(nth, _)| *nth);
+        let claims = |call: &CallRecord| says_revoked(call, &invitation.id);
+        let chosen = candidates
+            .iter()
+            .find(|(_, call)| claims(call))
+            .filter(|_| !candidates.first().is_some_and(|(_, call)| claims(call)))
+            .or(candidates.first());
+        if let Some((nth, _)) = chosen {
+            out.insert(invitation.id.clone(), *nth);
+        }
+    }
+    out
+}
+
+/// Whether the call says it revoked the invitation (a revoke, or a roster sync's revocation or
+/// replacement).
+fn says_revoked(call: &CallRecord, id: &str) -> bool {
+    use clerk_orgs::roster::{Applied, ChangeResult};
+    if let Some((_, crate::RevokeClaim::Revoked(revoked))) = &call.revoke {
+        return revoked == id;
+    }
+    let Some(roster) = &call.roster else {
+        return false;
+    };
+    roster.rounds.iter().any(|round| match &round.apply {
+        crate::ApplyRecord::Ran(outcomes) => outcomes.iter().any(|o| match &o.result {
+            ChangeResult::Done(Applied::Revoked(i)) => i.id == id,
+            ChangeResult::Done(Applied::Replaced { revoked, .. })
+            | ChangeResult::PartlyDone { revoked, .. } => revoked.id == id,
+            _ => false,
+        }),
+        _ => false,
+    })
 }
 
 /// The faults among `requests`, as `route#n=fault`.
@@ -188,6 +257,7 @@ fn chains(call: &CallRecord, evidence: &Evidence) -> u64 {
             in_org / 3 + 2
         }
         "member_create" | "member_role" | "member_metadata" | "member_delete" => 2,
+        "roster" => roster::chains(call),
         "member_stream" => {
             let ever = evidence
                 .history
@@ -211,14 +281,16 @@ fn chains(call: &CallRecord, evidence: &Evidence) -> u64 {
     own + role_fetches
 }
 
-/// Checks every invariant; an empty list means the run is clean.
-pub(crate) fn check(evidence: &Evidence) -> Vec<Violation> {
-    let mut out = Violations(Vec::new());
+/// Checks every invariant; an empty list means the run is clean. Also returns how many times
+/// each roster judgement was made.
+pub(crate) fn check(evidence: &Evidence) -> (Vec<Violation>, BTreeMap<&'static str, u64>) {
+    let mut out = Violations(Vec::new(), BTreeMap::new());
     let timelines = Timelines::new(&evidence.history);
     invitations::check(evidence, &timelines, &mut out);
     memberships::check(evidence, &timelines, &mut out);
+    roster::check(evidence, &timelines, &mut out);
     bounds(evidence, &mut out);
-    out.0
+    (out.0, out.1)
 }
 
 /// Invariant 7: bounded, no panics, nothing sent outside a call, under the limits.

@@ -4,12 +4,13 @@
 //! Each family is a module (`invitations`, `memberships`) with an operation type and its
 //! `draw`, `what`, `describe` and `execute`; each draws from its own PRNG stream, so a
 //! [`Workload`] without a family draws exactly what it drew before that family existed (old
-//! seeds replay as they did). Adding a family (roster sync, say) means a variant of [`OpKind`],
-//! a module, a flag in [`Workload`] with its stream in [`draw_plans`], and its invariants in
-//! `check/`.
+//! seeds replay as they did). Adding a family means a variant of [`OpKind`], a module, a flag
+//! in [`Workload`] with its stream in [`draw_plans`], and its invariants in `check/` (the
+//! roster family, the third, is an example).
 
 pub(crate) mod invitations;
 pub(crate) mod memberships;
+pub(crate) mod roster;
 
 use std::collections::HashMap;
 
@@ -32,6 +33,7 @@ pub(crate) struct Op {
 pub(crate) enum OpKind {
     Invitation(invitations::InvitationOp),
     Membership(memberships::MembershipOp),
+    Roster(roster::RosterOp),
     /// An invitee accepts one of the organization's pending invitations, picked by this number:
     /// the world acting, not a client call.
     Accept(u64),
@@ -44,6 +46,7 @@ pub(crate) enum Outcome {
     Claims(Vec<Claim>, String),
     Revoke(String, RevokeClaim, String),
     Member(MemberClaim, String),
+    Roster(Vec<roster::Round>, String),
     Other(String),
 }
 
@@ -54,6 +57,8 @@ pub(crate) struct Streams {
     pub(crate) world: fastrand::Rng,
     /// The membership family.
     pub(crate) members: fastrand::Rng,
+    /// The roster family.
+    pub(crate) roster: fastrand::Rng,
 }
 
 impl Streams {
@@ -61,6 +66,7 @@ impl Streams {
         Self {
             world: fastrand::Rng::with_seed(seed),
             members: fastrand::Rng::with_seed(seed ^ 0x0e3b_e125_0000_0022),
+            roster: fastrand::Rng::with_seed(seed ^ 0x7051_e700_0000_0023),
         }
     }
 }
@@ -108,6 +114,24 @@ pub(crate) fn draw_plans(
             }
         }
     }
+    // Syncs need the membership world (its users and custom roles).
+    if workload.roster && workload.memberships {
+        // After the membership family, so its draws stay as they were; half a sync per actor.
+        let rng = &mut streams.roster;
+        for (_, ops) in &mut plans {
+            let syncs = match rng.u32(..10) {
+                0..=5 => 0,
+                6..=8 => 1,
+                _ => 2,
+            };
+            for _ in 0..syncs {
+                let org = draw_org(rng, orgs);
+                let kind = roster::draw(rng);
+                let at = rng.usize(..=ops.len());
+                ops.insert(at, Op { call: 0, org, kind });
+            }
+        }
+    }
     let mut call = 0;
     for (_, ops) in &mut plans {
         for op in ops {
@@ -127,6 +151,7 @@ pub(crate) fn resolve(
 ) -> Op {
     let kind = match &op.kind {
         OpKind::Membership(m) => memberships::resolve(m, &op.org, fake, users, pool),
+        OpKind::Roster(r) => roster::resolve(r, &op.org, op.call, fake, users, pool),
         other => other.clone(),
     };
     Op {
@@ -144,6 +169,14 @@ pub(crate) fn people(op: &Op) -> Vec<Person> {
     }
 }
 
+/// What a roster call asks.
+pub(crate) fn roster_call(op: &Op) -> Option<roster::RosterCall> {
+    match &op.kind {
+        OpKind::Roster(r) => Some(roster::roster_call(r)),
+        _ => None,
+    }
+}
+
 /// The membership a call is about.
 pub(crate) fn member_call(op: &Op) -> Option<MemberCall> {
     match &op.kind {
@@ -156,6 +189,7 @@ pub(crate) fn what(op: &Op) -> &'static str {
     match &op.kind {
         OpKind::Invitation(i) => invitations::what(i),
         OpKind::Membership(m) => memberships::what(m),
+        OpKind::Roster(_) => "roster",
         OpKind::Accept(_) => "accept",
         OpKind::Pause(_) => "pause",
     }
@@ -168,6 +202,7 @@ pub(crate) fn describe(op: &Op, member: Option<&MemberCall>) -> String {
             memberships::describe(member, memberships::what(m), &op.org)
         }
         (OpKind::Membership(m), None) => format!("{} {}", memberships::what(m), op.org),
+        (OpKind::Roster(r), _) => roster::describe(r, &op.org),
         (OpKind::Accept(_), _) => format!("accept {}", op.org),
         (OpKind::Pause(ms), _) => format!("pause {ms} ms"),
     }
@@ -178,8 +213,11 @@ pub(crate) async fn execute(
     member: Option<&MemberCall>,
     client: &Client,
     fake: &FakeClerk,
+    clock: &crate::SimClock,
+    mark: &dyn Fn(usize, &'static str),
 ) -> Outcome {
     match (&op.kind, member) {
+        (OpKind::Roster(r), _) => roster::execute(r, op.call, &op.org, client, clock, mark).await,
         (OpKind::Invitation(i), _) => invitations::execute(i, op.call, &op.org, client, fake).await,
         (OpKind::Membership(_), Some(member)) => {
             memberships::execute(member, &op.org, client).await
