@@ -258,7 +258,12 @@ async fn roster_snippet(client: &Client) -> Result<(), Box<dyn std::error::Error
         .await?;
     for change in plan.changes().iter().filter(|change| change.is_change()) {
         let email = change.email_address().unwrap_or("-");
-        println!("{:<12} {email:<18} {:<10} {}", change.kind(), change.roles(), change.reason());
+        println!(
+            "{:<12} {email:<18} {:<10} {}",
+            change.kind(),
+            change.roles(),
+            change.reason()
+        );
     }
     println!("{}", plan.summary());
 
