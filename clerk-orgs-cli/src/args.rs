@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands::{invite::InviteArgs, members::MembersArgs};
+use crate::commands::{invite::InviteArgs, members::MembersArgs, sync::SyncArgs};
 
 /// What happens where, in every subcommand's `--help` (a macro, so `concat!` can add to it).
 macro_rules! where_it_sends {
@@ -25,7 +25,7 @@ pub(crate) use where_it_sends;
 #[command(
     name = "clerk-orgs",
     version,
-    about = "Invite people into Clerk organizations and manage their members.",
+    about = "Invite people into Clerk organizations, manage their members, sync them with a roster.",
     after_help = where_it_sends!()
 )]
 pub struct Cli {
@@ -39,6 +39,8 @@ pub enum Command {
     Invite(InviteArgs),
     /// List an organization's members, set a member's role, add or remove a member.
     Members(MembersArgs),
+    /// Make an organization match a roster CSV: show the plan (default), or --apply it.
+    Sync(SyncArgs),
 }
 
 /// How the client paces itself: Clerk's budgets by default, scaled with the limit flags, shared
