@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-// How the crate is laid out, so `sync` (and whatever follows) goes beside `invite` and `members`:
+// How the crate is laid out, so a new subcommand goes beside `invite`, `members` and `sync`:
 //
 //   main.rs      parses, dispatches to one subcommand, turns its result into the exit code
 //   args.rs      the top-level command line and the flags every subcommand that sends shares

@@ -317,7 +317,7 @@ async fn run_sh(dir: &Path, block: &Block) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_workspace_readme_commands_run_as_written() {
     let ran = run_readme(Readme::Workspace).await;
-    assert!(ran >= 9, "only {ran} commands of the workspace README ran");
+    assert!(ran >= 13, "only {ran} commands of the workspace README ran");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -634,3 +634,27 @@ async fn existing_users_are_added_directly_only_when_asked() {
     assert!(fake.membership(ORG, "user_ivy").is_some());
     assert!(fake.invitations().is_empty(), "no invitation email");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_rows_for_one_person_are_refused_naming_both_lines() {
+    let fake = instance().await;
+    let mut olga = User::new("user_olga", "olga@example.test");
+    olga.other_email_addresses.push("olga@alt.test".to_owned());
+    fake.add_user(olga);
+    fake.add_membership(ORG, "user_olga", MEMBER_ROLE).unwrap();
+    let roster = write_csv(
+        "one_person",
+        "email,role\nadmin@example.test,admin\nolga@example.test,\nolga@alt.test,admin\n",
+    );
+    let output = sync(&fake, &[roster.to_str().unwrap(), "--apply"]).await;
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    assert!(
+        text(&output.stderr).contains(
+            "error: line 4: olga@alt.test: `email_address` is another address of user_olga, who \
+             is already line 3"
+        ),
+        "{}",
+        describe(&output)
+    );
+    assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
+}

@@ -192,7 +192,7 @@ pub async fn run(args: SyncArgs) -> SyncExit {
     }
 }
 
-/// A plan to apply or show, and where its changes came from.
+/// A plan to show or apply, and the connection to its organization.
 struct Planned {
     plan: Plan,
     connection: Connection,
@@ -373,10 +373,10 @@ fn located(invalid: &clerk_orgs::ValidationError, sources: &[RowSource]) -> Prob
     };
     let field = invalid.field()[end..].trim_start_matches('.');
     let mut rule = invalid.rule().to_owned();
-    if let Some((start, end, other)) = row_at(&rule) {
-        if let Some(other) = sources.get(other) {
-            rule.replace_range(start..end, &other.source.to_string());
-        }
+    if let Some((start, end, other)) = row_at(&rule)
+        && let Some(other) = sources.get(other)
+    {
+        rule.replace_range(start..end, &other.source.to_string());
     }
     let what = if field == "role" {
         format!("`role` ({})", row.role)
@@ -460,17 +460,17 @@ async fn open_saved_plan(args: &SyncArgs, path: &Path) -> Result<Option<Planned>
             }
         },
     };
-    if let (Some(plan), Some(org)) = (&plan, &args.org) {
-        if plan.organization_id() != org {
-            problems.push(Problem::new(
-                None,
-                format!(
-                    "the plan in {} is for organization {}, not {org}",
-                    path.display(),
-                    plan.organization_id()
-                ),
-            ));
-        }
+    if let (Some(plan), Some(org)) = (&plan, &args.org)
+        && plan.organization_id() != org
+    {
+        problems.push(Problem::new(
+            None,
+            format!(
+                "the plan in {} is for organization {}, not {org}",
+                path.display(),
+                plan.organization_id()
+            ),
+        ));
     }
     let Some(plan) = plan.filter(|_| problems.is_empty()) else {
         return Err(problems);
