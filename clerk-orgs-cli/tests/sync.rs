@@ -658,3 +658,44 @@ async fn two_rows_for_one_person_are_refused_naming_both_lines() {
     );
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_clerk_refuses_is_reported_and_exits_1() {
+    let fake = five_members().await;
+    // The admin is not on the roster: allowed past the last-admin rail, Clerk itself refuses to
+    // remove its last admin.
+    let roster = write_csv(
+        "refused_by_clerk",
+        "email,role\nmember@example.test,\ncarol@example.test,\ndan@example.test,\n\
+         erin@example.test,\n",
+    );
+    let output = run_async(
+        strings(&[
+            "sync",
+            roster.to_str().unwrap(),
+            "--org",
+            ORG,
+            "--prune",
+            "--apply",
+            "--allow",
+            "last-admin",
+            "--json",
+        ]),
+        key_env(&fake),
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let outcomes: Vec<Value> =
+        serde_json::from_slice(&output.stdout).expect("stdout is a JSON array of outcomes");
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    assert_eq!(outcomes[0]["kind"], "remove_member");
+    assert_eq!(outcomes[0]["email_address"], "admin@example.test");
+    assert_eq!(outcomes[0]["outcome"], "rejected");
+    assert_eq!(outcomes[0]["done"], false);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("1 of 1 change(s) not done, or not known to be done"),
+        "{stderr}"
+    );
+    assert!(fake.membership(ORG, ADMIN).is_some());
+}
