@@ -72,6 +72,30 @@ pub struct ClientArgs {
     pub headroom: Option<Duration>,
 }
 
+/// What new invitations carry, for every subcommand that invites (`invite`, `sync`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct InvitationArgs {
+    /// Where invitees land after accepting: an absolute http(s) URL or a path starting with /.
+    #[arg(long, value_name = "URL")]
+    pub redirect_url: Option<String>,
+
+    /// Days until new invitations expire, 1 to 365 (Clerk's default is 30).
+    #[arg(long, value_name = "DAYS")]
+    pub expires_in_days: Option<u32>,
+
+    /// Do not let Clerk email the invitees.
+    #[arg(long)]
+    pub no_notify: bool,
+}
+
+impl InvitationArgs {
+    /// Whether Clerk emails invitees: `Some(false)` with `--no-notify`, Clerk's default
+    /// otherwise.
+    pub fn notify(&self) -> Option<bool> {
+        self.no_notify.then_some(false)
+    }
+}
+
 /// `DUR`: a whole number followed by ms, s, m or h (`200ms`, `2s`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();

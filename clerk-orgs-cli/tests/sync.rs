@@ -39,6 +39,13 @@ async fn sync(fake: &FakeClerk, args: &[&str]) -> Output {
     run_async(strings(&all), key_env(fake)).await
 }
 
+/// Invites `person` (`EMAIL[:ROLE]`) into the organization with `clerk-orgs invite`.
+async fn invite(fake: &FakeClerk, person: &str) {
+    let args = strings(&["invite", "--org", ORG, "--inviter", ADMIN, person]);
+    let output = run_async(args, key_env(fake)).await;
+    assert!(output.status.success(), "{}", describe(&output));
+}
+
 /// Requests that change something (anything but a GET).
 fn writes(fake: &FakeClerk) -> Vec<String> {
     fake.request_log()
@@ -92,19 +99,7 @@ fn roster_csv(name: &str) -> PathBuf {
 async fn a_plan_is_a_table_of_changes_and_exits_2_while_changes_are_pending() {
     let fake = five_members().await;
     // fay is invited already, as an admin: the roster's role differs.
-    let invited = run_async(
-        strings(&[
-            "invite",
-            "--org",
-            ORG,
-            "--inviter",
-            ADMIN,
-            "fay@example.com:admin",
-        ]),
-        key_env(&fake),
-    )
-    .await;
-    assert!(invited.status.success(), "{}", describe(&invited));
+    invite(&fake, "fay@example.com:admin").await;
     fake.request_log().clear();
     let roster = roster_csv("plan_table");
     let output = sync(&fake, &[roster.to_str().unwrap()]).await;
@@ -235,19 +230,7 @@ async fn apply_makes_every_change_and_the_next_plan_is_empty() {
 async fn prune_removes_members_and_revokes_invitations_not_on_the_roster() {
     let fake = five_members().await;
     // A pending invitation nobody's roster has.
-    let invited = run_async(
-        strings(&[
-            "invite",
-            "--org",
-            ORG,
-            "--inviter",
-            ADMIN,
-            "old@example.com",
-        ]),
-        key_env(&fake),
-    )
-    .await;
-    assert!(invited.status.success(), "{}", describe(&invited));
+    invite(&fake, "old@example.com").await;
     let roster = roster_csv("prune");
 
     let output = sync(&fake, &[roster.to_str().unwrap(), "--apply", "--prune"]).await;
@@ -373,6 +356,11 @@ async fn a_saved_plan_is_applied_as_reviewed() {
             roster.to_str().unwrap(),
             "--plan-file",
             plan_file.to_str().unwrap(),
+            "--no-notify",
+            "--redirect-url",
+            "/welcome",
+            "--expires-in-days",
+            "7",
         ],
     )
     .await;
@@ -382,7 +370,19 @@ async fn a_saved_plan_is_applied_as_reviewed() {
     assert_eq!(plan.summary().changes(), 3);
     assert!(writes(&fake).is_empty());
     // --json prints the same document the file holds.
-    let output = sync(&fake, &[roster.to_str().unwrap(), "--json"]).await;
+    let output = sync(
+        &fake,
+        &[
+            roster.to_str().unwrap(),
+            "--json",
+            "--no-notify",
+            "--redirect-url",
+            "/welcome",
+            "--expires-in-days",
+            "7",
+        ],
+    )
+    .await;
     assert_eq!(text(&output.stdout), saved);
 
     // Applied later, without the roster: the saved plan names its organization and settings.
@@ -396,11 +396,16 @@ async fn a_saved_plan_is_applied_as_reviewed() {
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert_eq!(rows_with(&text(&output.stdout), "done").len(), 3);
     assert_eq!(fake.invitations().len(), 2);
-    assert!(
-        fake.invitations()
-            .iter()
-            .all(|i| i.inviter_id.as_deref() == Some(ADMIN))
-    );
+    // With the settings the plan was made with.
+    for invitation in fake.invitations() {
+        assert_eq!(invitation.inviter_id.as_deref(), Some(ADMIN));
+        assert!(!invitation.notify);
+        assert_eq!(invitation.redirect_url.as_deref(), Some("/welcome"));
+        assert_eq!(
+            invitation.expires_at - invitation.created_at,
+            7 * 24 * 3600 * 1000
+        );
+    }
 
     // Applying it a second time: the organization is no longer what it read.
     fake.request_log().clear();

@@ -14,7 +14,7 @@ use clerk_orgs::{Client, CreateInvitation, Error, InviteResult, NewInvitation};
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::args::{ClientArgs, where_it_sends};
+use crate::args::{ClientArgs, InvitationArgs, where_it_sends};
 use crate::connect::{self, Connection, Seed};
 use crate::input::{self, Person, Problem};
 use crate::output::{self, Exit};
@@ -74,17 +74,8 @@ pub struct InviteArgs {
     #[arg(long, value_name = "USER_ID")]
     inviter: Option<String>,
 
-    /// Where invitees land after accepting: an absolute http(s) URL or a path starting with /.
-    #[arg(long, value_name = "URL")]
-    redirect_url: Option<String>,
-
-    /// Days until the invitations expire, 1 to 365 (Clerk's default is 30).
-    #[arg(long, value_name = "DAYS")]
-    expires_in_days: Option<u32>,
-
-    /// Do not let Clerk email the invitees.
-    #[arg(long)]
-    no_notify: bool,
+    #[command(flatten)]
+    invitation: InvitationArgs,
 
     /// Check every person and show what would be sent, without sending anything.
     #[arg(long)]
@@ -192,9 +183,9 @@ async fn invite(args: InviteArgs) -> Result<Exit, Vec<Problem>> {
     };
     let options = Options {
         inviter,
-        redirect_url: args.redirect_url.clone(),
-        expires_in_days: args.expires_in_days,
-        notify: args.no_notify.then_some(false),
+        redirect_url: args.invitation.redirect_url.clone(),
+        expires_in_days: args.invitation.expires_in_days,
+        notify: args.invitation.notify(),
     };
 
     // 2. Check everyone with the very checks `send()` runs before sending, and report every

@@ -26,7 +26,7 @@ use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::args::{ClientArgs, where_it_sends};
+use crate::args::{ClientArgs, InvitationArgs, where_it_sends};
 use crate::connect::{self, Connection, Seed};
 use crate::input::{self, Person, Problem, Source};
 use crate::output::{self, JsonArray};
@@ -134,18 +134,8 @@ pub struct SyncArgs {
     #[arg(long = "allow", value_name = "RAIL")]
     allow: Vec<Rail>,
 
-    /// Where new invitees land after accepting: an absolute http(s) URL or a path starting
-    /// with /.
-    #[arg(long, value_name = "URL")]
-    redirect_url: Option<String>,
-
-    /// Days until new invitations expire, 1 to 365 (Clerk's default is 30).
-    #[arg(long, value_name = "DAYS")]
-    expires_in_days: Option<u32>,
-
-    /// Do not let Clerk email new invitees.
-    #[arg(long)]
-    no_notify: bool,
+    #[command(flatten)]
+    invitation: InvitationArgs,
 
     #[command(flatten)]
     client: ClientArgs,
@@ -324,14 +314,15 @@ async fn make_plan(args: &SyncArgs) -> Result<Result<Planned, SyncExit>, Vec<Pro
     if let Some(fraction) = args.max_removal_fraction {
         plan = plan.max_removal_fraction(fraction);
     }
-    if let Some(url) = &args.redirect_url {
+    let invitation = &args.invitation;
+    if let Some(url) = &invitation.redirect_url {
         plan = plan.redirect_url(url.as_str());
     }
-    if let Some(days) = args.expires_in_days {
+    if let Some(days) = invitation.expires_in_days {
         plan = plan.expires_in_days(days);
     }
-    if args.no_notify {
-        plan = plan.notify(false);
+    if let Some(notify) = invitation.notify() {
+        plan = plan.notify(notify);
     }
     match plan.send().await {
         Ok(plan) => Ok(Ok(Planned { plan, connection })),
@@ -422,9 +413,12 @@ async fn open_saved_plan(args: &SyncArgs, path: &Path) -> Result<Option<Planned>
             "--max-removal-fraction",
             args.max_removal_fraction.is_some(),
         ),
-        ("--redirect-url", args.redirect_url.is_some()),
-        ("--expires-in-days", args.expires_in_days.is_some()),
-        ("--no-notify", args.no_notify),
+        ("--redirect-url", args.invitation.redirect_url.is_some()),
+        (
+            "--expires-in-days",
+            args.invitation.expires_in_days.is_some(),
+        ),
+        ("--no-notify", args.invitation.no_notify),
     ];
     for (flag, given) in planning_flags {
         if given {
