@@ -350,18 +350,19 @@ async fn a_saved_plan_is_applied_as_reviewed() {
     let fake = five_members().await;
     let roster = roster_csv("saved");
     let plan_file = scratch("sync_saved_plan.json");
+    // Settings the plan keeps, for its invitations.
+    let settings = [
+        "--no-notify",
+        "--redirect-url",
+        "/welcome",
+        "--expires-in-days",
+        "7",
+    ];
+    let mut args = vec![roster.to_str().unwrap()];
+    args.extend(settings);
     let output = sync(
         &fake,
-        &[
-            roster.to_str().unwrap(),
-            "--plan-file",
-            plan_file.to_str().unwrap(),
-            "--no-notify",
-            "--redirect-url",
-            "/welcome",
-            "--expires-in-days",
-            "7",
-        ],
+        &[&args[..], &["--plan-file", plan_file.to_str().unwrap()]].concat(),
     )
     .await;
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
@@ -370,19 +371,7 @@ async fn a_saved_plan_is_applied_as_reviewed() {
     assert_eq!(plan.summary().changes(), 3);
     assert!(writes(&fake).is_empty());
     // --json prints the same document the file holds.
-    let output = sync(
-        &fake,
-        &[
-            roster.to_str().unwrap(),
-            "--json",
-            "--no-notify",
-            "--redirect-url",
-            "/welcome",
-            "--expires-in-days",
-            "7",
-        ],
-    )
-    .await;
+    let output = sync(&fake, &[&args[..], &["--json"]].concat()).await;
     assert_eq!(text(&output.stdout), saved);
 
     // Applied later, without the roster: the saved plan names its organization and settings.
