@@ -219,10 +219,14 @@ async fn apply_makes_every_change_and_the_next_plan_is_empty() {
     let output = sync(&fake, &[roster.to_str().unwrap()]).await;
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert!(text(&output.stdout).starts_with("No changes"));
-    // And applying again sends nothing.
+    // And applying again sends nothing; with --json, stdout is still JSON (no outcomes).
     let output = sync(&fake, &[roster.to_str().unwrap(), "--apply"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert!(text(&output.stdout).starts_with("No changes"));
+    let output = sync(&fake, &[roster.to_str().unwrap(), "--apply", "--json"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_eq!(text(&output.stdout), "[]\n");
+    assert!(text(&output.stderr).contains("No changes"));
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));
 }
 

@@ -229,9 +229,12 @@ async fn sync(args: SyncArgs) -> Result<SyncExit, Vec<Problem>> {
 
     eprintln!("Plan for {}: {}", plan.organization_id(), plan.summary());
     if plan.is_empty() {
-        println!(
-            "No changes: {} already matches the roster; nothing to apply.",
-            plan.organization_id()
+        nothing_to_apply(
+            args.json,
+            &format!(
+                "No changes: {} already matches the roster; nothing to apply.",
+                plan.organization_id()
+            ),
         );
         connection.report_shared_budgets();
         return Ok(SyncExit::Done);
@@ -239,6 +242,17 @@ async fn sync(args: SyncArgs) -> Result<SyncExit, Vec<Problem>> {
     let exit = apply(plan, &connection, &args).await;
     connection.report_shared_budgets();
     Ok(exit)
+}
+
+/// Says an apply has nothing to do: on stdout, or with `--json` on stderr beside an empty array
+/// of outcomes, so stdout stays JSON.
+fn nothing_to_apply(json: bool, message: &str) {
+    if json {
+        println!("[]");
+        eprintln!("{message}");
+    } else {
+        println!("{message}");
+    }
 }
 
 /// Reads the roster, checks every row, connects and plans. `Ok(Err(exit))` when the plan
@@ -470,9 +484,12 @@ async fn open_saved_plan(args: &SyncArgs, path: &Path) -> Result<Option<Planned>
         return Err(problems);
     };
     if plan.is_empty() {
-        println!(
-            "No changes: the plan in {} has nothing to apply.",
-            path.display()
+        nothing_to_apply(
+            args.json,
+            &format!(
+                "No changes: the plan in {} has nothing to apply.",
+                path.display()
+            ),
         );
         return Ok(None);
     }
