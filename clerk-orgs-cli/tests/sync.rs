@@ -543,6 +543,28 @@ fn a_bad_command_line_is_invalid_input_exit_3_not_changes_pending() {
             && stderr.contains("cannot read the plan file missing.json"),
         "{stderr}"
     );
+    // A saved plan (made against the embedded fake) is for its organization only.
+    let plan_file = scratch("sync_other_org_plan.json");
+    let plan_file = plan_file.to_str().unwrap();
+    let output = run(&["sync", roster, "--plan-file", plan_file], &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let output = run(
+        &[
+            "sync",
+            "--apply",
+            "--plan-file",
+            plan_file,
+            "--org",
+            "org_other",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", describe(&output));
+    assert!(
+        text(&output.stderr).contains("is for organization org_demo, not org_other"),
+        "{}",
+        describe(&output)
+    );
     // The other commands keep clap's 2 for a bad command line.
     let output = run(&["invite", "--bogus"], &[]);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
