@@ -235,7 +235,7 @@ fn short(type_name: &str) -> String {
 #[test]
 fn every_operation_keeps_every_field_both_ways() {
     let spec: Value =
-        serde_json::from_str(include_str!("../spec/clerk-bapi.json")).expect("the spec is JSON");
+        serde_json::from_str(include_str!("../../spec/clerk-bapi.json")).expect("the spec is JSON");
     let mut bound = bound();
     let mut table = String::new();
     let mut failures = Vec::new();

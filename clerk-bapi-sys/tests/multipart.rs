@@ -17,7 +17,7 @@ use support::sample::{Mode, Sampler, differences, resolve};
 use support::{Seen, client, serve, serve_json};
 
 fn spec() -> Value {
-    serde_json::from_str(include_str!("../spec/clerk-bapi.json")).expect("the spec is JSON")
+    serde_json::from_str(include_str!("../../spec/clerk-bapi.json")).expect("the spec is JSON")
 }
 
 fn operation<'a>(spec: &'a Value, route: &Route) -> &'a Value {

@@ -149,7 +149,7 @@ async fn counts_go_out_as_integers() {
 #[cfg(feature = "users")]
 #[tokio::test]
 async fn an_empty_map_goes_out_and_an_unset_one_does_not() {
-    let spec: Value = serde_json::from_str(include_str!("../spec/clerk-bapi.json")).unwrap();
+    let spec: Value = serde_json::from_str(include_str!("../../spec/clerk-bapi.json")).unwrap();
     let user = support::sample::Sampler::new(&spec, support::sample::Mode::Full, 0)
         .sample(&json!({"$ref": "#/components/schemas/User"}));
     let (base_url, seen) = serve_json(StatusCode::OK, &[], &user).await;
