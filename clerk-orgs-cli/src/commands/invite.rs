@@ -222,8 +222,6 @@ async fn invite(args: InviteArgs) -> Result<Exit, Vec<Problem>> {
     let connection = Connection::open(&args.client, &seed, |builder| builder)
         .await
         .map_err(|message| vec![Problem::new(None, message)])?;
-    let fake_started_ms = connection.fake().map_or(0, |fake| fake.clock().now_ms());
-
     // 4. Invite, with a progress bar on long runs.
     let invitations = connection
         .client
@@ -265,16 +263,7 @@ async fn invite(args: InviteArgs) -> Result<Exit, Vec<Problem>> {
         .collect();
     eprintln!("{}", summary.join(", "));
     connection.report_shared_budgets();
-    if let Some(fake) = connection.fake() {
-        let paced = fake.clock().now_ms().saturating_sub(fake_started_ms);
-        if paced >= 1_000 {
-            eprintln!(
-                "rate-limit pacing took {} on the fake's virtual clock; against Clerk that is \
-                 real time",
-                output::duration_text(u64::try_from(paced / 1_000).unwrap_or(0))
-            );
-        }
-    }
+    connection.report_fake_pacing();
     if not_invited > 0 {
         eprintln!(
             "{not_invited} of {} not invited; fix or retry them and run again \

@@ -241,6 +241,7 @@ async fn sync(args: SyncArgs) -> Result<SyncExit, Vec<Problem>> {
     }
     let exit = apply(plan, &connection, &args).await;
     connection.report_shared_budgets();
+    connection.report_fake_pacing();
     Ok(exit)
 }
 
