@@ -710,6 +710,7 @@ async fn a_change_clerk_refuses_is_reported_and_exits_1() {
     assert_eq!(outcomes.len(), 1, "{outcomes:?}");
     assert_eq!(outcomes[0]["kind"], "remove_member");
     assert_eq!(outcomes[0]["email_address"], "admin@example.test");
+    assert_eq!(outcomes[0]["user_id"], ADMIN);
     assert_eq!(outcomes[0]["outcome"], "rejected");
     assert_eq!(outcomes[0]["done"], false);
     let stderr = text(&output.stderr);

@@ -584,11 +584,21 @@ fn print_plan(plan: &Plan, show_unchanged: bool) {
 
 /// Who a change concerns: their address, or for a member without one, their user id.
 fn who(change: &Change) -> String {
-    match (change.email_address(), change) {
-        (Some(email), _) => email.to_owned(),
-        (None, Change::RemoveMember { user_id, .. }) => user_id.clone(),
-        (None, Change::Keep { user_id, .. }) => user_id.clone().unwrap_or_default(),
-        (None, _) => String::new(),
+    change
+        .email_address()
+        .or_else(|| user_id(change))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The member (or user, for `add_member`) a change concerns.
+fn user_id(change: &Change) -> Option<&str> {
+    match change {
+        Change::AddMember { user_id, .. }
+        | Change::ChangeRole { user_id, .. }
+        | Change::RemoveMember { user_id, .. } => Some(user_id),
+        Change::Keep { user_id, .. } => user_id.as_deref(),
+        _ => None,
     }
 }
 
@@ -630,7 +640,8 @@ fn save(plan: &Plan, path: &Path) -> io::Result<()> {
 /// consumed by the apply).
 struct Described {
     kind: ChangeKind,
-    who: String,
+    email_address: Option<String>,
+    user_id: Option<String>,
     roles: String,
 }
 
@@ -639,7 +650,8 @@ struct Described {
 struct OutcomeJson<'a> {
     index: usize,
     kind: &'a str,
-    email_address: &'a str,
+    email_address: Option<&'a str>,
+    user_id: Option<&'a str>,
     role: &'a str,
     outcome: &'a str,
     done: bool,
@@ -653,7 +665,8 @@ async fn apply(plan: Plan, connection: &Connection, args: &SyncArgs) -> SyncExit
         .map(|change| {
             change.is_change().then(|| Described {
                 kind: change.kind(),
-                who: who(change),
+                email_address: change.email_address().map(str::to_owned),
+                user_id: user_id(change).map(str::to_owned),
                 roles: change.roles(),
             })
         })
@@ -713,25 +726,32 @@ async fn apply(plan: Plan, connection: &Connection, args: &SyncArgs) -> SyncExit
         }
         let change = described.get(outcome.index).and_then(Option::as_ref);
         let kind = change.map_or(outcome.kind, |c| c.kind);
-        let who = change.map_or_else(
-            || outcome.email_address.clone().unwrap_or_default(),
-            |c| c.who.clone(),
-        );
-        let roles = change.map(|c| c.roles.clone()).unwrap_or_default();
+        let email_address = change
+            .and_then(|c| c.email_address.as_deref())
+            .or(outcome.email_address.as_deref());
+        let user_id = change.and_then(|c| c.user_id.as_deref());
+        let roles = change.map(|c| c.roles.as_str()).unwrap_or_default();
         match &mut json {
             Some(array) => {
                 // stdout closed (`| head`): keep applying, the outcomes are still counted.
                 let _ = array.push(&OutcomeJson {
                     index: outcome.index,
                     kind: kind.as_str(),
-                    email_address: &who,
-                    role: &roles,
+                    email_address,
+                    user_id,
+                    role: roles,
                     outcome: label,
                     done,
                     detail: &detail,
                 });
             }
-            None => rows.push([kind.to_string(), who, roles, label.to_owned(), detail]),
+            None => rows.push([
+                kind.to_string(),
+                email_address.or(user_id).unwrap_or_default().to_owned(),
+                roles.to_owned(),
+                label.to_owned(),
+                detail,
+            ]),
         }
     }
     bar.finish_and_clear();
