@@ -11,7 +11,7 @@ mod support;
 use std::path::PathBuf;
 use std::process::Output;
 
-use clerk_fake::{FakeClerk, MEMBER_ROLE, User};
+use clerk_fake::{FakeClerk, Fault, MEMBER_ROLE, RetryAfter, Route, User};
 use serde_json::Value;
 use support::{
     ADMIN, MEMBER, MEMBER_EMAIL, ORG, describe, instance, key_env, rows_with, run, run_async,
@@ -719,4 +719,44 @@ async fn a_change_clerk_refuses_is_reported_and_exits_1() {
         "{stderr}"
     );
     assert!(fake.membership(ORG, ADMIN).is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_apply_cut_short_exits_1_and_running_it_again_converges() {
+    let fake = five_members().await;
+    // Clerk closes its budget for four hours on the first write (carol's promotion, which goes
+    // first): longer than the client waits (an hour), so the run stops sending.
+    fake.faults()
+        .on(Route::UpdateMembership)
+        .nth(1, Fault::TooManyRequests(RetryAfter::Seconds(4 * 3600)));
+    let roster = roster_csv("cut_short");
+    let output = sync(&fake, &[roster.to_str().unwrap(), "--apply"]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stdout = text(&output.stdout);
+    let not_done = rows_with(&stdout, "not done");
+    assert_eq!(not_done.len(), 3, "{stdout}");
+    assert!(
+        not_done.iter().any(|row| row.contains("rate limited")),
+        "{stdout}"
+    );
+    assert!(
+        text(&output.stderr).contains("3 of 3 change(s) not done"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(role_of(&fake, "user_carol"), "org:member");
+    assert!(fake.invitations().is_empty());
+
+    // Run again: everything is made, once.
+    let output = sync(&fake, &[roster.to_str().unwrap(), "--apply"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert_eq!(rows_with(&text(&output.stdout), "done").len(), 3);
+    assert_eq!(role_of(&fake, "user_carol"), "org:admin");
+    assert_eq!(fake.invitations().len(), 2);
+    let output = sync(&fake, &[roster.to_str().unwrap()]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}
+
+fn role_of(fake: &FakeClerk, user_id: &str) -> String {
+    fake.membership(ORG, user_id).expect("a member").role
 }
