@@ -12,6 +12,7 @@ const REQUESTS_PER_CLIENT: usize = 500;
 
 #[tokio::main]
 async fn main() {
+    #[allow(deprecated)] // ring's provider, as clerk-orgs uses it (see its client.rs)
     let _ = rustls::crypto::ring::default_provider().install_default();
     let fake = FakeClerk::builder()
         .rate_limits(RateLimits::unlimited())

@@ -247,12 +247,14 @@ impl ApiError {
         )
     }
 
+    /// Clerk's `OrganizationInvitationNotPending`: a 404, although the invitation exists (Clerk's
+    /// error catalog, `clerk/clerk-docs` `data/api_errors.json`, marked as used by the BAPI).
     pub(crate) fn not_pending() -> Self {
         Self::new(
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
             "organization_invitation_not_pending",
-            "invitation is not pending",
-            "Only pending organization invitations can be revoked.",
+            "not pending",
+            "The organization invitation is not in the 'pending' status.",
         )
     }
 

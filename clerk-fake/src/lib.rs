@@ -3,7 +3,7 @@
 //!
 //! # What it covers
 //!
-//! Eighteen routes under `/v1`, with Clerk's shapes, error envelope, codes and statuses:
+//! Nineteen routes under `/v1`, with Clerk's shapes, error envelope, codes and statuses:
 //!
 //! | Route | Operation |
 //! | --- | --- |
@@ -25,6 +25,7 @@
 //! | `GET /v1/organization_roles` | list roles with permissions (`query`, `order_by`, paging) |
 //! | `POST /v1/organization_roles` | create a custom role |
 //! | `GET /v1/organization_roles/{organization_role_id}` | get one role |
+//! | `GET /v1/users` | list users by `email_address` or `user_id` (`order_by`, paging; other filters refused) |
 //!
 //! Around them: bearer-key authentication, Clerk's per-instance rate limits on a virtual or
 //! real [`Clock`], scripted [`Fault`]s (5xx, HTML pages, dropped connections, slow, lost, truncated or
@@ -74,10 +75,10 @@
 //!
 //! # What it does not cover
 //!
-//! Everything else in BAPI (organizations and users are seeded from Rust, not over HTTP), emails,
-//! invitation URLs and tickets (`url` is always `null`), images, role sets, SCIM, updating or
-//! deleting roles, organization-domain invitations, and the exact wording of some of Clerk's
-//! messages (the fake's come from Clerk's error catalog where it has them).
+//! Everything else in BAPI (organizations and users are seeded from Rust; users are only listed
+//! over HTTP), emails, invitation URLs and tickets (`url` is always `null`), images, role sets,
+//! SCIM, updating or deleting roles, organization-domain invitations, and the exact wording of
+//! some of Clerk's messages (the fake's come from Clerk's error catalog where it has them).
 //!
 //! # Cargo features
 //!

@@ -154,11 +154,6 @@ async fn parameter_errors_are_422_with_the_parameter_name() {
             "email_address",
         ),
         (
-            json!({"email_address": "a@example.com", "role": "org:nope"}),
-            "form_param_value_invalid",
-            "role",
-        ),
-        (
             json!({"email_address": "a@example.com", "role": "org:member", "expires_in_days": 0}),
             "form_param_value_invalid",
             "expires_in_days",
@@ -184,6 +179,36 @@ async fn parameter_errors_are_422_with_the_parameter_name() {
         );
     }
     assert!(api.fake.invitations().is_empty());
+}
+
+#[tokio::test]
+async fn an_unknown_role_is_404_organization_role_not_found() {
+    let api = Api::new().await;
+    let single = api
+        .post(
+            CREATE,
+            json!({"email_address": "a@example.com", "role": "org:nope"}),
+        )
+        .await;
+    let bulk = api
+        .post(
+            &format!("{CREATE}/bulk"),
+            json!([
+                {"email_address": "b@example.com", "role": "org:member"},
+                {"email_address": "c@example.com", "role": "org:nope"},
+            ]),
+        )
+        .await;
+    for reply in [single, bulk] {
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(reply.error_code(), "resource_not_found");
+        assert_eq!(
+            reply.body["errors"][0]["long_message"],
+            "Organization role not found"
+        );
+        assert_eq!(reply.body["errors"][0]["meta"]["param_name"], "role");
+    }
+    assert!(api.fake.invitations().is_empty(), "all or none");
 }
 
 #[tokio::test]

@@ -297,7 +297,13 @@ async fn the_fake_only_accept_route_accepts_and_answers_clerk_errors() {
     );
 
     let again = api.client.post(&url).send().await.unwrap();
-    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    // Clerk's `OrganizationInvitationNotPending` is a 404 (its error catalog).
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(
+        again["errors"][0]["code"],
+        "organization_invitation_not_pending"
+    );
     let unknown = format!(
         "{}/__fake/invitations/orginv_nope/accept",
         api.fake.base_url()

@@ -249,6 +249,7 @@ fn startup_child(which: &str, base_url: &str) {
     let before = rss_kib();
     let started = Instant::now();
     let contender = if which == "plain" {
+        #[allow(deprecated)] // ring's provider, as clerk-orgs uses it (see src/client.rs)
         let _ = rustls::crypto::ring::default_provider().install_default();
         Contender::Plain(Arc::new(Plain {
             http: reqwest::Client::builder()
@@ -512,6 +513,7 @@ async fn bench(
 ) {
     // The plain client needs a process-wide rustls provider (reqwest is built without one);
     // clerk-orgs passes its own ring config and does not use it.
+    #[allow(deprecated)] // ring's provider, as clerk-orgs uses it (see src/client.rs)
     let _ = rustls::crypto::ring::default_provider().install_default();
     let ours = Contender::ClerkOrgs(
         Client::builder()

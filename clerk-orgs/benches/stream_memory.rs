@@ -13,83 +13,18 @@
 //! The baseline, measured in the same run over the same invitations, is what a caller gets by
 //! collecting every item into a `Vec` (`try_collect`), which grows with the count.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/counting.rs"]
+mod counting;
+
 use std::time::Instant;
 
 use clerk_fake::{ADMIN_ROLE, FakeClerk, Organization, RateLimits as FakeLimits, User};
 use clerk_orgs::{Client, NewInvitation, OrganizationInvitation, RateLimits, Role};
+use counting::{live, mib, peak, reset_peak};
 use futures::{StreamExt, TryStreamExt};
 
-/// Live heap bytes and the highest they have been since the last [`reset_peak`].
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(by: usize) {
-    let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-fn shrank(by: usize) {
-    LIVE.fetch_sub(by, Ordering::Relaxed);
-}
-
-// SAFETY: every call is forwarded to `System` unchanged; only sizes are counted.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            grew(layout.size());
-        }
-        ptr
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let ptr = unsafe { System.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            grew(layout.size());
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) };
-        shrank(layout.size());
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            if new_size >= layout.size() {
-                grew(new_size - layout.size());
-            } else {
-                shrank(layout.size() - new_size);
-            }
-        }
-        new
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-fn live() -> usize {
-    LIVE.load(Ordering::Relaxed)
-}
-
-fn reset_peak() {
-    PEAK.store(live(), Ordering::Relaxed);
-}
-
-fn peak() -> usize {
-    PEAK.load(Ordering::Relaxed)
-}
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 const ORG: &str = "org_stream";
 const ADMIN: &str = "user_admin";
@@ -224,8 +159,4 @@ async fn seed(client: &Client, total: usize) {
         .buffer_unordered(TASKS)
         .collect::<()>()
         .await;
-}
-
-fn mib(bytes: usize) -> String {
-    format!("{:.2} MiB", bytes as f64 / (1024.0 * 1024.0))
 }

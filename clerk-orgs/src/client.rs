@@ -292,6 +292,13 @@ impl ClientBuilder {
 fn tls_config() -> Result<rustls::ClientConfig, ConfigError> {
     use rustls_platform_verifier::BuilderVerifierExt;
 
+    // rustls 0.23.48 deprecates `ring::default_provider` ("no support for post-quantum
+    // algorithms") without a ring replacement in 0.23: its only non-deprecated provider is
+    // aws-lc-rs, which this crate keeps out of the build (about 30 s of cold build, cmake), and
+    // rustls' own ring-only path calls this same function under `allow(deprecated)`. Ring's TLS
+    // (TLS 1.3 and 1.2, X25519 and the NIST curves) is what the crate has always used; the loss
+    // is the post-quantum hybrid key exchange, which ring does not offer.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

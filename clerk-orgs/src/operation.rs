@@ -73,9 +73,9 @@ impl Operation {
 
     /// Whether repeating the request is harmless. Creates are not: Clerk has no idempotency
     /// keys, so a create that may have been processed must not simply be sent again. Revoking
-    /// or deleting twice cannot remove anything else, but the second answer is an error (400
-    /// `not pending`, 404). Setting a membership's role, or merging the same metadata into it,
-    /// twice leaves it as once: those are idempotent.
+    /// or deleting twice cannot remove anything else, but the second answer is an error (a
+    /// revoke's `not pending`, a delete's not found; both 404). Setting a membership's role, or
+    /// merging the same metadata into it, twice leaves it as once: those are idempotent.
     pub fn is_idempotent(self) -> bool {
         !matches!(
             self,

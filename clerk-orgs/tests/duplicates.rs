@@ -297,6 +297,7 @@ async fn a_revoke_whose_answer_was_lost_returns_the_revoked_invitation() {
             .codes()
             .any(|c| c.as_str() == "organization_invitation_not_pending")
     );
+    assert!(error.is_not_pending() && !error.is_not_found(), "{error:?}");
 }
 
 #[tokio::test]

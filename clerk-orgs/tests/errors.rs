@@ -60,7 +60,7 @@ async fn unknown_organization_is_404_not_found() {
 }
 
 #[tokio::test]
-async fn unknown_role_is_422_with_the_param_in_meta() {
+async fn unknown_role_is_404_role_not_found_with_the_param_in_meta() {
     let env = Env::new().await;
     let error = env
         .client
@@ -70,14 +70,16 @@ async fn unknown_role_is_422_with_the_param_in_meta() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(422));
+    // Clerk's `OrganizationRoleNotFound`: a 404 `resource_not_found` naming the parameter.
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(
         error.codes().collect::<Vec<_>>(),
-        [&ErrorCode::FormParamValueInvalid]
+        [&ErrorCode::ResourceNotFound]
     );
     assert_eq!(error.api().unwrap().errors()[0].meta["param_name"], "role");
+    assert!(error.is_role_not_found(), "{error:?}");
     assert_eq!(error.delivery(), Delivery::Rejected);
-    insta::assert_snapshot!("display_422", error.to_string());
+    insta::assert_snapshot!("display_unknown_role", error.to_string());
 }
 
 #[tokio::test]

@@ -119,7 +119,7 @@ async fn a_mixed_list_isolates_the_entries_bulk_calls_fail_on() {
         InviteResult::Rejected { code, reason } => {
             assert_eq!(
                 code.as_ref(),
-                Some(&ErrorCode::FormParamValueInvalid),
+                Some(&ErrorCode::ResourceNotFound),
                 "{reason}"
             );
         }

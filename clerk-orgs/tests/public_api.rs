@@ -345,12 +345,13 @@ fn errors(error: &Error) {
     let _: Vec<&ErrorCode> = error.codes().collect();
     let _: Option<&ValidationError> = error.validation();
     let _: Option<Operation> = error.operation();
-    let _: [bool; 10] = [
+    let _: [bool; 11] = [
         error.is_duplicate_invitation(),
         error.is_already_member(),
         error.is_last_admin(),
         error.is_role_not_found(),
         error.is_not_found(),
+        error.is_not_pending(),
         error.is_rate_limited(),
         error.is_authentication(),
         error.is_quota_exceeded(),

@@ -195,7 +195,9 @@ async fn other_4xx_are_never_retried() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(422));
+    // Clerk's `OrganizationRoleNotFound`: a 404 about the role, not retried either.
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+    assert!(error.is_role_not_found(), "{error:?}");
     assert_eq!(world.creates(), 1);
 
     let unauthorized = world

@@ -422,3 +422,35 @@ async fn seats_freed_by_removals_are_used_by_invitations() {
         Some(MEMBER_ROLE)
     );
 }
+
+#[tokio::test]
+async fn an_unknown_role_is_rejected_not_a_member_gone() {
+    // The client's role check is off, so Clerk judges the role: its 404 "Organization role not
+    // found" must not read as "no longer a member" (a 404 too).
+    let (world, client) = world().await;
+    let rows = vec![
+        RosterRow::new(ADMIN_EMAIL, Role::ADMIN),
+        RosterRow::new(support::roster::CAROL_EMAIL, "org:ghost"),
+    ];
+    let plan = plan(&client, rows, false, false).await;
+    let outcomes = apply(plan).await;
+    let role_change: Vec<_> = outcomes
+        .iter()
+        .filter(|o| o.kind == ChangeKind::ChangeRole)
+        .collect();
+    assert_eq!(role_change.len(), 1, "{outcomes:#?}");
+    match &role_change[0].result {
+        ChangeResult::Rejected { code, .. } => {
+            assert_eq!(
+                code.as_ref().map(|c| c.as_str()),
+                Some("resource_not_found")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        world.fake.membership(ORG, CAROL).unwrap().role,
+        MEMBER_ROLE,
+        "Carol is still a member, with her role"
+    );
+}

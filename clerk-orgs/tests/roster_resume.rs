@@ -57,6 +57,9 @@ async fn apply_in_a_child_process() {
         .send()
         .await
         .unwrap();
+    // With one test thread libtest has printed "test apply_in_a_child_process ... " without a
+    // line break: end that line, so every line of ours starts with its tag.
+    println!();
     println!("PLANNED {}", plan.summary().changes());
     let mut run = plan.apply().send().await.unwrap();
     while let Some(outcome) = run.next().await {

@@ -82,6 +82,7 @@ pub async fn serve_json(
 pub fn client(base_url: &str) -> Client {
     // When another workspace crate turns on reqwest's rustls, reqwest needs a crypto provider
     // even for plain http; without TLS this does nothing.
+    #[allow(deprecated)] // ring's provider, as clerk-orgs uses it (see its client.rs)
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .default_headers(clerk_bapi_sys::auth_headers("sk_test_secret").unwrap())

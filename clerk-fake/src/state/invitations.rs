@@ -220,8 +220,9 @@ impl Store {
 
     // --- Invitation operations -------------------------------------------------------------
 
-    /// Creates all of `requests` or none, checking rules in Clerk's order: parameters (422),
-    /// permissions (403), then conflicts (400) and the membership quota (403).
+    /// Creates all of `requests` or none, checking rules in Clerk's order: parameters (422,
+    /// checked before), the role (404), permissions (403), then conflicts (400) and the
+    /// membership quota (403).
     pub(crate) fn create_invitations(
         &mut self,
         organization_id: &str,
@@ -229,13 +230,11 @@ impl Store {
         now_ms: i64,
     ) -> Result<Vec<String>, ApiError> {
         let max_allowed = self.organization(organization_id)?.max_allowed_memberships;
-        // Kept as it was (422): Clerk may answer 404 "Organization role not found" here too; see
-        // the membership routes.
+        // Clerk's one error for a role key the instance does not have is
+        // `OrganizationRoleNotFound` (404 `resource_not_found`, naming the parameter), as on the
+        // membership routes; its catalog has no 422 for a role.
         if requests.iter().any(|r| !self.roles.contains_key(&r.role)) {
-            return Err(ApiError::param_value_invalid(
-                "role",
-                "does not match any role of this instance.",
-            ));
+            return Err(ApiError::role_not_found("role"));
         }
         for inviter in requests.iter().filter_map(|r| r.inviter_user_id.as_deref()) {
             if !self.can_manage_members(organization_id, inviter) {

@@ -60,6 +60,7 @@ impl Reply {
 /// A plain reqwest client. The workspace builds reqwest without a TLS crypto provider (the
 /// client crate lets users pick one), so install ring first; a second install is a no-op error.
 pub fn client() -> reqwest::Client {
+    #[allow(deprecated)] // ring's provider, as clerk-orgs uses it (see its client.rs)
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }

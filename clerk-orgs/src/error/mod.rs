@@ -249,14 +249,24 @@ impl Error {
     }
 
     /// The organization, invitation, membership, role or user does not exist (404 or a
-    /// not-found code).
+    /// not-found code). Not an invitation that exists but is no longer pending, although Clerk
+    /// answers that with a 404 too: see [`Error::is_not_pending`].
     pub fn is_not_found(&self) -> bool {
+        if self.is_not_pending() {
+            return false;
+        }
         self.own_api()
             .is_some_and(|api| api.status == StatusCode::NOT_FOUND)
             || self.has_code(&[
                 ErrorCode::ResourceNotFound,
                 ErrorCode::OrganizationNotFoundOrUnauthorized,
             ])
+    }
+
+    /// The invitation exists but is no longer pending (revoked before, accepted or expired),
+    /// so it cannot be revoked: Clerk's 404 `organization_invitation_not_pending`.
+    pub fn is_not_pending(&self) -> bool {
+        self.has_code(&[ErrorCode::OrganizationInvitationNotPending])
     }
 
     /// Clerk answered 429 (or with `too_many_requests`).

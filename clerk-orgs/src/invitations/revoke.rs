@@ -36,9 +36,10 @@ impl RevokeInvitation {
     /// Validates and sends the request; returns the invitation this call revoked.
     ///
     /// `Ok` means it was revoked during this call. An invitation that was not pending when the
-    /// call began (revoked before, accepted, expired) gives Clerk's
-    /// `organization_invitation_not_pending`, also when an attempt's answer was lost on the way;
-    /// when the client cannot tell, [`Error::Unresolved`]. See the
+    /// call began (revoked before, accepted, expired) gives Clerk's 404
+    /// `organization_invitation_not_pending` ([`Error::is_not_pending`]), also when an
+    /// attempt's answer was lost on the way; when the client cannot tell, [`Error::Unresolved`].
+    /// See the
     /// [reliability guide](crate::reliability#lost-answers-the-decision-rules).
     pub async fn send(self) -> Result<OrganizationInvitation, Error> {
         validate::id("organization_id", &self.organization_id)?;
