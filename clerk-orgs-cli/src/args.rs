@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::commands::{invite::InviteArgs, members::MembersArgs};
+use crate::commands::{invite::InviteArgs, members::MembersArgs, sync::SyncArgs};
 
 /// What happens where, in every subcommand's `--help` (a macro, so `concat!` can add to it).
 macro_rules! where_it_sends {
@@ -25,7 +25,7 @@ pub(crate) use where_it_sends;
 #[command(
     name = "clerk-orgs",
     version,
-    about = "Invite people into Clerk organizations and manage their members.",
+    about = "Invite people into Clerk organizations, manage their members, sync them with a roster.",
     after_help = where_it_sends!()
 )]
 pub struct Cli {
@@ -39,6 +39,8 @@ pub enum Command {
     Invite(InviteArgs),
     /// List an organization's members, set a member's role, add or remove a member.
     Members(MembersArgs),
+    /// Make an organization match a roster CSV: show the plan (default), or --apply it.
+    Sync(SyncArgs),
 }
 
 /// How the client paces itself: Clerk's budgets by default, scaled with the limit flags, shared
@@ -68,6 +70,30 @@ pub struct ClientArgs {
     /// window if longer].
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub headroom: Option<Duration>,
+}
+
+/// What new invitations carry, for every subcommand that invites (`invite`, `sync`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct InvitationArgs {
+    /// Where invitees land after accepting: an absolute http(s) URL or a path starting with /.
+    #[arg(long, value_name = "URL")]
+    pub redirect_url: Option<String>,
+
+    /// Days until new invitations expire, 1 to 365 (Clerk's default is 30).
+    #[arg(long, value_name = "DAYS")]
+    pub expires_in_days: Option<u32>,
+
+    /// Do not let Clerk email the invitees.
+    #[arg(long)]
+    pub no_notify: bool,
+}
+
+impl InvitationArgs {
+    /// Whether Clerk emails invitees: `Some(false)` with `--no-notify`, Clerk's default
+    /// otherwise.
+    pub fn notify(&self) -> Option<bool> {
+        self.no_notify.then_some(false)
+    }
 }
 
 /// `DUR`: a whole number followed by ms, s, m or h (`200ms`, `2s`).

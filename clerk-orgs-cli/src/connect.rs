@@ -68,6 +68,8 @@ impl Seed {
 pub struct Connection {
     pub client: Client,
     fake: Option<FakeClerk>,
+    /// The fake's virtual clock when the command was ready to send, in ms.
+    fake_opened_ms: i64,
     #[cfg(feature = "redis")]
     shared_budgets: Option<clerk_orgs::RedisBudgets>,
 }
@@ -114,15 +116,28 @@ impl Connection {
         }
         Ok(Self {
             client,
+            fake_opened_ms: fake.as_ref().map_or(0, |fake| fake.clock().now_ms()),
             fake,
             #[cfg(feature = "redis")]
             shared_budgets: _shared,
         })
     }
 
-    /// The embedded fake, when there is no key.
-    pub fn fake(&self) -> Option<&FakeClerk> {
-        self.fake.as_ref()
+    /// On the embedded fake, how long the run waited for Clerk's rate limits on the fake's
+    /// virtual clock (when a second or more), on stderr: against Clerk those waits take real
+    /// time.
+    pub fn report_fake_pacing(&self) {
+        let Some(fake) = &self.fake else {
+            return;
+        };
+        let paced = fake.clock().now_ms().saturating_sub(self.fake_opened_ms);
+        if paced >= 1_000 {
+            eprintln!(
+                "rate-limit pacing took {} on the fake's virtual clock; against Clerk that is \
+                 real time",
+                crate::output::duration_text(u64::try_from(paced / 1_000).unwrap_or(0))
+            );
+        }
     }
 
     /// What the shared budgets did during the run (with `--redis`), on stderr.

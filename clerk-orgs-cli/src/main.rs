@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-// How the crate is laid out, so `sync` (and whatever follows) goes beside `invite` and `members`:
+// How the crate is laid out, so a new subcommand goes beside `invite`, `members` and `sync`:
 //
 //   main.rs      parses, dispatches to one subcommand, turns its result into the exit code
 //   args.rs      the top-level command line and the flags every subcommand that sends shares
@@ -23,15 +23,37 @@ mod output;
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::Error as ClapError;
 
 use crate::args::{Cli, Command};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let exit = match cli.command {
-        Command::Invite(args) => commands::invite::run(args).await,
-        Command::Members(args) => commands::members::run(args).await,
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
     };
-    exit.into()
+    // Each subcommand documents its own exit codes (`sync`'s differ: 2 is "changes pending").
+    match cli.command {
+        Command::Invite(args) => commands::invite::run(args).await.into(),
+        Command::Members(args) => commands::members::run(args).await.into(),
+        Command::Sync(args) => commands::sync::run(args).await.into(),
+    }
+}
+
+/// Prints clap's message (help, version, or what is wrong with the command line) and exits as
+/// the subcommand documents: `--help` and `--version` with 0, a bad command line as invalid
+/// input, which is 2 for `invite` and `members` and 3 for `sync` (whose 2 means "changes
+/// pending", so a typo in a nightly `sync` never reads as a plan).
+fn usage_error(error: &ClapError) -> ExitCode {
+    let _ = error.print();
+    if error.exit_code() == 0 {
+        return ExitCode::SUCCESS;
+    }
+    let sync = std::env::args_os().nth(1).is_some_and(|arg| arg == "sync");
+    if sync {
+        commands::sync::SyncExit::BadInput.into()
+    } else {
+        output::Exit::BadInput.into()
+    }
 }

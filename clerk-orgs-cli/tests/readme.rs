@@ -10,12 +10,15 @@
 //!   and `user_...` standing for its `org_demo` and `user_admin`; otherwise the embedded fake.
 //!   A line that needs a shell (a loop, `&`, `$VAR`) cannot run here: it must be in
 //!   [`NOT_RUN`], with the reason.
-//! - Commands run in a scratch directory holding the README's ```csv block as `people.csv`.
+//! - Commands run in a scratch directory holding the README's ```csv blocks: the first unnamed
+//!   one as `people.csv`, one fenced as ```csv roster.csv as `roster.csv`. Files a command writes
+//!   there (`--plan-file plan.json`) are there for the commands after it.
 //! - ```json blocks of this crate's README are lines of `clerk-orgs members list --json`.
 
 mod support;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clerk_fake::FakeClerk;
 use support::{command, describe, text};
@@ -141,12 +144,37 @@ fn mentions_the_cli(line: &str) -> bool {
             .any(|(i, w)| *w == "clerk-orgs" && (i == 0 || words[i - 1] != "-p"))
 }
 
-/// A scratch directory per README, holding its ```csv block as `people.csv`.
+/// A scratch directory per README, holding its ```csv blocks: one fenced as ```csv FILE as
+/// FILE (` ```csv roster.csv`; renderers read the first word as the language), the first
+/// unnamed one as `people.csv`.
 fn workdir(which: Readme, blocks: &[Block]) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("readme_{which:?}"));
     std::fs::create_dir_all(&dir).unwrap();
-    if let Some(csv) = blocks.iter().find(|b| b.lang == "csv") {
-        std::fs::write(dir.join("people.csv"), csv.lines.join("\n") + "\n").unwrap();
+    let mut people = false;
+    for block in blocks {
+        let mut words = block.lang.split_whitespace();
+        if words.next() != Some("csv") {
+            continue;
+        }
+        let name = match words.next() {
+            Some(name) => name,
+            None if !people => {
+                people = true;
+                "people.csv"
+            }
+            None => continue,
+        };
+        assert!(
+            !name.contains('/') && !name.contains(".."),
+            "a csv block names a file of the scratch directory: {name}"
+        );
+        // Written aside and renamed into place: tests sharing the directory never see a
+        // half-written file.
+        static WRITES: AtomicUsize = AtomicUsize::new(0);
+        let n = WRITES.fetch_add(1, Ordering::Relaxed);
+        let aside = dir.join(format!(".{name}.{}.{n}", std::process::id()));
+        std::fs::write(&aside, block.lines.join("\n") + "\n").unwrap();
+        std::fs::rename(&aside, dir.join(name)).unwrap();
     }
     dir
 }
@@ -289,13 +317,13 @@ async fn run_sh(dir: &Path, block: &Block) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_workspace_readme_commands_run_as_written() {
     let ran = run_readme(Readme::Workspace).await;
-    assert!(ran >= 9, "only {ran} commands of the workspace README ran");
+    assert!(ran >= 13, "only {ran} commands of the workspace README ran");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn this_crates_readme_commands_run_as_written() {
     let ran = run_readme(Readme::Crate).await;
-    assert!(ran >= 7, "only {ran} commands of the crate README ran");
+    assert!(ran >= 12, "only {ran} commands of the crate README ran");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use clerk_orgs::{Client, CreateInvitation, Error, InviteResult, NewInvitation};
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::args::{ClientArgs, where_it_sends};
+use crate::args::{ClientArgs, InvitationArgs, where_it_sends};
 use crate::connect::{self, Connection, Seed};
 use crate::input::{self, Person, Problem};
 use crate::output::{self, Exit};
@@ -74,17 +74,8 @@ pub struct InviteArgs {
     #[arg(long, value_name = "USER_ID")]
     inviter: Option<String>,
 
-    /// Where invitees land after accepting: an absolute http(s) URL or a path starting with /.
-    #[arg(long, value_name = "URL")]
-    redirect_url: Option<String>,
-
-    /// Days until the invitations expire, 1 to 365 (Clerk's default is 30).
-    #[arg(long, value_name = "DAYS")]
-    expires_in_days: Option<u32>,
-
-    /// Do not let Clerk email the invitees.
-    #[arg(long)]
-    no_notify: bool,
+    #[command(flatten)]
+    invitation: InvitationArgs,
 
     /// Check every person and show what would be sent, without sending anything.
     #[arg(long)]
@@ -192,9 +183,9 @@ async fn invite(args: InviteArgs) -> Result<Exit, Vec<Problem>> {
     };
     let options = Options {
         inviter,
-        redirect_url: args.redirect_url.clone(),
-        expires_in_days: args.expires_in_days,
-        notify: args.no_notify.then_some(false),
+        redirect_url: args.invitation.redirect_url.clone(),
+        expires_in_days: args.invitation.expires_in_days,
+        notify: args.invitation.notify(),
     };
 
     // 2. Check everyone with the very checks `send()` runs before sending, and report every
@@ -231,8 +222,6 @@ async fn invite(args: InviteArgs) -> Result<Exit, Vec<Problem>> {
     let connection = Connection::open(&args.client, &seed, |builder| builder)
         .await
         .map_err(|message| vec![Problem::new(None, message)])?;
-    let fake_started_ms = connection.fake().map_or(0, |fake| fake.clock().now_ms());
-
     // 4. Invite, with a progress bar on long runs.
     let invitations = connection
         .client
@@ -274,16 +263,7 @@ async fn invite(args: InviteArgs) -> Result<Exit, Vec<Problem>> {
         .collect();
     eprintln!("{}", summary.join(", "));
     connection.report_shared_budgets();
-    if let Some(fake) = connection.fake() {
-        let paced = fake.clock().now_ms().saturating_sub(fake_started_ms);
-        if paced >= 1_000 {
-            eprintln!(
-                "rate-limit pacing took {} on the fake's virtual clock; against Clerk that is \
-                 real time",
-                output::duration_text(u64::try_from(paced / 1_000).unwrap_or(0))
-            );
-        }
-    }
+    connection.report_fake_pacing();
     if not_invited > 0 {
         eprintln!(
             "{not_invited} of {} not invited; fix or retry them and run again \

@@ -3,3 +3,4 @@
 
 pub mod invite;
 pub mod members;
+pub mod sync;
