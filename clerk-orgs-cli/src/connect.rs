@@ -9,7 +9,7 @@ use clerk_fake::{ADMIN_ROLE, DEMO_ADMIN, DEMO_ORG, FakeClerk, MEMBER_ROLE, Organ
 use clerk_orgs::clock::{Clock, Sleep};
 use clerk_orgs::{Client, ClientBuilder, Limit, RateLimits};
 
-use crate::args::ClientArgs;
+use crate::flags::ClientArgs;
 
 /// The members the embedded fake seeds beside the admin: (user id, email, first, last, role).
 /// `user_kim` is a user of the instance without a membership, for `members add`.

@@ -5,18 +5,20 @@
 // How the crate is laid out, so a new subcommand goes beside `invite`, `members` and `sync`:
 //
 //   main.rs      parses, dispatches to one subcommand, turns its result into the exit code
-//   args.rs      the top-level command line and the flags every subcommand that sends shares
-//   input.rs     people from arguments and CSV files (the shape `invite --csv` reads), checked
-//   connect.rs   Clerk with CLERK_SECRET_KEY, otherwise an embedded clerk-fake and its demo world
-//   output.rs    tables, JSON, the progress bar, and what each typed error means for the user
+//   args.rs      the top-level command line: one variant per subcommand, naming its arguments
 //   commands/    one module per subcommand, each with its own arguments
+//   connect.rs   Clerk with CLERK_SECRET_KEY, otherwise an embedded clerk-fake and its demo world
+//   input.rs     people from arguments and CSV files (the shape `invite --csv` reads), checked
+//   output.rs    tables, JSON, the progress bar, and what each typed error means for the user
+//   flags.rs     the flags and help text several subcommands share (ClientArgs, InvitationArgs)
 //
-// Imports point down that list: commands/ use the four modules above them, and those import
-// none of commands/.
+// Imports point down that list: args.rs names commands/, commands/ use the four modules below
+// them, and none of those imports args.rs or commands/.
 
 mod args;
 mod commands;
 mod connect;
+mod flags;
 mod input;
 mod output;
 

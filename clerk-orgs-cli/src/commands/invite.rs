@@ -14,8 +14,8 @@ use clerk_orgs::{Client, CreateInvitation, Error, InviteResult, NewInvitation};
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::args::{ClientArgs, InvitationArgs, where_it_sends};
 use crate::connect::{self, Connection, Seed};
+use crate::flags::{ClientArgs, InvitationArgs, where_it_sends};
 use crate::input::{self, Person, Problem};
 use crate::output::{self, Exit};
 

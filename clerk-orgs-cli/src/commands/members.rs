@@ -16,8 +16,8 @@ use futures::TryStreamExt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::args::{ClientArgs, where_it_sends};
 use crate::connect::{self, Connection, Seed};
+use crate::flags::{ClientArgs, where_it_sends};
 use crate::input;
 use crate::output::{self, Exit, JsonArray, Outcome};
 

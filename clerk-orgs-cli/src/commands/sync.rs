@@ -26,8 +26,8 @@ use futures::StreamExt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::args::{ClientArgs, InvitationArgs, where_it_sends};
 use crate::connect::{self, Connection, Seed};
+use crate::flags::{ClientArgs, InvitationArgs, where_it_sends};
 use crate::input::{self, Person, Problem, Source};
 use crate::output::{self, JsonArray};
 
