@@ -31,7 +31,8 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 use tokio::sync::watch;
 
 use super::Roster;
-use super::plan::{Change, ChangeKind, PLAN_FORMAT, Plan, PlanSettings};
+use super::change::{Change, ChangeKind, PlanSettings};
+use super::plan::{PLAN_FORMAT, Plan};
 use super::rails::{self, Rail, Violation};
 use super::read::{self, Admins};
 use crate::error::{Delivery, Error, ErrorCode};
@@ -162,6 +163,17 @@ impl ApplyPlan {
             return Err(ApplyError::Refused(violations));
         }
         Ok(ApplyRun::new(roster, plan, &snapshot.admins))
+    }
+}
+
+// `Plan::apply` lives here, beside what it returns, so that `plan` need not import `apply`.
+impl Plan {
+    /// Applies the plan with the client that made it; see [`ApplyPlan`]. A plan read back from
+    /// JSON has no client: apply it with [`Roster::apply`] (through this method, it is refused
+    /// with [`ApplyError::NoClient`](super::ApplyError::NoClient)).
+    pub fn apply(mut self) -> ApplyPlan {
+        let roster = self.take_roster();
+        ApplyPlan::new(roster, self)
     }
 }
 

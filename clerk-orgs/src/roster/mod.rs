@@ -85,7 +85,16 @@ use crate::http::Handle;
 use crate::invitations::Invitations;
 use crate::memberships::Memberships;
 
+// Imports point one way, down this list (`Roster`, in this file, is what they share):
+//   apply.rs        ApplyPlan, ApplyRun and `Plan::apply`; uses plan, rails, change, read
+//   plan.rs         PlanRoster and Plan; uses rails, change, read, row
+//   rails.rs        the rails a plan is checked against; uses change, read
+//   change.rs       Change, Reason, ChangeKind, PlanSettings: what a plan is made of
+//   read.rs         the organization as read (members, invitations, admins); uses fingerprint, row
+//   fingerprint.rs  the fingerprint of what was read
+//   row.rs          RosterRow and its checks
 mod apply;
+mod change;
 mod fingerprint;
 mod plan;
 mod rails;
@@ -93,10 +102,8 @@ mod read;
 mod row;
 
 pub use apply::{Applied, ApplyError, ApplyPlan, ApplyRun, ChangeOutcome, ChangeResult};
-pub use plan::{
-    Change, ChangeKind, DEFAULT_MAX_REMOVAL_FRACTION, PLAN_FORMAT, Plan, PlanRoster, PlanSettings,
-    Reason, Summary,
-};
+pub use change::{Change, ChangeKind, DEFAULT_MAX_REMOVAL_FRACTION, PlanSettings, Reason};
+pub use plan::{PLAN_FORMAT, Plan, PlanRoster, Summary};
 pub use rails::{Rail, UnknownRail, Violation};
 pub use row::RosterRow;
 

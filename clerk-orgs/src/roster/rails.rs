@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::plan::{Change, PlanSettings};
+use super::change::{Change, PlanSettings};
 use super::read::Admins;
 
 /// A safety rail, named for overriding (`Rail::MaxRemovals`, or `"max-removals"` on the command
@@ -184,7 +184,7 @@ fn removal_limit(settings: &PlanSettings, members: u64) -> u64 {
 mod tests {
     use super::*;
     use crate::models::Role;
-    use crate::roster::plan::Reason;
+    use crate::roster::change::Reason;
 
     fn admins(users: &[&str]) -> Admins {
         Admins {
