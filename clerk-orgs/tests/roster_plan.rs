@@ -188,6 +188,102 @@ async fn addresses_compare_case_insensitively_and_a_member_is_found_by_any_addre
 }
 
 #[tokio::test]
+async fn an_unverified_address_never_makes_a_row_someone_elses_membership() {
+    let env = Env::new().await;
+    // Mallory typed the boss's address into her account and never confirmed it.
+    env.fake.add_user(
+        User::new("user_mallory", "mallory@acme.test")
+            .with_unverified_email_address("boss@acme.test"),
+    );
+    env.fake
+        .add_membership(ORG, "user_mallory", MEMBER_ROLE)
+        .unwrap();
+    let rows = vec![
+        RosterRow::new(ADMIN_EMAIL, Role::ADMIN),
+        RosterRow::new(MEMBER_EMAIL, Role::MEMBER),
+        RosterRow::new("boss@acme.test", Role::ADMIN),
+    ];
+    let plan = plan(&env.client, rows, false, true).await;
+    match change_for(&plan, "boss@acme.test") {
+        Change::Invite { role, reason, .. } => {
+            assert_eq!((role, reason), (&Role::ADMIN, &Reason::NotInOrganization));
+        }
+        other => panic!("the boss's row must invite the boss: {other:?}"),
+    }
+    assert_eq!(plan.summary().change_role, 0, "{:#?}", plan.changes());
+    assert_eq!(plan.summary().add_member, 0, "{:#?}", plan.changes());
+    // The users lookup ran and saw her: what kept her out is the verification.
+    assert_eq!(reads(&env).2, 1);
+}
+
+#[tokio::test]
+async fn a_member_whose_other_address_has_a_pending_invitation_is_on_the_roster() {
+    for (role, changed) in [(Role::MEMBER, false), (Role::ADMIN, true)] {
+        let env = Env::new().await;
+        // Bob was invited at work, then joined with his own account, which has the work
+        // address too; the old invitation is still pending.
+        env.client
+            .organization(ORG)
+            .invitations()
+            .create("bob@corp.test", Role::MEMBER)
+            .inviter_user_id(ADMIN)
+            .send()
+            .await
+            .unwrap();
+        env.fake
+            .add_user(User::new("user_bob", "bob@home.test").with_email_address("bob@corp.test"));
+        env.fake
+            .add_membership(ORG, "user_bob", MEMBER_ROLE)
+            .unwrap();
+        let rows = vec![
+            RosterRow::new(ADMIN_EMAIL, Role::ADMIN),
+            RosterRow::new(MEMBER_EMAIL, Role::MEMBER),
+            RosterRow::new("bob@corp.test", role.clone()),
+        ];
+        let plan = plan(&env.client, rows, true, false).await;
+        let bob: Vec<&Change> = plan
+            .changes()
+            .iter()
+            .filter(|c| matches!(c.email_address(), Some("bob@corp.test" | "bob@home.test")))
+            .collect();
+        match (bob.as_slice(), changed) {
+            (
+                [
+                    Change::Keep {
+                        user_id: Some(user),
+                        reason: Reason::MemberWithRole,
+                        ..
+                    },
+                    Change::RevokeInvitation {
+                        reason: Reason::AlreadyMember,
+                        ..
+                    },
+                ],
+                false,
+            )
+            | (
+                [
+                    Change::ChangeRole { user_id: user, .. },
+                    Change::RevokeInvitation {
+                        reason: Reason::AlreadyMember,
+                        ..
+                    },
+                ],
+                true,
+            ) => assert_eq!(user, "user_bob"),
+            other => panic!("Bob ({role}) must stay, by his work address: {other:#?}"),
+        }
+        assert_eq!(plan.summary().remove_member, 0, "{:#?}", plan.changes());
+        assert_eq!(
+            plan.summary().replace_invitation,
+            0,
+            "{:#?}",
+            plan.changes()
+        );
+    }
+}
+
+#[tokio::test]
 async fn no_user_lookup_when_it_cannot_change_the_plan() {
     let env = env().await;
     // Frank is on the roster: every member is claimed, nobody is added directly.

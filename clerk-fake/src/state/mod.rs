@@ -83,6 +83,10 @@ pub struct User {
     /// Its other email addresses ([`User::with_email_address`]): lists filtered by email
     /// address find the user by any of them, and invitations to them are the user's too.
     pub other_email_addresses: Vec<String>,
+    /// Its unverified email addresses ([`User::with_unverified_email_address`]): lists filtered
+    /// by email address find the user by them too, as they show on the user with the status
+    /// `unverified`, but invitations to them are not the user's.
+    pub unverified_email_addresses: Vec<String>,
     /// First name, if any.
     pub first_name: Option<String>,
     /// Last name, if any.
@@ -105,6 +109,7 @@ impl User {
             id: id.into(),
             email_address: email_address.into(),
             other_email_addresses: Vec::new(),
+            unverified_email_addresses: Vec::new(),
             first_name: None,
             last_name: None,
             username: None,
@@ -120,7 +125,14 @@ impl User {
         self
     }
 
-    /// Every email address of the user, the primary one first.
+    /// Adds an email address the user has not verified: anyone can type an address into a
+    /// sign-up form, so it proves nothing about who holds it.
+    pub fn with_unverified_email_address(mut self, email_address: impl Into<String>) -> Self {
+        self.unverified_email_addresses.push(email_address.into());
+        self
+    }
+
+    /// Every verified email address of the user, the primary one first.
     pub fn email_addresses(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.email_address.as_str())
             .chain(self.other_email_addresses.iter().map(String::as_str))

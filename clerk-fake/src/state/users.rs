@@ -47,6 +47,7 @@ impl UserQuery {
             && (self.email_addresses.is_empty()
                 || user
                     .email_addresses()
+                    .chain(user.unverified_email_addresses.iter().map(String::as_str))
                     .any(|email| self.email_addresses.contains(&email.to_lowercase())))
     }
 }

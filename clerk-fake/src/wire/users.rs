@@ -78,7 +78,8 @@ struct Wallet<'a> {
     updated_at: i64,
 }
 
-/// Every identification of a seeded user is verified, as if an admin had added it.
+/// A seeded identification is verified, as if an admin had added it, unless it is one of the
+/// user's unverified email addresses.
 #[derive(Serialize)]
 struct Verified {
     object: &'static str,
@@ -98,6 +99,17 @@ fn verified() -> Verified {
     }
 }
 
+/// An address added by the user and never confirmed: a code was sent and not entered.
+fn unverified() -> Verified {
+    Verified {
+        object: "verification_otp",
+        status: "unverified",
+        strategy: "email_code",
+        attempts: Some(0),
+        expire_at: None,
+    }
+}
+
 /// A stable id for the `n`-th identification of a user: the user id's body with another prefix
 /// and the position (Clerk's are random; the fake's must not change between requests).
 fn identification_id(prefix: &str, user_id: &str, n: usize) -> String {
@@ -108,14 +120,20 @@ fn identification_id(prefix: &str, user_id: &str, n: usize) -> String {
 fn body(user: &User, created_at: i64) -> UserBody<'_> {
     let email_addresses: Vec<Identification<'_>> = user
         .email_addresses()
+        .map(|email| (email, verified()))
+        .chain(
+            user.unverified_email_addresses
+                .iter()
+                .map(|email| (email.as_str(), unverified())),
+        )
         .enumerate()
-        .map(|(n, email)| Identification {
+        .map(|(n, (email, verification))| Identification {
             id: identification_id("idn", &user.id, n),
             object: "email_address",
             email_address: Some(email),
             phone_number: None,
             reserved: false,
-            verification: verified(),
+            verification,
             linked_to: [],
             created_at,
             updated_at: created_at,

@@ -86,7 +86,7 @@ pub enum Reason {
     NotInOrganization,
     /// Not a member, but a user of the instance with this verified address: add them.
     ExistingUser,
-    /// A member with the roster's role (found by any of their addresses).
+    /// A member with the roster's role (found by any of their verified addresses).
     MemberWithRole,
     /// Invited with the roster's role.
     InvitedWithRole,

@@ -30,10 +30,14 @@
 //! - **Addresses** compare as Clerk compares them: the whole address, case-insensitively (Clerk
 //!   normalizes identifiers to lowercase; see [`RosterRow`]). A member is matched by the
 //!   identifier Clerk shows (their primary address) and, failing that, by any of their
-//!   addresses: while a member is unclaimed and rows are left to invite, the addresses to invite
-//!   are looked up among the instance's users (`GET /v1/users?email_address=...`, one request
-//!   per 100 addresses), so a member listed under a secondary address is kept, not invited and
-//!   removed. The same lookup finds the users [`PlanRoster::add_existing_users`] adds.
+//!   verified addresses: while a member is unclaimed, the addresses to invite and those of
+//!   pending invitations on the roster are looked up among the instance's users
+//!   (`GET /v1/users?email_address=...`, one request per 100 addresses), so a member listed
+//!   under a secondary address is kept, not invited (or left invited) and removed; the pending
+//!   invitation to that address is then one to a member's address. An unverified address
+//!   never matches: anyone can add one to their account, so it would let them take another
+//!   person's row (and role). The same lookup finds the users
+//!   [`PlanRoster::add_existing_users`] adds (by a verified address too).
 //! - **Rows** are checked as invitations are (address, role, metadata: a JSON object); a bad
 //!   row, or a second row for one address or for one person, fails the plan with
 //!   [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it (`rows[3].email_address`).

@@ -281,6 +281,7 @@ impl PlanRoster {
             options: &options,
             changes: Vec::new(),
             new: HashMap::new(),
+            invited: HashMap::new(),
             roles_checked: HashSet::new(),
         };
         for (index, row) in rows.enumerate() {
@@ -321,6 +322,9 @@ struct Planner<'a> {
     changes: Vec<Change>,
     /// Addresses to invite: key -> (row index, index in `changes`).
     new: HashMap<String, (usize, usize)>,
+    /// Rows matched to a pending invitation: key -> (row index, index in `changes`, index in
+    /// `organization.pending`). The address may also be a member's other address.
+    invited: HashMap<String, (usize, usize, usize)>,
     /// Roles the role check has found (when the client checks roles).
     roles_checked: HashSet<String>,
 }
@@ -362,6 +366,8 @@ impl Planner<'_> {
                 return Err(duplicate(index, first));
             }
             pending.claimed_by = Some(index);
+            self.invited
+                .insert(row.key.clone(), (index, self.changes.len(), p));
             let change = if pending.role == row.role {
                 Change::Keep {
                     email_address: Some(row.email_address),
@@ -419,25 +425,32 @@ impl Planner<'_> {
         Ok(())
     }
 
-    /// Looks the addresses to invite up among the instance's users, when that can change the
-    /// plan: a member whose roster address is not the one Clerk shows as their identifier is
-    /// found by it (and kept, or given the roster's role, instead of invited), and, if asked,
-    /// a user with the address verified is added directly. One request per 100 addresses,
-    /// only while there are addresses to invite and either a member no row has claimed yet or
-    /// `add_existing_users`.
+    /// Looks the roster's addresses up among the instance's users, when that can change the
+    /// plan: a member whose roster address is a verified address of theirs other than the one
+    /// Clerk shows as their identifier is found by it (and kept, or given the roster's role,
+    /// instead of invited, or instead of keeping or replacing a pending invitation to that
+    /// address), and, if asked, a user with the address verified is added directly. An
+    /// unverified address proves nothing about who holds it, so it never matches. One request
+    /// per 100 addresses: the addresses to invite, while either a member no row has claimed
+    /// yet or `add_existing_users`; and the addresses with a pending invitation, while a member
+    /// no row has claimed yet.
     async fn find_existing_users(&mut self) -> Result<(), Error> {
-        let unclaimed_member = || {
-            self.organization
-                .members
-                .iter()
-                .any(|m| m.claimed_by.is_none())
-        };
-        if self.new.is_empty() || !(self.settings.add_existing_users || unclaimed_member()) {
+        let unclaimed_member = self
+            .organization
+            .members
+            .iter()
+            .any(|m| m.claimed_by.is_none());
+        let mut keys: Vec<(usize, &String)> = Vec::new();
+        if self.settings.add_existing_users || unclaimed_member {
+            keys.extend(self.new.iter().map(|(key, (row, _))| (*row, key)));
+        }
+        if unclaimed_member {
+            keys.extend(self.invited.iter().map(|(key, (row, _, _))| (*row, key)));
+        }
+        if keys.is_empty() {
             return Ok(());
         }
         // In roster order, so the requests are the same on every run.
-        let mut keys: Vec<(usize, &String)> =
-            self.new.iter().map(|(key, (row, _))| (*row, key)).collect();
         keys.sort_unstable();
         let keys: Vec<String> = keys.into_iter().map(|(_, key)| key.clone()).collect();
         // Users added directly: user id -> row, so one person is not added twice.
@@ -448,10 +461,14 @@ impl Planner<'_> {
                 users::by_email_addresses(self.roster.handle(), &asked, self.options).await?;
             for user in found {
                 for (address, verified) in user.email_addresses() {
-                    let Some(&(row, at)) = self.new.get(&email_key(address)) else {
-                        continue;
-                    };
-                    self.existing_user(&user.id, row, at, verified, &mut added)?;
+                    let key = email_key(address);
+                    if let Some(&(row, at)) = self.new.get(&key) {
+                        self.existing_user(&user.id, row, at, verified, &mut added)?;
+                    } else if let Some(&(row, at, p)) = self.invited.get(&key) {
+                        if verified {
+                            self.invited_member(&user.id, &key, row, at, p)?;
+                        }
+                    }
                 }
             }
         }
@@ -474,6 +491,9 @@ impl Planner<'_> {
             return Ok(());
         }
         if let Some(&m) = self.organization.member_by_user.get(user_id) {
+            if !verified {
+                return Ok(());
+            }
             let member = &mut self.organization.members[m];
             if let Some(first) = member.claimed_by {
                 return Err(same_person(row, first, user_id));
@@ -498,6 +518,46 @@ impl Planner<'_> {
                 };
             }
         }
+        Ok(())
+    }
+
+    /// The row `row`, planned at `changes[at]` as keeping or replacing the pending invitation
+    /// `pending[p]`, is to a verified address of the user `user_id`: when they are a member, it
+    /// becomes the member's change, and the invitation is left over for
+    /// [`not_on_the_roster`] (the person is already in).
+    fn invited_member(
+        &mut self,
+        user_id: &str,
+        key: &str,
+        row: usize,
+        at: usize,
+        p: usize,
+    ) -> Result<(), Error> {
+        let Some(&m) = self.organization.member_by_user.get(user_id) else {
+            return Ok(());
+        };
+        let (email_address, role) = match &mut self.changes[at] {
+            Change::Keep {
+                email_address,
+                role,
+                invitation_id: Some(_),
+                ..
+            } => (email_address.take().unwrap_or_default(), role.clone()),
+            Change::ReplaceInvitation {
+                email_address, to, ..
+            } => (std::mem::take(email_address), to.clone()),
+            // Already turned into the member's change by another address of theirs.
+            _ => return Ok(()),
+        };
+        let member = &mut self.organization.members[m];
+        if let Some(first) = member.claimed_by {
+            return Err(same_person(row, first, user_id));
+        }
+        member.claimed_by = Some(row);
+        self.changes[at] = member_change(email_address, role, member);
+        self.organization.pending[p].claimed_by = None;
+        // So the invitation is reported as to a member's address.
+        self.organization.member_by_key.insert(key.to_owned(), m);
         Ok(())
     }
 }
