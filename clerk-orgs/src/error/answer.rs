@@ -240,6 +240,18 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
+    /// A page of a list that contradicts the pages before it: each page decoded, but together
+    /// they cannot be the list (the server ignored `offset`). `source` says how.
+    pub(crate) fn inconsistent_pages(operation: Operation, how: String) -> Self {
+        Self {
+            operation,
+            status: StatusCode::OK,
+            body: Vec::new(),
+            trace_id: None,
+            source: <serde_json::Error as serde::de::Error>::custom(how),
+        }
+    }
+
     /// The operation whose answer did not decode.
     pub fn operation(&self) -> Operation {
         self.operation

@@ -176,6 +176,15 @@ impl ListCore {
 impl PagedList for ListCore {
     type Item = OrganizationInvitation;
 
+    fn operation(&self) -> Operation {
+        match self.scope {
+            Scope::Organization(_) => Operation::ListInvitations,
+            Scope::OrganizationPending(_) => Operation::ListPendingInvitations,
+            Scope::Instance => Operation::ListInstanceInvitations,
+            Scope::User(_) => Operation::ListUserInvitations,
+        }
+    }
+
     fn window(&mut self) -> (&mut Option<u64>, &mut Option<u64>) {
         (&mut self.offset, &mut self.limit)
     }

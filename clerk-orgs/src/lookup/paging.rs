@@ -8,8 +8,9 @@ use std::future::Future;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 
-use crate::error::Error;
-use crate::models::Page;
+use crate::error::{DecodeError, Error};
+use crate::models::{OrganizationInvitation, OrganizationMembership, OrganizationRole, Page};
+use crate::operation::Operation;
 
 /// Items fetched per request by `stream()` unless the list sets `limit`: large enough to keep
 /// requests (and rate-limit budget) low, small enough to keep memory flat.
@@ -79,7 +80,10 @@ pub(crate) use paging_setters;
 /// A list request that can be sent for any page: what [`stream_all`] needs of a list builder.
 pub(crate) trait PagedList: Clone + Send + 'static {
     /// What the list lists.
-    type Item: Send + 'static;
+    type Item: Listed + Send + 'static;
+
+    /// The operation it sends, named in a [`DecodeError`] when its pages contradict each other.
+    fn operation(&self) -> Operation;
 
     /// Its `offset` and `limit`, to read and to set.
     fn window(&mut self) -> (&mut Option<u64>, &mut Option<u64>);
@@ -95,7 +99,8 @@ pub(crate) fn stream_all<L: PagedList>(mut list: L) -> BoxStream<'static, Result
     let (offset, limit) = list.window();
     let start = offset.unwrap_or(0);
     let page_size = limit.unwrap_or(DEFAULT_STREAM_PAGE);
-    paginate(start, page_size, move |offset, limit| {
+    let operation = list.operation();
+    paginate(start, page_size, operation, move |offset, limit| {
         let mut page = list.clone();
         let window = page.window();
         *window.0 = Some(offset);
@@ -105,10 +110,57 @@ pub(crate) fn stream_all<L: PagedList>(mut list: L) -> BoxStream<'static, Result
     .boxed()
 }
 
+/// An item of a list, told apart from the others by its id.
+pub(crate) trait Listed {
+    /// Clerk's id of the item.
+    fn list_id(&self) -> &str;
+}
+
+impl Listed for OrganizationInvitation {
+    fn list_id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Listed for OrganizationMembership {
+    fn list_id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Listed for OrganizationRole {
+    fn list_id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// What a page looked like, to tell the next one apart from it: its length and the ids of its
+/// first and last items.
+#[derive(PartialEq, Eq)]
+struct PageMark {
+    len: usize,
+    first: String,
+    last: String,
+}
+
+impl PageMark {
+    fn of<T: Listed>(data: &[T]) -> Option<Self> {
+        Some(Self {
+            len: data.len(),
+            first: data.first()?.list_id().to_owned(),
+            last: data.last()?.list_id().to_owned(),
+        })
+    }
+}
+
 struct State<T, F> {
     fetch: F,
+    operation: Operation,
     offset: u64,
     page_size: u64,
+    /// The first page's `total_count`, lowered by later pages, never raised.
+    total: Option<u64>,
+    previous: Option<PageMark>,
     buffer: VecDeque<T>,
     done: bool,
 }
@@ -117,22 +169,31 @@ struct State<T, F> {
 /// is used up. Stops after an empty page, once `total_count` is reached, or after the first
 /// error (which it yields).
 ///
+/// A server that does not page as Clerk does must not keep it going: `total_count` is the first
+/// page's (a later page can lower it, never raise it), and a page that repeats the one before
+/// (the same length, first and last ids: the server ignored `offset`) ends the stream with
+/// [`Error::Decode`] instead of yielding the same items again and again.
+///
 /// Offsets can skip or repeat items if items are created or deleted while streaming; that is
 /// inherent to Clerk's offset pagination.
 pub(crate) fn paginate<T, F, Fut>(
     offset: u64,
     page_size: u64,
+    operation: Operation,
     fetch: F,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
 where
-    T: Send + 'static,
+    T: Listed + Send + 'static,
     F: FnMut(u64, u64) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
 {
     let state = State {
         fetch,
+        operation,
         offset,
         page_size,
+        total: None,
+        previous: None,
         buffer: VecDeque::new(),
         done: false,
     };
@@ -150,11 +211,31 @@ where
                     return Some((Err(error), state));
                 }
                 Ok(page) => {
+                    let mark = PageMark::of(&page.data);
+                    if mark.is_some() && mark == state.previous {
+                        state.done = true;
+                        let how = format!(
+                            "the page at offset {} repeats the page before it ({} items, {} to \
+                             {}): the server ignored `offset`, so the list cannot be read to \
+                             its end",
+                            state.offset,
+                            page.data.len(),
+                            page.data.first().map_or("", Listed::list_id),
+                            page.data.last().map_or("", Listed::list_id),
+                        );
+                        let error = DecodeError::inconsistent_pages(state.operation, how);
+                        return Some((Err(Error::Decode(Box::new(error))), state));
+                    }
+                    state.previous = mark;
                     let fetched = page.data.len() as u64;
                     state.offset = state.offset.saturating_add(fetched);
+                    let total = state
+                        .total
+                        .map_or(page.total_count, |total| total.min(page.total_count));
+                    state.total = Some(total);
                     // Not "a short page ends it": Clerk may serve fewer than asked. An empty
-                    // page does, so a server overstating total_count cannot loop forever.
-                    state.done = fetched == 0 || state.offset >= page.total_count;
+                    // page does.
+                    state.done = fetched == 0 || state.offset >= total;
                     state.buffer.extend(page.data);
                 }
             }

@@ -55,16 +55,21 @@ async fn fetch_all(
 ) -> Result<Vec<OrganizationRole>, Error> {
     let handle = handle.clone();
     let options = options.clone();
-    paginate(0, DEFAULT_STREAM_PAGE, move |offset, limit| {
-        let handle = handle.clone();
-        let options = options.clone();
-        async move {
-            let mut query = Query::default();
-            query.push("limit", limit.to_string());
-            query.push("offset", offset.to_string());
-            fetch_page(&handle, &mut query, &options).await
-        }
-    })
+    paginate(
+        0,
+        DEFAULT_STREAM_PAGE,
+        Operation::ListRoles,
+        move |offset, limit| {
+            let handle = handle.clone();
+            let options = options.clone();
+            async move {
+                let mut query = Query::default();
+                query.push("limit", limit.to_string());
+                query.push("offset", offset.to_string());
+                fetch_page(&handle, &mut query, &options).await
+            }
+        },
+    )
     .try_collect()
     .await
 }

@@ -175,6 +175,13 @@ impl ListCore {
 impl PagedList for ListCore {
     type Item = OrganizationMembership;
 
+    fn operation(&self) -> Operation {
+        match self.scope {
+            Scope::Organization(_) => Operation::ListMemberships,
+            Scope::Instance => Operation::ListInstanceMemberships,
+        }
+    }
+
     fn window(&mut self) -> (&mut Option<u64>, &mut Option<u64>) {
         (&mut self.offset, &mut self.limit)
     }

@@ -19,6 +19,7 @@ use crate::http::Handle;
 use crate::lookup::paging::{PagedList, Query, paging_setters, stream_all};
 use crate::lookup::roles::{self, RoleLookup};
 use crate::models::{OrganizationRole, Page, Role};
+use crate::operation::Operation;
 use crate::policy::{RequestOptions, request_option_setters};
 use crate::validate;
 
@@ -116,6 +117,10 @@ impl ListRoles {
 
 impl PagedList for ListRoles {
     type Item = OrganizationRole;
+
+    fn operation(&self) -> Operation {
+        Operation::ListRoles
+    }
 
     fn window(&mut self) -> (&mut Option<u64>, &mut Option<u64>) {
         (&mut self.offset, &mut self.limit)

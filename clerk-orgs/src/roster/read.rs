@@ -168,10 +168,17 @@ pub(super) async fn read(roster: &Roster, options: &RequestOptions) -> Result<Or
     let mut member_by_user = HashMap::new();
     let mut pending: Vec<Pending> = Vec::new();
     let mut pending_by_key = HashMap::new();
+    let mut pending_ids = HashSet::new();
     let snapshot = scan(
         roster,
         options,
         |membership, user_id| {
+            // Offset paging can show a member twice when the list moves while it is read;
+            // twice in the index, one copy would be kept and the other removed. (The list
+            // moving changes the fingerprint too, so such a plan is stale when applied.)
+            if member_by_user.contains_key(user_id) {
+                return;
+            }
             let index = members.len();
             let identifier = membership.identifier().map(str::to_owned);
             if let Some(identifier) = &identifier {
@@ -188,6 +195,9 @@ pub(super) async fn read(roster: &Roster, options: &RequestOptions) -> Result<Or
             });
         },
         |id, email_address, role| {
+            if !pending_ids.insert(id.to_owned()) {
+                return;
+            }
             let index = pending.len();
             pending_by_key
                 .entry(email_key(email_address))
