@@ -464,10 +464,10 @@ impl Planner<'_> {
                     let key = email_key(address);
                     if let Some(&(row, at)) = self.new.get(&key) {
                         self.existing_user(&user.id, row, at, verified, &mut added)?;
-                    } else if let Some(&(row, at, p)) = self.invited.get(&key) {
-                        if verified {
-                            self.invited_member(&user.id, &key, row, at, p)?;
-                        }
+                    } else if let Some(&(row, at, p)) = self.invited.get(&key)
+                        && verified
+                    {
+                        self.invited_member(&user.id, &key, row, at, p)?;
                     }
                 }
             }
