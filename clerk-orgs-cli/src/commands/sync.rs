@@ -296,7 +296,6 @@ async fn make_plan(args: &SyncArgs) -> Result<Result<Planned, SyncExit>, Vec<Pro
     let seed = Seed {
         organization_id: organization_id.clone(),
         admin: inviter.clone().unwrap_or_else(|| DEMO_ADMIN.to_owned()),
-        roles: Vec::new(),
     };
     // Roles are checked against the instance's before the plan names them.
     let connection = Connection::open(&args.client, &seed, |builder| builder.check_roles(true))
@@ -501,7 +500,6 @@ async fn open_saved_plan(args: &SyncArgs, path: &Path) -> Result<Option<Planned>
             .inviter_user_id
             .clone()
             .unwrap_or_else(|| DEMO_ADMIN.to_owned()),
-        roles: Vec::new(),
     };
     let connection = Connection::open(&args.client, &seed, |builder| builder)
         .await
