@@ -5,7 +5,8 @@
 //! the run stops with exit code 2, nothing sent. Then [`clerk_orgs::Invitations::invite_all`]
 //! invites them in bulk calls of up to ten, paced under Clerk's rate limits, and a table says
 //! what happened to each person. The exit code is 1 when anyone was not invited (already invited
-//! or already a member count as done).
+//! or already a member count as done, whatever their role: `invite` changes no existing
+//! invitation or membership).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -53,8 +54,15 @@ ROLES
   If the roles cannot be read (a network error, a 5xx), a warning says so and the invitations
   are sent unchecked: Clerk checks their roles and rejects an unknown one.
 
+EXISTING INVITATIONS AND MEMBERS
+  Someone already invited or already a member is reported as such and left as they are:
+  `invite` does not change the role of an existing invitation or membership, even when it
+  differs from the role asked. `clerk-orgs sync` does (it replaces the invitation or changes
+  the member's role), and so does `clerk-orgs members set-role` for a member.
+
 EXIT CODES
-  0  everyone is invited (or was already invited, or is already a member)
+  0  everyone is invited (or was already invited, or is already a member, with whatever role
+     they have: see EXISTING INVITATIONS AND MEMBERS)
   1  someone was not invited: rejected by Clerk, may have been invited (an answer was lost),
      rate limited, not sent, or failed (run again with those people: it is safe)
   2  invalid input or configuration: nothing was sent")
