@@ -615,16 +615,13 @@ fn reason(change: &Change, notify: bool) -> String {
     }
 }
 
-/// A rail a plan breaks, with how to override it.
+/// A rail a plan breaks, with how to override it. The library's message already says what else
+/// to do (`stale-plan`'s ends in "plan again"), so only the override is added.
 fn violation_line(violation: &Violation) -> String {
-    let how = match violation.rail {
-        Rail::StalePlan => format!(
-            "Plan again, or add --allow {} to apply it anyway",
-            violation.rail
-        ),
-        rail => format!("To apply it anyway, add --allow {rail}"),
-    };
-    format!("{violation}. {how}.")
+    format!(
+        "{violation}. To apply it anyway, add --allow {}.",
+        violation.rail
+    )
 }
 
 /// Writes the plan's JSON (the same document `--json` prints) to `path`.
