@@ -9,7 +9,24 @@ mod support;
 
 use std::path::PathBuf;
 
-use support::{ADMIN, ORG, instance, key_env, rows_with, run, run_async, strings, text};
+use clerk_fake::{FakeClerk, Fault, Route};
+use support::{
+    ADMIN, ORG, describe, instance, key_env, requests, rows_with, run, run_async, strings, text,
+};
+
+/// The instance's roles, as a refusal names them: `instance()` has Clerk's two.
+const INSTANCE_ROLES: &str =
+    "is not one of this instance's organization roles (org:admin, org:member)";
+
+/// Requests that change something (anything but a GET): an invitation sent, say.
+fn writes(fake: &FakeClerk) -> Vec<String> {
+    fake.request_log()
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path_and_query))
+        .collect()
+}
 
 fn write_csv(name: &str, content: &str) -> PathBuf {
     support::scratch_file(&format!("invite_{name}.csv"), content)
@@ -107,7 +124,9 @@ async fn dry_run_checks_everyone_and_sends_nothing() {
     assert!(output.status.success(), "{stdout}\n{stderr}");
     assert_eq!(rows_with(&stdout, "valid").len(), 3, "{stdout}");
     assert!(stderr.contains("nothing was sent"), "{stderr}");
-    assert!(fake.request_log().requests().is_empty());
+    // Its one request reads the roles, to check them.
+    assert_eq!(fake.request_log().requests().len(), 1);
+    assert_eq!(requests(&fake, "GET", "/v1/organization_roles"), 1);
     assert!(fake.invitations().is_empty());
 
     // The same dry run with an invalid row fails, still without a request.
@@ -122,7 +141,11 @@ async fn dry_run_checks_everyone_and_sends_nothing() {
     let output = run_async(args, key_env(&fake)).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("arg 2: not-an-email"));
-    assert!(fake.request_log().requests().is_empty());
+    assert_eq!(
+        fake.request_log().requests().len(),
+        1,
+        "the bad row is found before connecting"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,11 +199,12 @@ async fn with_a_key_it_invites_through_the_api_url_with_every_option() {
         .expect("bob is invited");
     assert_eq!(bob.role, "org:member");
     assert!(bob.public_metadata.is_empty());
-    // Both went out in one bulk request.
+    // The roles were read once, to check both, and both went out in one bulk request.
     let bulk = format!("/v1/organizations/{ORG}/invitations/bulk");
-    let requests = fake.request_log().requests();
-    assert_eq!(requests.len(), 1, "{requests:?}");
-    assert_eq!(requests[0].path_and_query, bulk);
+    let sent = fake.request_log().requests();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(requests(&fake, "GET", "/v1/organization_roles"), 1);
+    assert_eq!(writes(&fake), [format!("POST {bulk}")]);
 
     // Running it again invites nobody twice and still succeeds.
     let output = run_async(args, key_env(&fake)).await;
@@ -225,4 +249,150 @@ fn a_csv_with_a_header_and_no_people_is_invalid_input() {
     assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(stderr.contains("nobody to invite"), "{stderr}");
     assert!(!stderr.contains("everyone is invited"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_role_in_the_arguments_is_invalid_input_on_the_embedded_fake() {
+    let output = run(
+        &[
+            "invite",
+            "ann@example.com:nosuch",
+            "ben@example.com",
+            "cy@example.com:nosuch",
+        ],
+        &[],
+    );
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let refusal = "is not one of this instance's organization roles \
+                   (org:admin, org:billing, org:member)";
+    assert!(
+        stderr.contains(&format!(
+            "arg 1: ann@example.com: role `org:nosuch` {refusal}"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "arg 3: cy@example.com: role `org:nosuch` {refusal}"
+        )),
+        "every argument naming the role is reported: {stderr}"
+    );
+    assert!(!stderr.contains("arg 2"), "{stderr}");
+    assert!(stderr.contains("nothing was sent"), "{stderr}");
+    assert!(
+        stdout.is_empty(),
+        "no table when nothing was sent: {stdout}"
+    );
+}
+
+#[test]
+fn the_demo_instances_custom_role_is_known() {
+    let output = run(&["invite", "ann@example.com:billing"], &[]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", describe(&output));
+    let invited = rows_with(&stdout, "invited");
+    assert_eq!(invited.len(), 1, "{stdout}");
+    assert!(invited[0].contains("org:billing"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_role_in_a_csv_row_or_an_argument_sends_nothing() {
+    let fake = instance().await;
+    let csv = write_csv(
+        "unknown_role",
+        "email,role\n\
+         alice@example.com,admin\n\
+         bob@example.com,org:billing\n\
+         carol@example.com,\n",
+    );
+    for dry_run in [false, true] {
+        let mut args = vec![
+            "invite",
+            "--org",
+            ORG,
+            "--inviter",
+            ADMIN,
+            "--csv",
+            csv.to_str().unwrap(),
+            "dave@example.com:billing",
+        ];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let output = run_async(strings(&args), key_env(&fake)).await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        assert!(
+            stderr.contains(&format!(
+                "line 3: bob@example.com: role `org:billing` {INSTANCE_ROLES}"
+            )),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!(
+                "arg 1: dave@example.com: role `org:billing` {INSTANCE_ROLES}"
+            )),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("line 2"), "{stderr}");
+        assert!(!stderr.contains("line 4"), "{stderr}");
+        assert!(stderr.contains("nothing was sent"), "{stderr}");
+        assert!(text(&output.stdout).is_empty(), "{}", describe(&output));
+    }
+    assert_eq!(writes(&fake), Vec::<String>::new());
+    assert!(fake.invitations().is_empty());
+    // One read of the roles a run, however many people and roles.
+    assert_eq!(requests(&fake, "GET", "/v1/organization_roles"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_that_cannot_be_read_are_left_to_clerk_with_a_warning() {
+    let fake = instance().await;
+    fake.add_role("org:billing", "Billing");
+    let fail_every_attempt = |fake: &FakeClerk| {
+        for n in 1..=8 {
+            fake.faults()
+                .on(Route::ListRoles)
+                .nth(n, Fault::server_error(503));
+        }
+    };
+    fail_every_attempt(&fake);
+    let args = |extra: &[&str]| {
+        let mut args = strings(&[
+            "invite",
+            "--org",
+            ORG,
+            "--inviter",
+            ADMIN,
+            "ann@example.com:billing",
+        ]);
+        args.extend(strings(extra));
+        args
+    };
+    let output = run_async(args(&["--dry-run"]), key_env(&fake)).await;
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        stderr.contains("warning: the instance's roles could not be read"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("their roles could not be checked"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("role not checked"), "{stdout}");
+    assert!(writes(&fake).is_empty());
+
+    fake.faults().clear();
+    fail_every_attempt(&fake);
+    let output = run_async(args(&[]), key_env(&fake)).await;
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        stderr.contains("warning: the instance's roles could not be read"),
+        "{stderr}"
+    );
+    assert_eq!(rows_with(&stdout, "invited").len(), 1, "{stdout}");
+    assert_eq!(fake.invitations().len(), 1);
 }

@@ -428,7 +428,8 @@ async fn a_saved_plan_is_refused_once_the_organization_changed() {
     let stderr = text(&output.stderr);
     assert!(
         stderr.contains("stale-plan: the organization changed since the plan read it")
-            && stderr.contains("Plan again, or add --allow stale-plan to apply it anyway."),
+            && stderr.contains("now); plan again. To apply it anyway, add --allow stale-plan.")
+            && stderr.matches("lan again").count() == 1,
         "{stderr}"
     );
     assert!(writes(&fake).is_empty(), "{:?}", writes(&fake));

@@ -1,11 +1,14 @@
 //! `clerk-orgs invite`: invite people into an organization, from arguments or a CSV file.
 //!
-//! Everyone is checked before anything is sent: a bad CSV row, an invalid address or a repeated
-//! one is reported with its line (or argument) number and the run stops with exit code 2,
-//! nothing sent. Then [`clerk_orgs::Invitations::invite_all`] invites them in bulk calls of up to
-//! ten, paced under Clerk's rate limits, and a table says what happened to each person. The exit
-//! code is 1 when anyone was not invited (already invited or already a member count as done).
+//! Everyone is checked before anything is sent: a bad CSV row, an invalid address, a repeated
+//! one or a role the instance does not have is reported with its line (or argument) number and
+//! the run stops with exit code 2, nothing sent. Then [`clerk_orgs::Invitations::invite_all`]
+//! invites them in bulk calls of up to ten, paced under Clerk's rate limits, and a table says
+//! what happened to each person. The exit code is 1 when anyone was not invited (already invited
+//! or already a member count as done, whatever their role: `invite` changes no existing
+//! invitation or membership).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -39,15 +42,27 @@ CSV FILES (--csv)
     public.<key>      optional; the cell becomes public_metadata.<key> (a string)
     private.<key>     optional; the cell becomes private_metadata.<key> (a string)
   Cells are trimmed; an empty metadata cell leaves its key out. Any other column is an error.
-  Every row is checked first (shape, email, role, repeats); a bad row is reported with its line
-  number and nothing is sent until every row is valid.
+  Every row is checked first (shape, email, role, repeats; roles against the instance's roles);
+  a bad row is reported with its line number and nothing is sent until every row is valid.
 
 ROLES
   A role is a key such as org:member, org:admin or a custom org:billing. A role without a colon
   gets the org: prefix, so alice@example.com:admin means org:admin.
+  Before anything is sent (and on --dry-run too), every role is checked against the instance's
+  roles (on the fake: org:admin, org:member and org:billing). A role it does not have is
+  reported for every row or argument naming it, with the roles there are, and nothing is sent.
+  If the roles cannot be read (a network error, a 5xx), a warning says so and the invitations
+  are sent unchecked: Clerk checks their roles and rejects an unknown one.
+
+EXISTING INVITATIONS AND MEMBERS
+  Someone already invited or already a member is reported as such and left as they are:
+  `invite` does not change the role of an existing invitation or membership, even when it
+  differs from the role asked. `clerk-orgs sync` does (it replaces the invitation or changes
+  the member's role), and so does `clerk-orgs members set-role` for a member.
 
 EXIT CODES
-  0  everyone is invited (or was already invited, or is already a member)
+  0  everyone is invited (or was already invited, or is already a member, with whatever role
+     they have: see EXISTING INVITATIONS AND MEMBERS)
   1  someone was not invited: rejected by Clerk, may have been invited (an answer was lost),
      rate limited, not sent, or failed (run again with those people: it is safe)
   2  invalid input or configuration: nothing was sent")
@@ -77,7 +92,8 @@ pub struct InviteArgs {
     #[command(flatten)]
     invitation: InvitationArgs,
 
-    /// Check every person and show what would be sent, without sending anything.
+    /// Check every person and show what would be sent, without sending anything (the roles are
+    /// checked against the instance's: a read, no invitation).
     #[arg(long)]
     dry_run: bool,
 
@@ -201,28 +217,46 @@ async fn invite(args: InviteArgs) -> Result<Exit, Vec<Problem>> {
         return Err(problems);
     }
 
-    if args.dry_run {
-        print_outcomes(people.iter().map(|person| (person, "valid", String::new())));
-        eprintln!(
-            "dry run: {} invitation(s) into {organization_id} are valid; nothing was sent",
-            people.len()
-        );
-        return Ok(Exit::Done);
-    }
-
-    // 3. Connect: Clerk with a key, otherwise an embedded fake.
+    // 3. Connect: Clerk with a key, otherwise an embedded fake (a dry run too: it reads the
+    //    instance's roles, and a read sends no invitation).
     let seed = Seed {
         organization_id: organization_id.clone(),
         admin: options
             .inviter
             .clone()
             .unwrap_or_else(|| DEMO_ADMIN.to_owned()),
-        roles: people.iter().map(|person| person.role.clone()).collect(),
     };
     let connection = Connection::open(&args.client, &seed, |builder| builder)
         .await
         .map_err(|message| vec![Problem::new(None, message)])?;
-    // 4. Invite, with a progress bar on long runs.
+
+    // 4. Check every role against the instance's roles, before any invitation is sent.
+    let roles_checked = check_roles(&connection.client, &people, args.dry_run).await?;
+
+    if args.dry_run {
+        let detail = if roles_checked {
+            String::new()
+        } else {
+            "role not checked".to_owned()
+        };
+        print_outcomes(
+            people
+                .iter()
+                .map(|person| (person, "valid", detail.clone())),
+        );
+        let roles = if roles_checked {
+            ""
+        } else {
+            " (their roles could not be checked: Clerk checks them when they are sent)"
+        };
+        eprintln!(
+            "dry run: {} invitation(s) into {organization_id} are valid{roles}; nothing was sent",
+            people.len()
+        );
+        return Ok(Exit::Done);
+    }
+
+    // 5. Invite, with a progress bar on long runs.
     let invitations = connection
         .client
         .organization(organization_id.as_str())
@@ -238,7 +272,7 @@ async fn invite(args: InviteArgs) -> Result<Exit, Vec<Problem>> {
     }
     bar.finish_and_clear();
 
-    // 5. Report.
+    // 6. Report.
     let mut not_invited = 0;
     let mut counts: Vec<(&'static str, usize)> = Vec::new();
     let rows: Vec<(&Person, &'static str, String)> = people
@@ -311,6 +345,66 @@ fn preflight(organization_id: &str, options: &Options, people: &[Person]) -> Vec
         }
     }
     problems
+}
+
+/// Checks every distinct role of the run against the instance's roles (the client's cached
+/// list: one fetch, sending no invitation). `Ok(true)` when every role is one of them;
+/// `Err` with a problem for every person naming a role that is not; `Ok(false)` when the roles
+/// could not be read, after a warning on stderr: the invitations then go out unchecked, and
+/// Clerk judges their roles.
+async fn check_roles(
+    client: &Client,
+    people: &[Person],
+    dry_run: bool,
+) -> Result<bool, Vec<Problem>> {
+    let mut unknown: BTreeMap<&str, String> = BTreeMap::new();
+    let mut checked: Vec<&str> = Vec::new();
+    let mut unread = None;
+    for person in people {
+        let role = person.role.as_str();
+        if checked.contains(&role) {
+            continue;
+        }
+        checked.push(role);
+        match client.organization_roles().check(role).send().await {
+            Ok(_) => {}
+            // Not one of the instance's roles (`is_role_not_found`), or not a role key at all.
+            Err(Error::InvalidRequest(invalid)) => {
+                unknown.insert(role, invalid.rule().to_owned());
+            }
+            Err(error) => {
+                unread = Some(error);
+                break;
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        let mut problems: Vec<Problem> = people
+            .iter()
+            .filter_map(|person| {
+                let rule = unknown.get(person.role.as_str())?;
+                Some(Problem::new(
+                    Some(person.source),
+                    format!("{}: role `{}` {rule}", person.email, person.role),
+                ))
+            })
+            .collect();
+        input::sort_problems(&mut problems);
+        return Err(problems);
+    }
+    let Some(error) = unread else {
+        return Ok(true);
+    };
+    let when = if dry_run {
+        "when the invitations are sent"
+    } else {
+        "as the invitations arrive, and rejects anyone whose role it does not have"
+    };
+    eprintln!(
+        "warning: the instance's roles could not be read ({error}), so no role was checked \
+         here; Clerk checks them {when}"
+    );
+    Ok(false)
 }
 
 /// One line of the summary table; `ok` is false when the person was not invited.

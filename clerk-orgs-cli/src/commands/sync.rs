@@ -296,7 +296,6 @@ async fn make_plan(args: &SyncArgs) -> Result<Result<Planned, SyncExit>, Vec<Pro
     let seed = Seed {
         organization_id: organization_id.clone(),
         admin: inviter.clone().unwrap_or_else(|| DEMO_ADMIN.to_owned()),
-        roles: Vec::new(),
     };
     // Roles are checked against the instance's before the plan names them.
     let connection = Connection::open(&args.client, &seed, |builder| builder.check_roles(true))
@@ -501,7 +500,6 @@ async fn open_saved_plan(args: &SyncArgs, path: &Path) -> Result<Option<Planned>
             .inviter_user_id
             .clone()
             .unwrap_or_else(|| DEMO_ADMIN.to_owned()),
-        roles: Vec::new(),
     };
     let connection = Connection::open(&args.client, &seed, |builder| builder)
         .await
@@ -617,16 +615,13 @@ fn reason(change: &Change, notify: bool) -> String {
     }
 }
 
-/// A rail a plan breaks, with how to override it.
+/// A rail a plan breaks, with how to override it. The library's message already says what else
+/// to do (`stale-plan`'s ends in "plan again"), so only the override is added.
 fn violation_line(violation: &Violation) -> String {
-    let how = match violation.rail {
-        Rail::StalePlan => format!(
-            "Plan again, or add --allow {} to apply it anyway",
-            violation.rail
-        ),
-        rail => format!("To apply it anyway, add --allow {rail}"),
-    };
-    format!("{violation}. {how}.")
+    format!(
+        "{violation}. To apply it anyway, add --allow {}.",
+        violation.rail
+    )
 }
 
 /// Writes the plan's JSON (the same document `--json` prints) to `path`.
