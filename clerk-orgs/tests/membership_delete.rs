@@ -5,8 +5,8 @@
 mod support;
 
 use clerk_fake::{Fault, RetryAfter, Route};
-use clerk_orgs::{Delivery, Error, Phase, Removal, RetryPolicy};
-use support::{ADMIN, Env, MEMBER, ORG, World, membership_requests, refusing_client};
+use clerk_orgs::{Client, Delivery, Error, Phase, Removal, RetryPolicy};
+use support::{ADMIN, Env, MEMBER, ORG, World, canned, membership_requests, refusing_client};
 
 /// (DELETEs of the member, GETs of the membership list) the fake saw.
 fn counts(world: &World) -> (usize, usize) {
@@ -167,4 +167,33 @@ async fn a_refused_connection_sent_nothing() {
         .unwrap_err();
     assert!(matches!(&error, Error::Transport(t) if t.phase() == Phase::Connect));
     assert_eq!(error.delivery(), Delivery::NotSent);
+}
+
+#[tokio::test]
+async fn a_lookup_that_shows_the_filter_ignored_settles_nothing() {
+    // The delete's answer is a 503 (it may have landed); the lookup by user id answers two
+    // other members' memberships "of 20": the one asked about may be among the 18 not read.
+    let env = Env::new().await;
+    let server = canned::serve(canned::members_page(&env.fake, ORG, 2, 20).await).await;
+    let client = Client::builder()
+        .secret_key("sk_test_filter_ignored")
+        .base_url(server.base_url.as_str())
+        .build()
+        .unwrap();
+    let error = client
+        .organization(ORG)
+        .memberships()
+        .delete("user_gone")
+        .retry(RetryPolicy::none())
+        .send()
+        .await
+        .unwrap_err();
+    let unresolved = error.unresolved().expect("not gone: unknown");
+    assert_eq!(
+        error.status().map(|s| s.as_u16()),
+        Some(503),
+        "{unresolved:?}"
+    );
+    assert_eq!(error.delivery(), Delivery::Unknown);
+    assert_eq!(server.requests(), 2, "the delete and one lookup");
 }

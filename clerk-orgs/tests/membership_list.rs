@@ -8,10 +8,8 @@ use chrono::DateTime;
 use clerk_fake::{Fault, Organization, RetryAfter, Route, User};
 use clerk_orgs::{Client, Delivery, Error, Role};
 use futures::TryStreamExt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use support::{ADMIN, Env, MEMBER, ORG, OTHER_ORG, World, membership_requests};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::sync::atomic::Ordering;
+use support::{ADMIN, Env, MEMBER, ORG, OTHER_ORG, World, canned, membership_requests};
 
 #[tokio::test]
 async fn every_filter_goes_out_as_clerks_query() {
@@ -149,46 +147,16 @@ async fn stream_reads_every_page_lazily() {
     assert_eq!(env.sent().len(), 1);
 }
 
-/// A server that pages as Clerk does not: it ignores `offset`, answering every list request
-/// with the same real page of the fake's and a `total_count` of a trillion.
-async fn offset_ignoring_server(env: &Env) -> (String, Arc<AtomicUsize>) {
-    // HTTP/1.0, so the answer is the body as it is, up to the closed connection.
-    let mut stream = tokio::net::TcpStream::connect(env.fake.addr())
-        .await
-        .unwrap();
-    let request = format!(
-        "GET /v1/organizations/{ORG}/memberships?limit=2 HTTP/1.0\r\n\
-         Authorization: Bearer {}\r\n\r\n",
-        env.fake.secret_key()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.unwrap();
-    let (_, page) = answer.split_once("\r\n\r\n").unwrap();
-    let mut page: serde_json::Value = serde_json::from_str(page).unwrap();
-    assert_eq!(page["data"].as_array().unwrap().len(), 2, "{page}");
-    page["total_count"] = serde_json::json!(1_000_000_000_000_u64);
-    let page = page.to_string();
-    let requests = Arc::new(AtomicUsize::new(0));
-    let counted = requests.clone();
-    let app = axum::Router::new().fallback(move || {
-        counted.fetch_add(1, Ordering::SeqCst);
-        let page = page.clone();
-        async move { ([("content-type", "application/json")], page) }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (base_url, requests)
-}
-
 #[tokio::test]
 async fn a_server_ignoring_offset_ends_the_stream_and_the_plan_with_an_error_not_a_loop() {
+    // The same real page of two, for every offset, out of "a trillion".
     let env = Env::new().await;
-    let (base_url, requests) = offset_ignoring_server(&env).await;
+    let server =
+        canned::serve(canned::members_page(&env.fake, ORG, 2, 1_000_000_000_000).await).await;
+    let requests = server.requests.clone();
     let client = Client::builder()
         .secret_key("sk_test_offset_ignored")
-        .base_url(base_url)
+        .base_url(server.base_url)
         .build()
         .unwrap();
     let members = client.organization(ORG).memberships();

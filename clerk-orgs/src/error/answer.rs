@@ -240,9 +240,10 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    /// A page of a list that contradicts the pages before it: each page decoded, but together
-    /// they cannot be the list (the server ignored `offset`). `source` says how.
-    pub(crate) fn inconsistent_pages(operation: Operation, how: String) -> Self {
+    /// A list answer that contradicts the request or the pages before it: each page decoded,
+    /// but cannot be what was asked (the server ignored `offset`, or a filter). `source` says
+    /// how.
+    pub(crate) fn contradiction(operation: Operation, how: String) -> Self {
         Self {
             operation,
             status: StatusCode::OK,

@@ -223,7 +223,7 @@ where
                             page.data.first().map_or("", Listed::list_id),
                             page.data.last().map_or("", Listed::list_id),
                         );
-                        let error = DecodeError::inconsistent_pages(state.operation, how);
+                        let error = DecodeError::contradiction(state.operation, how);
                         return Some((Err(Error::Decode(Box::new(error))), state));
                     }
                     state.previous = mark;

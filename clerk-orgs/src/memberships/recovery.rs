@@ -39,7 +39,7 @@ use serde_json::{Map, Value};
 
 use super::list::fetch;
 use super::{Member, Removal};
-use crate::error::{Delivery, Error, ErrorCode, Unsettled};
+use crate::error::{DecodeError, Delivery, Error, ErrorCode, Unsettled};
 use crate::lookup::evidence::{ClerkClock, refused_on_its_own, unsettled};
 use crate::lookup::paging::Query;
 use crate::models::OrganizationMembership;
@@ -64,7 +64,7 @@ pub(super) struct Found {
 }
 
 /// How many memberships a lookup by user id reads: Clerk filters by the id, so one is
-/// expected; a few more cost nothing and guard against a filter a server ignored.
+/// expected; a few more cost nothing and show a filter a server ignored.
 const LOOKUP_PAGE: &str = "10";
 
 /// The member's membership of the organization, if there is one (under the request's own
@@ -83,12 +83,25 @@ pub(super) async fn lookup_membership(member: &Member) -> Result<Found, Error> {
     )
     .await?;
     let clock = ClerkClock::read(answer.headers(), handle.clock());
-    let membership = answer
-        .into_inner()
+    let page = answer.into_inner();
+    let read = page.data.len();
+    let more = u64::try_from(page.total_count).unwrap_or(0) > read as u64;
+    let membership = page
         .data
         .into_iter()
         .map(OrganizationMembership::from_raw)
         .find(|membership| membership.user_id() == Some(user_id));
+    // Other users' memberships, and more than were read: the filter was ignored, and the
+    // membership may be among those not read. Absent is then not an answer.
+    if membership.is_none() && read > 0 && more {
+        let how = format!(
+            "the memberships filtered by user_id {user_id} hold {read} of others' (of {}) and \
+             not theirs: the server ignored the filter",
+            page.total_count
+        );
+        let error = DecodeError::contradiction(Operation::ListMemberships, how);
+        return Err(Error::Decode(Box::new(error)));
+    }
     Ok(Found { membership, clock })
 }
 

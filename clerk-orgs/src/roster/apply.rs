@@ -184,7 +184,8 @@ impl Plan {
 // the run: boxing it would cost every outcome an allocation to shrink the rare small ones.
 #[allow(clippy::large_enum_variant)]
 pub enum ChangeResult {
-    /// Done by this run.
+    /// Done by this run (see [`Applied::Removed`] for the one case where someone else may have
+    /// done it at the same time).
     Done(Applied),
     /// Already as the plan wanted when the run got there (done by someone else, or by an
     /// earlier run whose answer was lost): no member left to remove, an invitation already
@@ -258,7 +259,9 @@ pub enum Applied {
     },
     /// The invitation was revoked.
     Revoked(OrganizationInvitation),
-    /// The member was removed.
+    /// The member was removed: by this run when Clerk's answer arrived
+    /// ([`Removal::Removed`]); with [`Removal::Gone`], this run's delete lost its answer and
+    /// the member is gone, removed by it or by someone else meanwhile (Clerk cannot tell which).
     Removed(Removal),
     /// Clerk answered with a success status, but its answer did not arrive whole and could not
     /// be looked up: the change was made.

@@ -11,6 +11,7 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod canned;
 pub mod events;
 
 use std::sync::Arc;
