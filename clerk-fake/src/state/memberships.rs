@@ -442,6 +442,34 @@ impl Store {
         }
     }
 
+    /// The membership an accepted invitation makes, carrying the invitation's metadata, noted
+    /// for webhooks. The caller has checked that the user is not a member yet.
+    pub(super) fn create_accepted_membership(
+        &mut self,
+        organization_id: &str,
+        user_id: &str,
+        role: &str,
+        public_metadata: Map<String, Value>,
+        private_metadata: Map<String, Value>,
+        now_ms: i64,
+    ) {
+        let membership = Membership {
+            id: self.membership_ids.next_id("orgmem"),
+            organization_id: organization_id.to_owned(),
+            user_id: user_id.to_owned(),
+            role: role.to_owned(),
+            public_metadata,
+            private_metadata,
+            created_at: now_ms,
+            updated_at: now_ms,
+        };
+        self.insert_membership(membership);
+        self.note(Change::MembershipCreated {
+            organization_id: organization_id.to_owned(),
+            user_id: user_id.to_owned(),
+        });
+    }
+
     fn insert_membership(&mut self, membership: Membership) {
         self.record(
             MembershipChangeKind::Created,
