@@ -131,6 +131,11 @@ impl Store {
     /// one) becomes a member with the invited role and the invitation's public and private
     /// metadata, as Clerk's create-invitation docs say ("the metadata will be transferred to the
     /// newly created organization membership"). Returns the member's user id.
+    ///
+    /// An invitee who is already a member (added over the API after being invited) keeps their
+    /// membership as it is (role and metadata unchanged, no membership event), and the
+    /// invitation is marked accepted: the fake's choice, since Clerk does not document this
+    /// case, and one that never demotes an organization's last admin.
     pub(crate) fn accept_invitation(
         &mut self,
         invitation_id: &str,
@@ -171,9 +176,7 @@ impl Store {
             invitation_id: invitation_id.to_owned(),
             user_id: user_id.clone(),
         });
-        if self.is_member(&organization_id, &user_id) {
-            self.put_membership(&organization_id, &user_id, &role, now_ms, true);
-        } else {
+        if !self.is_member(&organization_id, &user_id) {
             self.create_accepted_membership(
                 &organization_id,
                 &user_id,

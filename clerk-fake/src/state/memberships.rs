@@ -401,7 +401,7 @@ impl Store {
 
     /// Creates the membership, or changes the role of an existing one; with `announce`, notes
     /// the change for webhooks. The caller has checked that organization, user and role exist.
-    pub(super) fn put_membership(
+    fn put_membership(
         &mut self,
         organization_id: &str,
         user_id: &str,
