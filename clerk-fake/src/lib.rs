@@ -57,7 +57,9 @@
 //!   `POST /v1/organization_roles` add custom ones (ten at most). Inviting and revoking take the
 //!   "Manage members" permission (`org:sys_memberships:manage`).
 //! - **Memberships**: created over the API, by accepted invitations
-//!   ([`FakeClerk::accept_invitation`]) or seeded ([`FakeClerk::add_membership`]). Creating one
+//!   ([`FakeClerk::accept_invitation`]; the membership takes the invitation's role and metadata,
+//!   and an invitee who is already a member keeps their membership unchanged) or seeded
+//!   ([`FakeClerk::add_membership`]). Creating one
 //!   respects `max_allowed_memberships` (members plus pending invitations). Metadata updates
 //!   are Clerk's deep merge (`null` removes a key at any depth). A role change or delete that
 //!   would leave an organization without a member holding the creator role's minimum
@@ -515,8 +517,16 @@ impl FakeClerk {
     }
 
     /// Accepts a pending invitation as its invitee would: the user with that email (created if
-    /// none exists) becomes a member with the invited role. Returns that user's id. Queues the
-    /// `organizationInvitation.accepted` and `organizationMembership.created` webhooks.
+    /// none exists) becomes a member with the invited role and the invitation's public and
+    /// private metadata (Clerk transfers them to the new membership). Returns that user's id.
+    /// Queues the `organizationInvitation.accepted` and `organizationMembership.created`
+    /// webhooks.
+    ///
+    /// If the invitee is already a member (added over the API after being invited), their
+    /// membership stays as it is (role and metadata unchanged, no membership event) and the
+    /// invitation is marked accepted (only `organizationInvitation.accepted` is queued). This is
+    /// the fake's choice: Clerk does not document the case. It never demotes an organization's
+    /// last admin.
     ///
     /// Over HTTP (curl, the standalone binary): `POST /__fake/invitations/{id}/accept`.
     pub fn accept_invitation(&self, invitation_id: &str) -> Result<String, SeedError> {

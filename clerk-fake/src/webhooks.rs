@@ -458,16 +458,25 @@ async fn post(uri: &Uri, pending: &Pending, signed_at: i64, signature: &str) -> 
             .header("svix-signature", signature)
             .body(Body::from(pending.body.to_vec()))
             .map_err(|e| format!("request: {e}"))?;
-        // The connection future does the I/O; it only finishes first if the peer gave up.
-        tokio::pin!(connection);
+        // The connection future does the I/O and hands the response to `response`. It can
+        // finish first even after a response arrived: a receiver that answers with
+        // `Connection: close` and closes at once (HTTP/1.0 style) is parsed and seen closed in
+        // one poll. So when it finishes, the response future decides: it resolves at once now
+        // that the connection is gone, with the response if one was parsed (a 2xx received is
+        // delivered, never retried), else with an error, and only then the close is the outcome.
+        let response = sender.send_request(request);
+        tokio::pin!(connection, response);
         tokio::select! {
-            response = sender.send_request(request) => response
+            answered = &mut response => answered
                 .map(|response| response.status().as_u16())
                 .map_err(|e| format!("send: {e}")),
-            closed = &mut connection => Err(match closed {
-                Ok(()) => "connection closed before a response".to_owned(),
-                Err(e) => format!("connection: {e}"),
-            }),
+            closed = &mut connection => match response.await {
+                Ok(response) => Ok(response.status().as_u16()),
+                Err(_) => Err(match closed {
+                    Ok(()) => "connection closed before a response".to_owned(),
+                    Err(e) => format!("connection: {e}"),
+                }),
+            },
         }
     };
     match tokio::time::timeout(WEBHOOK_ATTEMPT_TIMEOUT, attempt).await {

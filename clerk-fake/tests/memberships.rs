@@ -557,6 +557,139 @@ async fn an_invitee_who_joined_is_already_a_member_and_invitations_need_manage_m
     assert_eq!(invited.status, StatusCode::OK, "{:#}", invited.body);
 }
 
+/// Registers a receiver for the fake's webhooks and returns it.
+async fn receiver_for(api: &Api) -> common::receiver::Receiver {
+    let receiver = common::receiver::Receiver::start().await;
+    api.fake
+        .add_webhook_endpoint(&receiver.url, &clerk_fake::generate_webhook_secret())
+        .unwrap();
+    receiver
+}
+
+#[tokio::test]
+async fn accepting_transfers_the_invitation_s_metadata_to_the_new_membership() {
+    // Clerk's create-invitation docs: "When the organization invitation is accepted, the
+    // metadata will be transferred to the newly created organization membership."
+    let api = Api::new().await;
+    let mut receiver = receiver_for(&api).await;
+    let public = json!({"team": "blue", "prefs": {"tour": true}});
+    let private = json!({"seat": 4});
+    let invited = api
+        .post(
+            "/organizations/org_acme/invitations",
+            json!({
+                "email_address": "meta@acme.test",
+                "role": ADMIN_ROLE,
+                "inviter_user_id": ADMIN,
+                "public_metadata": public,
+                "private_metadata": private,
+            }),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::OK, "{:#}", invited.body);
+    let user_id = api
+        .fake
+        .accept_invitation(invited.body["id"].as_str().unwrap())
+        .unwrap();
+
+    let stored = api.fake.membership(ORG, &user_id).expect("joined");
+    assert_eq!(stored.role, ADMIN_ROLE);
+    assert_eq!(stored.public_metadata, object(public.clone()));
+    assert_eq!(stored.private_metadata, object(private.clone()));
+    let listed = api.get(&format!("{MEMBERSHIPS}?user_id={user_id}")).await;
+    assert_eq!(listed.body["data"][0]["public_metadata"], public);
+    assert_eq!(listed.body["data"][0]["private_metadata"], private);
+    let history = api.fake.membership_history();
+    let created = history.last().unwrap();
+    assert_eq!(created.kind, MembershipChangeKind::Created);
+    assert_eq!(created.membership, stored);
+
+    api.fake.deliver_due().await;
+    let received = receiver.drain();
+    let event = received.last().unwrap().json();
+    assert_eq!(event["type"], "organizationMembership.created");
+    assert_eq!(event["data"]["public_metadata"], public);
+    assert_eq!(event["data"]["private_metadata"], private);
+    assert_eq!(
+        event["data"], listed.body["data"][0],
+        "the membership as listed"
+    );
+}
+
+#[tokio::test]
+async fn accepting_as_an_existing_member_keeps_the_membership_and_never_demotes_the_last_admin() {
+    // The invitee is added over the API, as an admin, after being invited as a member, and
+    // then becomes the organization's last admin.
+    let api = api_with_user("user_late", "late@acme.test").await;
+    let invited = api
+        .post(
+            "/organizations/org_acme/invitations",
+            json!({
+                "email_address": "late@acme.test",
+                "role": MEMBER_ROLE,
+                "inviter_user_id": ADMIN,
+                "public_metadata": {"from": "invitation"},
+            }),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::OK, "{:#}", invited.body);
+    let invitation_id = invited.body["id"].as_str().unwrap().to_owned();
+    let added = api
+        .post(
+            MEMBERSHIPS,
+            json!({"user_id": "user_late", "role": ADMIN_ROLE, "public_metadata": {"from": "api"}}),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{:#}", added.body);
+    let removed = api.delete(&format!("{MEMBERSHIPS}/{ADMIN}")).await;
+    assert_eq!(removed.status, StatusCode::OK, "{:#}", removed.body);
+    // The API refuses to demote the last admin...
+    api.patch(
+        &format!("{MEMBERSHIPS}/user_late"),
+        json!({"role": MEMBER_ROLE}),
+    )
+    .await
+    .assert_error(
+        400,
+        "organization_minimum_permissions_needed",
+        "demoting the last admin",
+    );
+    let before = api.fake.membership(ORG, "user_late").unwrap();
+    let history_before = api.fake.membership_history();
+    let mut receiver = receiver_for(&api).await;
+
+    // ...and so accepting the member invitation leaves the membership as it was.
+    assert_eq!(
+        api.fake.accept_invitation(&invitation_id).unwrap(),
+        "user_late"
+    );
+    assert_eq!(api.fake.membership(ORG, "user_late").unwrap(), before);
+    assert_eq!(before.role, ADMIN_ROLE);
+    assert_eq!(before.public_metadata, object(json!({"from": "api"})));
+    assert_eq!(
+        api.fake.membership_history(),
+        history_before,
+        "no membership change"
+    );
+    let invitation = api
+        .get(&format!(
+            "/organizations/org_acme/invitations/{invitation_id}"
+        ))
+        .await;
+    assert_eq!(invitation.body["status"], "accepted");
+    assert_eq!(api.fake.deliver_due().await, 1);
+    let received = receiver.drain();
+    assert_eq!(received.len(), 1);
+    assert_eq!(
+        received[0].json()["type"],
+        "organizationInvitation.accepted"
+    );
+    assert!(
+        api.fake.accept_invitation(&invitation_id).is_err(),
+        "accepted once"
+    );
+}
+
 #[tokio::test]
 async fn seeding_reports_what_does_not_exist() {
     let api = Api::new().await;

@@ -471,3 +471,151 @@ async fn endpoints_given_to_the_builder_are_there_from_the_start() {
         .unwrap_err();
     assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+// The tests build tokio without `io-util`, so the raw receiver reads and writes with `try_*`.
+async fn read_some(stream: &tokio::net::TcpStream, buf: &mut [u8]) -> usize {
+    loop {
+        stream.readable().await.unwrap();
+        match stream.try_read(buf) {
+            Ok(read) => return read,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("read: {e}"),
+        }
+    }
+}
+
+async fn write_all(stream: &tokio::net::TcpStream, mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        stream.writable().await.unwrap();
+        match stream.try_write(bytes) {
+            Ok(written) => bytes = &bytes[written..],
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("write: {e}"),
+        }
+    }
+}
+
+/// A receiver that reads each request, writes `answer` and closes at once, as an HTTP/1.0-style
+/// server does (Python's `http.server`). Returns its URL and the `svix-id` of every request it
+/// read, in order (sent before it answers).
+async fn closing_receiver(
+    answer: &'static [u8],
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (seen, ids) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut chunk = [0u8; 4096];
+                // The head, then as much body as Content-Length says.
+                let head_end = loop {
+                    if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break at + 4;
+                    }
+                    let read = read_some(&stream, &mut chunk).await;
+                    assert_ne!(read, 0, "the fake closed before sending its request");
+                    request.extend_from_slice(&chunk[..read]);
+                };
+                let head = String::from_utf8(request[..head_end].to_vec()).unwrap();
+                let header = |name: &str| {
+                    head.lines()
+                        .find_map(|line| {
+                            let (key, value) = line.split_once(':')?;
+                            key.eq_ignore_ascii_case(name)
+                                .then(|| value.trim().to_owned())
+                        })
+                        .unwrap()
+                };
+                let length: usize = header("content-length").parse().unwrap();
+                while request.len() < head_end + length {
+                    let read = read_some(&stream, &mut chunk).await;
+                    assert_ne!(read, 0, "the fake closed mid-body");
+                    request.extend_from_slice(&chunk[..read]);
+                }
+                seen.send(header("svix-id")).unwrap();
+                write_all(&stream, answer).await;
+                // Dropping the stream closes it right after the answer.
+            });
+        }
+    });
+    (url, ids)
+}
+
+#[tokio::test]
+async fn a_200_followed_by_a_close_counts_as_delivered_and_is_never_sent_again() {
+    const EVENTS: usize = 30;
+    let api = Api::new().await;
+    let (url, mut ids) =
+        closing_receiver(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .await;
+    api.fake.add_webhook_endpoint(&url, SECRET).unwrap();
+    for n in 0..EVENTS {
+        let created = api.invite(&format!("close{n}@example.com")).await;
+        assert_eq!(created.status, StatusCode::OK);
+    }
+
+    assert_eq!(api.fake.deliver_due().await, EVENTS);
+    let log = api.fake.webhook_deliveries();
+    let failed: Vec<_> = log
+        .iter()
+        .filter(|d| d.outcome != DeliveryOutcome::Status(200))
+        .map(|d| &d.outcome)
+        .collect();
+    assert!(failed.is_empty(), "answered 200 but logged as {failed:?}");
+    assert_eq!(log.len(), EVENTS);
+    assert!(
+        log.iter()
+            .all(|d| d.attempt == 1 && d.next_attempt_at_ms.is_none())
+    );
+    assert_eq!(api.fake.pending_webhook_attempts(), 0, "no retry queued");
+
+    // Past the whole retry schedule, nothing more goes out.
+    let schedule: Duration = WEBHOOK_RETRY_SCHEDULE.iter().sum();
+    api.fake.clock().advance(schedule + Duration::from_secs(1));
+    assert_eq!(api.fake.deliver_due().await, 0);
+    assert_eq!(api.fake.webhook_deliveries().len(), EVENTS);
+
+    let mut received = Vec::new();
+    while let Ok(id) = ids.try_recv() {
+        received.push(id);
+    }
+    assert_eq!(
+        received.len(),
+        EVENTS,
+        "each event reached the receiver once"
+    );
+    let distinct: std::collections::HashSet<_> = received.iter().collect();
+    assert_eq!(distinct.len(), EVENTS, "no svix-id twice");
+    let logged: Vec<_> = log.iter().map(|d| d.svix_id.clone()).collect();
+    assert_eq!(received, logged);
+}
+
+#[tokio::test]
+async fn a_close_without_an_answer_is_a_failed_attempt_retried_later() {
+    let api = Api::new().await;
+    let (url, mut ids) = closing_receiver(b"").await;
+    api.fake.add_webhook_endpoint(&url, SECRET).unwrap();
+    api.invite("hangup@example.com").await;
+
+    assert_eq!(api.fake.deliver_due().await, 1);
+    let log = api.fake.webhook_deliveries();
+    assert_eq!(log.len(), 1);
+    assert!(
+        matches!(&log[0].outcome, DeliveryOutcome::Failed(why) if !why.contains("no response within")),
+        "failed at once, not by the timeout: {:?}",
+        log[0].outcome
+    );
+    assert_eq!(
+        log[0].next_attempt_at_ms,
+        Some(log[0].attempted_at_ms + 5_000),
+        "retried on the schedule"
+    );
+    assert_eq!(api.fake.pending_webhook_attempts(), 1);
+    assert_eq!(ids.try_recv().unwrap(), log[0].svix_id);
+}

@@ -128,7 +128,14 @@ pub(crate) enum Scope<'a> {
 
 impl Store {
     /// Accepts a pending invitation: the invitee (an existing user with that email, or a new
-    /// one) becomes a member with the invited role. Returns the member's user id.
+    /// one) becomes a member with the invited role and the invitation's public and private
+    /// metadata, as Clerk's create-invitation docs say ("the metadata will be transferred to the
+    /// newly created organization membership"). Returns the member's user id.
+    ///
+    /// An invitee who is already a member (added over the API after being invited) keeps their
+    /// membership as it is (role and metadata unchanged, no membership event), and the
+    /// invitation is marked accepted: the fake's choice, since Clerk does not document this
+    /// case, and one that never demotes an organization's last admin.
     pub(crate) fn accept_invitation(
         &mut self,
         invitation_id: &str,
@@ -141,10 +148,15 @@ impl Store {
         if invitation.status_at(now_ms) != InvitationStatus::Pending {
             return Err(SeedError::InvitationNotPending(invitation_id.into()));
         }
-        let (organization_id, email, role) = (
+        if !self.roles.contains_key(&invitation.role) {
+            return Err(SeedError::UnknownRole(invitation.role.clone()));
+        }
+        let (organization_id, email, role, public_metadata, private_metadata) = (
             invitation.organization_id.clone(),
             invitation.email_address.clone(),
             invitation.role.clone(),
+            invitation.public_metadata.clone(),
+            invitation.private_metadata.clone(),
         );
         let user_id = match self.users_by_email.get(&email.to_lowercase()) {
             Some(id) => id.clone(),
@@ -154,9 +166,6 @@ impl Store {
                 id
             }
         };
-        if !self.roles.contains_key(&role) {
-            return Err(SeedError::UnknownRole(role));
-        }
         self.pending_by_email
             .remove(&(organization_id.clone(), email.to_lowercase()));
         if let Some(invitation) = self.invitations.get_mut(invitation_id) {
@@ -167,7 +176,16 @@ impl Store {
             invitation_id: invitation_id.to_owned(),
             user_id: user_id.clone(),
         });
-        self.put_membership(&organization_id, &user_id, &role, now_ms, true);
+        if !self.is_member(&organization_id, &user_id) {
+            self.create_accepted_membership(
+                &organization_id,
+                &user_id,
+                &role,
+                public_metadata,
+                private_metadata,
+                now_ms,
+            );
+        }
         Ok(user_id)
     }
 

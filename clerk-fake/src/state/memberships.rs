@@ -401,7 +401,7 @@ impl Store {
 
     /// Creates the membership, or changes the role of an existing one; with `announce`, notes
     /// the change for webhooks. The caller has checked that organization, user and role exist.
-    pub(super) fn put_membership(
+    fn put_membership(
         &mut self,
         organization_id: &str,
         user_id: &str,
@@ -440,6 +440,34 @@ impl Store {
                 user_id: key.1,
             });
         }
+    }
+
+    /// The membership an accepted invitation makes, carrying the invitation's metadata, noted
+    /// for webhooks. The caller has checked that the user is not a member yet.
+    pub(super) fn create_accepted_membership(
+        &mut self,
+        organization_id: &str,
+        user_id: &str,
+        role: &str,
+        public_metadata: Map<String, Value>,
+        private_metadata: Map<String, Value>,
+        now_ms: i64,
+    ) {
+        let membership = Membership {
+            id: self.membership_ids.next_id("orgmem"),
+            organization_id: organization_id.to_owned(),
+            user_id: user_id.to_owned(),
+            role: role.to_owned(),
+            public_metadata,
+            private_metadata,
+            created_at: now_ms,
+            updated_at: now_ms,
+        };
+        self.insert_membership(membership);
+        self.note(Change::MembershipCreated {
+            organization_id: organization_id.to_owned(),
+            user_id: user_id.to_owned(),
+        });
     }
 
     fn insert_membership(&mut self, membership: Membership) {
