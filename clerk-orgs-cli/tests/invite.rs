@@ -12,21 +12,12 @@ use std::path::PathBuf;
 use clerk_fake::{FakeClerk, Fault, Route};
 use support::{
     ADMIN, ORG, describe, instance, key_env, requests, rows_with, run, run_async, strings, text,
+    writes,
 };
 
 /// The instance's roles, as a refusal names them: `instance()` has Clerk's two.
 const INSTANCE_ROLES: &str =
     "is not one of this instance's organization roles (org:admin, org:member)";
-
-/// Requests that change something (anything but a GET): an invitation sent, say.
-fn writes(fake: &FakeClerk) -> Vec<String> {
-    fake.request_log()
-        .requests()
-        .into_iter()
-        .filter(|r| r.method != "GET")
-        .map(|r| format!("{} {}", r.method, r.path_and_query))
-        .collect()
-}
 
 fn write_csv(name: &str, content: &str) -> PathBuf {
     support::scratch_file(&format!("invite_{name}.csv"), content)

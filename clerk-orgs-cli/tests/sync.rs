@@ -15,7 +15,7 @@ use clerk_fake::{FakeClerk, Fault, MEMBER_ROLE, RetryAfter, Route, User};
 use serde_json::Value;
 use support::{
     ADMIN, MEMBER, MEMBER_EMAIL, ORG, describe, instance, key_env, rows_with, run, run_async,
-    strings, text,
+    strings, text, writes,
 };
 
 fn write_csv(name: &str, content: &str) -> PathBuf {
@@ -44,16 +44,6 @@ async fn invite(fake: &FakeClerk, person: &str) {
     let args = strings(&["invite", "--org", ORG, "--inviter", ADMIN, person]);
     let output = run_async(args, key_env(fake)).await;
     assert!(output.status.success(), "{}", describe(&output));
-}
-
-/// Requests that change something (anything but a GET).
-fn writes(fake: &FakeClerk) -> Vec<String> {
-    fake.request_log()
-        .requests()
-        .into_iter()
-        .filter(|r| r.method != "GET")
-        .map(|r| format!("{} {}", r.method, r.path_and_query))
-        .collect()
 }
 
 /// Ids Clerk (the fake) makes up, redacted for snapshots.

@@ -120,3 +120,14 @@ pub fn requests(fake: &FakeClerk, method: &str, prefix: &str) -> usize {
         .filter(|r| r.method == method && r.path_and_query.starts_with(prefix))
         .count()
 }
+
+/// The requests that reached `fake` and change something (anything but a GET: an invitation
+/// sent, a role set, a member removed), as `METHOD path?query`.
+pub fn writes(fake: &FakeClerk) -> Vec<String> {
+    fake.request_log()
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path_and_query))
+        .collect()
+}
